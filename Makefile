@@ -1,0 +1,122 @@
+# libmp: Python's multiprocessing, in C.  Non-recursive; all output goes under $(BUILD).
+#   make               the library (static and shared)
+#   make test          everything a fresh machine needs, then every test (see README)
+#   make lesson-01     build and run one lesson (ARGS="..." passes options)
+#   make coverage      the tests on a --coverage build, gcovr's report of lib/
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+BUILD   ?= build
+PREFIX  ?= /usr/local
+CC      ?= cc
+PYTHON  ?= python3
+OPT     ?= -O2
+EXTRA_CFLAGS ?=
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS_  := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g -pthread -Ilib/include $(EXTRA_CFLAGS)
+LDLIBS_  := -pthread -lm
+
+LIB_SRC  := $(sort $(wildcard lib/src/*.c))
+LIB_OBJ  := $(LIB_SRC:lib/src/%.c=$(BUILD)/obj/%.o)
+LIB_HDR  := $(wildcard lib/include/*.h lib/include/mp/*.h) lib/src/mp_internal.h
+LIBA     := $(BUILD)/lib/libmp.a
+LIBSO    := $(BUILD)/lib/libmp.so
+
+# ---- library ---------------------------------------------------------------------------------
+.PHONY: all lib
+all lib: $(LIBA) $(LIBSO)
+
+$(BUILD)/obj/%.o: lib/src/%.c $(LIB_HDR) | $(BUILD)/obj
+	$(CC) $(CFLAGS_) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(LIBA): $(LIB_OBJ) | $(BUILD)/lib
+	rm -f $@ && ar rcs $@ $^
+
+$(LIBSO): $(LIB_OBJ) | $(BUILD)/lib
+	$(CC) -shared -Wl,-soname,libmp.so.0 -o $@ $^ $(LDLIBS_) $(EXTRA_CFLAGS)
+
+$(BUILD)/obj $(BUILD)/lib $(BUILD)/lessons $(BUILD)/conformance:
+	mkdir -p $@
+
+# ---- lessons ---------------------------------------------------------------------------------
+LESSON_SRC := $(sort $(wildcard lessons/[0-9][0-9]-*/lesson[0-9][0-9]_*.c))
+LESSON_BIN := $(foreach s,$(LESSON_SRC),$(BUILD)/lessons/$(shell basename $(s) | cut -c1-8))
+
+.PHONY: lessons lessons-check
+lessons: $(LESSON_BIN)
+
+define lesson_rule
+$(BUILD)/lessons/$(shell basename $(1) | cut -c1-8): $(1) $(LIBA) | $(BUILD)/lessons
+	$$(CC) $$(CFLAGS_) $$< -o $$@ $(LIBA) $$(LDLIBS_)
+endef
+$(foreach s,$(LESSON_SRC),$(eval $(call lesson_rule,$(s))))
+
+lesson-%: $(BUILD)/lessons/lesson%
+	@$< $(ARGS)
+
+lessons-check: $(LESSON_BIN)
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) scripts/lessons-check
+
+# ---- conformance -----------------------------------------------------------------------------
+CONF_SRC := $(sort $(wildcard conformance/*.c))
+CONF_BIN := $(BUILD)/conformance/mp-conformance
+CHECK_FLAGS = $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS  = $(shell pkg-config --libs check 2>/dev/null)
+
+$(CONF_BIN): $(CONF_SRC) $(wildcard conformance/*.h) $(LIBA) | $(BUILD)/conformance
+	$(CC) $(CFLAGS_) -Wno-missing-prototypes $(CHECK_FLAGS) $(CONF_SRC) -o $@ $(LIBA) $(CHECK_LIBS) $(LDLIBS_)
+
+.PHONY: conformance conformance-python
+conformance: $(CONF_BIN)
+	@$(CONF_BIN)
+
+conformance-python:
+	@$(PYTHON) conformance/python/run.py
+
+# ---- the whole test run ----------------------------------------------------------------------
+.PHONY: setup test
+setup:
+	@scripts/setup
+
+# `make test` is the one command CI runs: it installs what is missing, builds, and runs every
+# part, then prints one closing line `N passed, N failed` summed over the parts.
+test: setup
+	@$(MAKE) --no-print-directory all lessons $(CONF_BIN)
+	@BUILD=$(BUILD) PYTHON=$(PYTHON) MAKE="$(MAKE)" scripts/run-tests
+
+# ---- install ---------------------------------------------------------------------------------
+.PHONY: install
+install: $(LIBA) $(LIBSO)
+	install -d $(DESTDIR)$(PREFIX)/include/mp $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 644 lib/include/mp.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 lib/include/mp/*.h $(DESTDIR)$(PREFIX)/include/mp/
+	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libmp.so.0
+	ln -sf libmp.so.0 $(DESTDIR)$(PREFIX)/lib/libmp.so
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' scripts/libmp.pc.in \
+	    > $(DESTDIR)$(PREFIX)/lib/pkgconfig/libmp.pc
+
+# ---- docs and coverage -----------------------------------------------------------------------
+.PHONY: docs coverage
+docs:
+	@mkdir -p $(BUILD)/docs
+	@doxygen docs/Doxyfile && echo "docs: $(BUILD)/docs/html/index.html"
+
+# One --coverage build of the library, linked into the conformance suite and the lessons; the
+# counters of forked children are dumped by the library's child-exit path (-DMP_COVERAGE).
+coverage:
+	@rm -rf build/cov && mkdir -p build/coverage
+	@$(MAKE) --no-print-directory BUILD=build/cov OPT=-O0 \
+	    EXTRA_CFLAGS="--coverage -DMP_COVERAGE" all lessons build/cov/conformance/mp-conformance
+	@build/cov/conformance/mp-conformance >build/coverage/conformance.log 2>&1 || true
+	@BUILD=build/cov PYTHON=$(PYTHON) scripts/lessons-check >build/coverage/lessons.log 2>&1 || true
+	@gcovr --root . --filter 'lib/' build/cov --print-summary \
+	    --html-details build/coverage/index.html --txt build/coverage/summary.txt
+
+# ---- benchmarks ------------------------------------------------------------------------------
+-include bench/bench.mk
+
+.PHONY: clean
+clean:
+	rm -rf build

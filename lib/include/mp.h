@@ -1,0 +1,13 @@
+/**
+ * @file mp.h
+ * @brief The one header users include: all of libmp, Python's `multiprocessing` in C.
+ */
+#ifndef MP_H
+#define MP_H
+
+#include "mp/common.h"
+#include "mp/errors.h"
+#include "mp/object.h"
+#include "mp/process.h"
+
+#endif /* MP_H */
