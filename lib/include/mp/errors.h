@@ -46,6 +46,8 @@ extern "C" {
     XX(EOWNERDEAD, -EOWNERDEAD, "the previous holder died holding the lock", "")                 \
     XX(ENOTRECOVERABLE, -ENOTRECOVERABLE, "the lock is not recoverable", "")                     \
     XX(EMFILE, -EMFILE, "too many open files", "OSError")                                        \
+    XX(ECHILD, -ECHILD, "the child was reaped elsewhere (SIGCHLD ignored, or a waitpid(-1))",     \
+       "ChildProcessError")                                                                      \
     XX(EOF, MP__EBASE - 95, "end of file", "EOFError")                                           \
     XX(EEMPTY, MP__EBASE - 1, "queue is empty", "queue.Empty")                                   \
     XX(EFULL, MP__EBASE - 2, "queue is full", "queue.Full")                                      \

@@ -1,0 +1,368 @@
+/* Suite "Process" (CPython's _TestProcess and _TestSubclassingProcess): SPEC catalogue 17.1,
+ * lifecycle, join and exit codes. Each test's name starts with the catalogue id it checks. */
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "helpers.h"
+
+static void t_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k, (void)ctx;
+}
+
+static void t_sleep(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    sleep_s(ctx ? *(double *)ctx : 5.0);
+}
+
+static void t_exit(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    mp_exit(*(int *)ctx);
+}
+
+static mp_process_t *start_target(mp_target_t target, void *ctx)
+{
+    mp_process_t *p;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.ctx = ctx;
+    ck_assert_mp(mp_process_new(&p, target, NULL, &o), 0);
+    ck_assert_mp(mp_process_start(p), 0);
+    return p;
+}
+
+static int in_active_children(mp_process_t *p)
+{
+    mp_process_t *buf[64];
+    int n = mp_active_children(buf, 64);
+    for (int i = 0; i < n && i < 64; i++)
+        if (buf[i] == p)
+            return 1;
+    return 0;
+}
+
+static void stop(mp_process_t *p)
+{
+    mp_process_kill(p);
+    ck_assert_mp(mp_process_join(p, 5), 0);
+    ck_assert_mp(mp_process_free(p), 0);
+}
+
+START_TEST(PROC_01_fresh_object)
+{
+    mp_process_t *p;
+    int code;
+    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_int_eq(mp_process_pid(p), 0);
+    ck_assert_mp(mp_process_exitcode(p, &code), MP_EAGAIN);
+    ck_assert_int_eq(mp_process_is_alive(p), 0);
+    ck_assert(!in_active_children(p));
+    ck_assert_int_eq(mp_process_daemon(p), 0);
+    ck_assert_mp(mp_process_free(p), 0);
+}
+END_TEST
+
+START_TEST(PROC_02_started)
+{
+    mp_process_t *p = start_target(t_sleep, NULL);
+    int code;
+    ck_assert_int_eq(mp_process_is_alive(p), 1);
+    ck_assert_mp(mp_process_exitcode(p, &code), MP_EAGAIN);
+    ck_assert(in_active_children(p));
+    ck_assert_int_gt(mp_process_pid(p), 0);
+    ck_assert_int_ne(mp_process_pid(p), getpid());
+    stop(p);
+}
+END_TEST
+
+/* The child checks what it received and reports it; the parent compares. */
+static void t_args(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    report_t *r = ctx;
+    char *ra = mp_repr(a), *rk = mp_repr(k);
+    const unsigned char *key = mp_process_authkey(mp_current_process());
+    report(r, "args=%s kwargs=%s name=%s pid=%d key=%02x%02x%02x%02x", ra, rk,
+           mp_process_name(mp_current_process()), (int)getpid(), key[0], key[1], key[30], key[31]);
+    free(ra);
+    free(rk);
+}
+
+static void check_args(mp_obj_t *args, const char *expect_args)
+{
+    report_t r;
+    report_open(&r);
+    mp_process_t *p;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.ctx = &r;
+    o.kwargs = mp_build("{s:i,s:s}", "x", 1, "y", "z");
+    ck_assert_mp(mp_process_new(&p, t_args, args, &o), 0);
+    mp_obj_decref(o.kwargs);
+    ck_assert_mp(mp_process_start(p), 0);
+    ck_assert_mp(mp_process_join(p, 5), 0);
+    char *got = report_collect(&r, 5);
+    const unsigned char *key = mp_process_authkey(mp_current_process());
+    char want[512];
+    snprintf(want, sizeof want,
+             "args=%s kwargs={'x': 1, 'y': 'z'} name=%s pid=%d key=%02x%02x%02x%02x\n",
+             expect_args, mp_process_name(p), (int)mp_process_pid(p), key[0], key[1], key[30],
+             key[31]);
+    ck_assert_str_eq(got, want);
+    free(got);
+    report_close(&r);
+    ck_assert_mp(mp_process_free(p), 0);
+}
+
+START_TEST(PROC_03_args_kwargs_name_pid_authkey)
+{
+    mp_obj_t *tuple = mp_build("(is[i])", 1, "two", 3);
+    mp_obj_t *list = mp_build("[is]", 1, "two");
+    check_args(tuple, "(1, 'two', [3])");
+    check_args(list, "(1, 'two')"); /* a list is accepted and made a tuple, as tuple(args) */
+    check_args(NULL, "()");
+    mp_obj_decref(tuple);
+    mp_obj_decref(list);
+    mp_obj_t *bad = mp_build("i", 3);
+    mp_process_t *p;
+    ck_assert_mp(mp_process_new(&p, t_nothing, bad, NULL), MP_EINVAL);
+    mp_obj_decref(bad);
+}
+END_TEST
+
+START_TEST(PROC_04_after_join)
+{
+    mp_process_t *p = start_target(t_nothing, NULL);
+    int code = -1;
+    ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
+    ck_assert_mp(mp_process_exitcode(p, &code), 0);
+    ck_assert_int_eq(code, 0);
+    ck_assert_int_eq(mp_process_is_alive(p), 0);
+    ck_assert(!in_active_children(p));
+    ck_assert_mp(mp_process_free(p), 0);
+}
+END_TEST
+
+static void t_name_children(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    report_t *r = ctx;
+    mp_process_t *c1, *c2;
+    mp_process_new(&c1, t_nothing, NULL, NULL);
+    mp_process_new(&c2, t_nothing, NULL, NULL);
+    report(r, "%s %s %s", mp_process_name(mp_current_process()), mp_process_name(c1),
+           mp_process_name(c2));
+}
+
+START_TEST(PROC_06_nested_default_names)
+{
+    report_t r;
+    report_open(&r);
+    mp_process_t *p = start_target(t_name_children, &r);
+    ck_assert_mp(mp_process_join(p, 5), 0);
+    char *got = report_collect(&r, 5);
+    char want[128];
+    const char *n = mp_process_name(p);
+    ck_assert_int_eq(strncmp(n, "Process-", 8), 0);
+    snprintf(want, sizeof want, "%s %s:1 %s:2\n", n, n, n);
+    ck_assert_str_eq(got, want);
+    free(got);
+    report_close(&r);
+    mp_process_free(p);
+}
+END_TEST
+
+START_TEST(PROC_07_names)
+{
+    mp_process_t *a, *b, *c;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.name = "worker";
+    ck_assert_mp(mp_process_new(&a, NULL, NULL, &o), 0);
+    ck_assert_str_eq(mp_process_name(a), "worker");
+    o.name = "";
+    ck_assert_mp(mp_process_new(&b, NULL, NULL, &o), 0);
+    ck_assert_int_eq(strncmp(mp_process_name(b), "Process-", 8), 0);
+    /* The counter was consumed by `a` even though it has an explicit name. */
+    ck_assert_mp(mp_process_new(&c, NULL, NULL, NULL), 0);
+    int nb = atoi(mp_process_name(b) + 8), nc = atoi(mp_process_name(c) + 8);
+    ck_assert_int_eq(nc, nb + 1);
+    ck_assert_mp(mp_process_set_name(a, NULL), MP_EINVAL);
+    ck_assert_str_eq(mp_process_name(a), "worker");
+    ck_assert_mp(mp_process_set_name(a, "renamed"), 0);
+    ck_assert_str_eq(mp_process_name(a), "renamed");
+    mp_process_free(a);
+    mp_process_free(b);
+    mp_process_free(c);
+}
+END_TEST
+
+START_TEST(PROC_08_start_twice)
+{
+    mp_process_t *p = start_target(t_sleep, NULL);
+    ck_assert_mp(mp_process_start(p), MP_ESTATE);
+    ck_assert_str_eq(mp_errmsg(), "cannot start a process twice");
+    ck_assert_int_eq(mp_active_children(NULL, 0), 1);
+    stop(p);
+}
+END_TEST
+
+START_TEST(PROC_09_join_before_start)
+{
+    mp_process_t *p;
+    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_join(p, MP_FOREVER), MP_ESTATE);
+    ck_assert_str_eq(mp_errmsg(), "can only join a started process");
+    ck_assert_mp(mp_process_join(p, NAN), MP_EINVAL);
+    mp_process_free(p);
+}
+END_TEST
+
+START_TEST(PROC_11_join_blocks)
+{
+    double d = 0.5;
+    mp_process_t *p = start_target(t_sleep, &d);
+    double t0 = now_s();
+    ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
+    ck_assert_elapsed(now_s() - t0, 0.5);
+    int code;
+    ck_assert_mp(mp_process_exitcode(p, &code), 0);
+    ck_assert_int_eq(code, 0);
+    mp_process_free(p);
+}
+END_TEST
+
+START_TEST(PROC_12_join_timeout)
+{
+    mp_process_t *p = start_target(t_sleep, NULL);
+    int code;
+    double t0 = now_s();
+    ck_assert_mp(mp_process_join(p, 0.3), MP_ETIMEDOUT);
+    ck_assert_elapsed(now_s() - t0, 0.3);
+    ck_assert_mp(mp_process_exitcode(p, &code), MP_EAGAIN);
+    ck_assert_int_eq(mp_process_is_alive(p), 1);
+    stop(p);
+}
+END_TEST
+
+START_TEST(PROC_13_join_zero_and_negative)
+{
+    mp_process_t *p = start_target(t_sleep, NULL);
+    double t0 = now_s();
+    ck_assert_mp(mp_process_join(p, 0), MP_ETIMEDOUT);
+    ck_assert_mp(mp_process_join(p, -1), MP_ETIMEDOUT);
+    ck_assert_immediate(now_s() - t0);
+    ck_assert_int_eq(mp_process_is_alive(p), 1);
+    stop(p);
+}
+END_TEST
+
+START_TEST(PROC_14_join_again)
+{
+    mp_process_t *p = start_target(t_nothing, NULL);
+    ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
+    double t0 = now_s();
+    for (int i = 0; i < 5; i++)
+        ck_assert_mp(mp_process_join(p, i % 2 ? 0.5 : MP_FOREVER), 0);
+    ck_assert_immediate(now_s() - t0);
+    mp_process_free(p);
+}
+END_TEST
+
+START_TEST(PROC_16_kill_and_terminate_codes)
+{
+    int code;
+    mp_process_t *p = start_target(t_sleep, NULL);
+    ck_assert_mp(mp_process_kill(p), 0);
+    ck_assert_mp(mp_process_join(p, 5), 0);
+    ck_assert_mp(mp_process_exitcode(p, &code), 0);
+    ck_assert_int_eq(code, -SIGKILL);
+    mp_process_free(p);
+    p = start_target(t_sleep, NULL);
+    ck_assert_mp(mp_process_terminate(p), 0);
+    ck_assert_mp(mp_process_join(p, 5), 0);
+    ck_assert_mp(mp_process_exitcode(p, &code), 0);
+    ck_assert_int_eq(code, -SIGTERM);
+    char repr[256];
+    mp_process_repr(p, repr, sizeof repr);
+    ck_assert_msg(strstr(repr, " stopped exitcode=-SIGTERM>") != NULL, "repr: %s", repr);
+    mp_process_free(p);
+}
+END_TEST
+
+START_TEST(PROC_17_terminate_after_reap)
+{
+    int seven = 7, code;
+    mp_process_t *p = start_target(t_exit, &seven);
+    ck_assert_mp(mp_process_join(p, 5), 0);
+    ck_assert_mp(mp_process_terminate(p), 0);
+    ck_assert_mp(mp_process_kill(p), 0);
+    ck_assert_mp(mp_process_exitcode(p, &code), 0);
+    ck_assert_int_eq(code, 7);
+    mp_process_free(p);
+    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_terminate(p), MP_ESTATE); /* SPEC 16.5: not AttributeError */
+    mp_process_free(p);
+}
+END_TEST
+
+static report_t *cleanup_report;
+static void cleanup_handler(void)
+{
+    report(cleanup_report, "cleanup ran");
+}
+
+static void t_cleanup_then_sleep(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    cleanup_report = ctx;
+    atexit(cleanup_handler);
+    report(ctx, "ready");
+    sleep_s(5);
+}
+
+START_TEST(PROC_18_terminate_skips_cleanup)
+{
+    report_t r;
+    report_open(&r);
+    mp_process_t *p = start_target(t_cleanup_then_sleep, &r);
+    char line[64];
+    close(r.wr);
+    r.wr = -1;
+    report_line(&r, line, sizeof line, 5);
+    ck_assert_str_eq(line, "ready");
+    ck_assert_mp(mp_process_terminate(p), 0);
+    ck_assert_mp(mp_process_join(p, 5), 0);
+    char *rest = report_collect(&r, 2);
+    ck_assert_str_eq(rest, ""); /* EOF with nothing: the atexit handler never ran */
+    free(rest);
+    report_close(&r);
+    mp_process_free(p);
+}
+END_TEST
+
+TCase *mp_tcase_process_tree(void);
+
+Suite *mp_suite_process(void)
+{
+    Suite *s = suite_create("Process");
+    TCase *tc = tcase_create("lifecycle");
+    tcase_set_timeout(tc, 20);
+    tcase_add_test(tc, PROC_01_fresh_object);
+    tcase_add_test(tc, PROC_02_started);
+    tcase_add_test(tc, PROC_03_args_kwargs_name_pid_authkey);
+    tcase_add_test(tc, PROC_04_after_join);
+    tcase_add_test(tc, PROC_06_nested_default_names);
+    tcase_add_test(tc, PROC_07_names);
+    tcase_add_test(tc, PROC_08_start_twice);
+    tcase_add_test(tc, PROC_09_join_before_start);
+    tcase_add_test(tc, PROC_11_join_blocks);
+    tcase_add_test(tc, PROC_12_join_timeout);
+    tcase_add_test(tc, PROC_13_join_zero_and_negative);
+    tcase_add_test(tc, PROC_14_join_again);
+    tcase_add_test(tc, PROC_16_kill_and_terminate_codes);
+    tcase_add_test(tc, PROC_17_terminate_after_reap);
+    tcase_add_test(tc, PROC_18_terminate_skips_cleanup);
+    suite_add_tcase(s, tc);
+    suite_add_tcase(s, mp_tcase_process_tree());
+    return s;
+}

@@ -1,0 +1,464 @@
+/* Suite "Process", continued: exit codes, sentinel, close, the process tree (grandchildren,
+ * parent_process, recursion), isolation and fork-only targets. SPEC catalogue 17.1. */
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "helpers.h"
+
+TCase *mp_tcase_process_tree(void);
+
+static void t_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k, (void)ctx;
+}
+
+static void t_sleep5(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k, (void)ctx;
+    sleep_s(5);
+}
+
+static mp_process_t *start_opts(mp_target_t target, void *ctx, int daemon)
+{
+    mp_process_t *p;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.ctx = ctx;
+    o.daemon = daemon;
+    ck_assert_mp(mp_process_new(&p, target, NULL, &o), 0);
+    ck_assert_mp(mp_process_start(p), 0);
+    return p;
+}
+
+static int exit_code_of(mp_process_t *p)
+{
+    int code = 1000;
+    ck_assert_mp(mp_process_join(p, 10), 0);
+    ck_assert_mp(mp_process_exitcode(p, &code), 0);
+    mp_process_free(p);
+    return code;
+}
+
+/* ---- PROC-19: terminate() orphans the grandchildren ------------------------------------------ */
+
+static void t_spawn_grandchild(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    report_t *r = ctx;
+    mp_process_t *g;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.daemon = 0;
+    mp_process_new(&g, t_sleep5, NULL, &o);
+    if (mp_process_start(g) == 0)
+        report(r, "%d", (int)mp_process_pid(g));
+    sleep_s(10);
+}
+
+START_TEST(PROC_19_terminate_orphans_grandchild)
+{
+    report_t r;
+    report_open(&r);
+    mp_process_t *p = start_opts(t_spawn_grandchild, &r, 0);
+    char line[32];
+    report_line(&r, line, sizeof line, 5);
+    pid_t g = atoi(line);
+    ck_assert_int_gt(g, 0);
+    pid_t child = mp_process_pid(p);
+    ck_assert_mp(mp_process_terminate(p), 0);
+    ck_assert_int_eq(exit_code_of(p), -SIGTERM);
+    sleep_s(0.1);
+    ck_assert_msg(!proc_gone(g), "the grandchild died with its parent");
+    ck_assert_int_ne(proc_ppid(g), child); /* re-parented to init or a subreaper */
+    kill(g, SIGKILL);                      /* ours to stop: the test started it */
+    report_close(&r);
+}
+END_TEST
+
+/* ---- PROC-21..24: exit codes ------------------------------------------------------------------ */
+
+static void t_exit_code(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    mp_exit(*(int *)ctx);
+}
+
+static void t_os_exit7(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k, (void)ctx;
+    _exit(7);
+}
+
+START_TEST(PROC_21_exit_codes)
+{
+    int codes[] = {0, 3, 8, 255, 1};
+    for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
+        ck_assert_int_eq(exit_code_of(start_opts(t_exit_code, &codes[i], 0)), codes[i]);
+    ck_assert_int_eq(exit_code_of(start_opts(t_nothing, NULL, 0)), 0); /* return: 0 */
+}
+END_TEST
+
+/* The child sends its stderr into the report pipe, then ends as the test asks. */
+struct stderr_case {
+    report_t *r;
+    int how;
+};
+
+static void t_stderr(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    struct stderr_case *c = ctx;
+    dup2(c->r->wr, 2);
+    if (c->how == 0)
+        mp_exit_msg("msg");
+    mp_raise("ValueError", "bad value %d", 42);
+}
+
+static char *run_stderr_case(int how, int *code, char *name, size_t size)
+{
+    report_t r;
+    report_open(&r);
+    struct stderr_case c = {&r, how};
+    mp_process_t *p = start_opts(t_stderr, &c, 0);
+    snprintf(name, size, "%s", mp_process_name(p));
+    *code = exit_code_of(p);
+    char *out = report_collect(&r, 5);
+    report_close(&r);
+    return out;
+}
+
+START_TEST(PROC_22_exit_with_message)
+{
+    int code;
+    char name[64];
+    char *out = run_stderr_case(0, &code, name, sizeof name);
+    ck_assert_int_eq(code, 1);
+    ck_assert_str_eq(out, "msg\n");
+    free(out);
+}
+END_TEST
+
+START_TEST(PROC_23_exit_code_masked)
+{
+    int c256 = 256, cm1 = -1;
+    ck_assert_int_eq(exit_code_of(start_opts(t_exit_code, &c256, 0)), 0);
+    ck_assert_int_eq(exit_code_of(start_opts(t_exit_code, &cm1, 0)), 255);
+    ck_assert_int_eq(exit_code_of(start_opts(t_os_exit7, NULL, 0)), 7);
+}
+END_TEST
+
+START_TEST(PROC_24_uncaught_exception)
+{
+    int code;
+    char name[64], head[96];
+    char *out = run_stderr_case(1, &code, name, sizeof name);
+    ck_assert_int_eq(code, 1);
+    snprintf(head, sizeof head, "Process %s:\nTraceback (most recent call last):\n", name);
+    ck_assert_msg(strncmp(out, head, strlen(head)) == 0, "stderr was: %s", out);
+    ck_assert_msg(strstr(out, "\nValueError: bad value 42\n") != NULL, "stderr was: %s", out);
+    free(out);
+}
+END_TEST
+
+/* ---- PROC-26..29 ------------------------------------------------------------------------------ */
+
+START_TEST(PROC_26_sentinel)
+{
+    mp_process_t *p;
+    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_sentinel(p), MP_ESTATE);
+    ck_assert_str_eq(mp_errmsg(), "process not started");
+    mp_process_free(p);
+    p = start_opts(t_sleep5, NULL, 0);
+    int fd = mp_process_sentinel(p);
+    ck_assert_int_ge(fd, 0);
+    struct pollfd pf = {.fd = fd, .events = POLLIN};
+    ck_assert_int_eq(poll(&pf, 1, 200), 0); /* not ready while the child runs */
+    mp_process_terminate(p);
+    ck_assert_int_eq(poll(&pf, 1, 1000), 1); /* ready once it has ended, before any join */
+    ck_assert_int_eq(exit_code_of(p), -SIGTERM);
+}
+END_TEST
+
+START_TEST(PROC_27_close)
+{
+    int code;
+    mp_process_t *p = start_opts(t_sleep5, NULL, 0);
+    ck_assert_mp(mp_process_close(p), MP_EBUSY);
+    ck_assert_mp(mp_process_free(p), MP_EBUSY);
+    mp_process_terminate(p);
+    ck_assert_mp(mp_process_join(p, 5), 0);
+    ck_assert_mp(mp_process_close(p), 0);
+    ck_assert_mp(mp_process_is_alive(p), MP_ECLOSED);
+    ck_assert_str_eq(mp_errmsg(), "process object is closed");
+    ck_assert_mp(mp_process_join(p, 0), MP_ECLOSED);
+    ck_assert_mp(mp_process_terminate(p), MP_ECLOSED);
+    ck_assert_mp(mp_process_exitcode(p, &code), MP_ECLOSED);
+    ck_assert_mp(mp_process_sentinel(p), MP_ECLOSED);
+    ck_assert_mp(mp_process_pid(p), MP_ECLOSED);
+    ck_assert_mp(mp_process_start(p), MP_ECLOSED);
+    ck_assert_mp(mp_process_close(p), 0);
+    ck_assert_mp(mp_process_free(p), 0);
+}
+END_TEST
+
+START_TEST(PROC_28_active_children)
+{
+    mp_process_t *quick = start_opts(t_nothing, NULL, 0), *slow = start_opts(t_sleep5, NULL, 0);
+    mp_process_t *buf[8];
+    ck_assert_int_le(mp_active_children(buf, 8), 2);
+    ck_assert_mp(mp_process_join(quick, 5), 0);
+    int n = mp_active_children(buf, 8);
+    ck_assert_int_eq(n, 1);
+    ck_assert_ptr_eq(buf[0], slow);
+    mp_process_terminate(slow);
+    while (mp_process_is_alive(slow) == 1) /* is_alive() reaps it: no join needed */
+        sleep_s(0.01);
+    ck_assert_int_eq(mp_active_children(buf, 8), 0);
+    mp_process_free(quick);
+    mp_process_free(slow);
+}
+END_TEST
+
+START_TEST(PROC_29_current_process_in_main)
+{
+    mp_process_t *me = mp_current_process();
+    int code;
+    ck_assert_str_eq(mp_process_name(me), "MainProcess");
+    ck_assert_int_eq(mp_process_daemon(me), 0);
+    ck_assert_int_eq(mp_process_is_alive(me), 1);
+    ck_assert_int_eq(mp_process_pid(me), getpid());
+    ck_assert_mp(mp_process_exitcode(me, &code), MP_EAGAIN);
+    ck_assert_ptr_null(mp_parent_process());
+    ck_assert_mp(mp_process_join(me, 0), MP_ESTATE); /* can only join a child process */
+    const unsigned char *k = mp_process_authkey(me);
+    int nonzero = 0;
+    for (int i = 0; i < MP_AUTHKEY_LEN; i++)
+        nonzero |= k[i];
+    ck_assert(nonzero);
+    char repr[128];
+    mp_process_repr(me, repr, sizeof repr);
+    ck_assert_str_eq(repr, "<_MainProcess name='MainProcess' parent=None started>");
+}
+END_TEST
+
+/* ---- PROC-31: parent_process() in a grandchild -------------------------------------------- */
+
+static void t_watch_parent(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    report_t *r = ctx;
+    mp_process_t *par = mp_parent_process();
+    report(r, "parent %s alive=%d", par ? mp_process_name(par) : "none",
+           par ? mp_process_is_alive(par) : -1);
+    double deadline = now_s() + 5;
+    while (par && mp_process_is_alive(par) == 1 && now_s() < deadline)
+        sleep_s(0.01);
+    report(r, "alive=%d", par ? mp_process_is_alive(par) : -1);
+}
+
+static void t_parent_of_watcher(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    mp_process_t *g;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.ctx = ctx;
+    mp_process_new(&g, t_watch_parent, NULL, &o);
+    mp_process_start(g);
+    sleep_s(10);
+}
+
+START_TEST(PROC_31_parent_process_dies)
+{
+    report_t r;
+    report_open(&r);
+    mp_process_t *p = start_opts(t_parent_of_watcher, &r, 0);
+    char line[128], want[128];
+    report_line(&r, line, sizeof line, 5);
+    snprintf(want, sizeof want, "parent %s alive=1", mp_process_name(p));
+    ck_assert_str_eq(line, want);
+    mp_process_terminate(p);
+    report_line(&r, line, sizeof line, 5);
+    ck_assert_str_eq(line, "alive=0");
+    ck_assert_int_eq(exit_code_of(p), -SIGTERM);
+    report_close(&r);
+}
+END_TEST
+
+/* ---- PROC-32: an object is the creator's ---------------------------------------------------- */
+
+static void t_use_foreign(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    mp_process_t *foreign = ctx;
+    int s = mp_process_start(foreign);
+    int alive = mp_process_is_alive(foreign);
+    mp_exit(s == MP_ESTATE && alive == MP_ESTATE ? 0 : 1);
+}
+
+START_TEST(PROC_32_not_the_creator)
+{
+    mp_process_t *foreign;
+    ck_assert_mp(mp_process_new(&foreign, t_nothing, NULL, NULL), 0);
+    ck_assert_int_eq(exit_code_of(start_opts(t_use_foreign, foreign, 0)), 0);
+    mp_process_free(foreign);
+}
+END_TEST
+
+/* ---- PROC-33: a recursive tree, ids in DFS order -------------------------------------------- */
+
+struct tree {
+    report_t *r;
+    char id[32];
+    int depth;
+};
+
+static void t_tree(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    struct tree *t = ctx;
+    report(t->r, "[%s]", t->id);
+    if (t->depth == 0)
+        return;
+    for (int i = 0; i < 2; i++) {
+        struct tree sub = {t->r, "", t->depth - 1};
+        snprintf(sub.id, sizeof sub.id, "%s%s%d", t->id, t->id[0] ? "," : "", i);
+        mp_process_t *c;
+        mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+        o.ctx = &sub;
+        mp_process_new(&c, t_tree, NULL, &o);
+        mp_process_start(c);
+        mp_process_join(c, MP_FOREVER);
+        mp_process_free(c);
+    }
+}
+
+START_TEST(PROC_33_recursion)
+{
+    report_t r;
+    report_open(&r);
+    struct tree root = {&r, "", 2};
+    mp_process_t *p = start_opts(t_tree, &root, 0);
+    ck_assert_int_eq(exit_code_of(p), 0);
+    char *got = report_collect(&r, 5);
+    ck_assert_str_eq(got, "[]\n[0]\n[0,0]\n[0,1]\n[1]\n[1,0]\n[1,1]\n");
+    free(got);
+    report_close(&r);
+}
+END_TEST
+
+/* ---- PROC-34: many processes ---------------------------------------------------------------- */
+
+START_TEST(PROC_34_many_processes)
+{
+    enum { N = 100 };
+    mp_process_t *ps[N];
+    for (int i = 0; i < N; i++)
+        ps[i] = start_opts(t_nothing, NULL, 0);
+    for (int i = 0; i < N; i++)
+        ck_assert_int_eq(exit_code_of(ps[i]), 0);
+    for (int i = 0; i < N; i++)
+        ps[i] = start_opts(t_sleep5, NULL, 0);
+    for (int i = 0; i < N; i++)
+        ck_assert_mp(mp_process_terminate(ps[i]), 0);
+    for (int i = 0; i < N; i++)
+        ck_assert_int_eq(exit_code_of(ps[i]), -SIGTERM);
+}
+END_TEST
+
+/* ---- PROC-36: separate memory, another thread ------------------------------------------------ */
+
+static int global_value;
+
+static void t_isolated(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    global_value = 42;
+    report(ctx, "%d %ld %d", global_value, (long)syscall(SYS_gettid), (int)getpid());
+}
+
+START_TEST(PROC_36_separate_memory)
+{
+    report_t r;
+    report_open(&r);
+    global_value = 0;
+    mp_process_t *p = start_opts(t_isolated, &r, 0);
+    pid_t pid = mp_process_pid(p);
+    ck_assert_int_eq(exit_code_of(p), 0);
+    char *got = report_collect(&r, 5);
+    int v, cpid;
+    long tid;
+    ck_assert_int_eq(sscanf(got, "%d %ld %d", &v, &tid, &cpid), 3);
+    ck_assert_int_eq(v, 42);
+    ck_assert_int_eq(global_value, 0);
+    ck_assert_int_eq(cpid, pid);
+    ck_assert_int_ne(tid, (long)syscall(SYS_gettid));
+    ck_assert_int_eq(tid, cpid); /* the target runs in the child's main thread */
+    free(got);
+    report_close(&r);
+}
+END_TEST
+
+/* ---- PROC-37: under fork any target works: closures and bound methods via ctx ---------------- */
+
+struct counter {
+    int base;
+    int (*add)(struct counter *self, int n); /* a "bound method" */
+    FILE *unpicklable;
+    report_t *r;
+};
+
+static int counter_add(struct counter *self, int n)
+{
+    return self->base + n;
+}
+
+static void t_closure(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)k;
+    struct counter *c = ctx;
+    int n = 0;
+    mp_parse(a, "(i)", &n);
+    report(c->r, "%d %d", c->add(c, n), c->unpicklable == stderr);
+}
+
+START_TEST(PROC_37_closures_under_fork)
+{
+    report_t r;
+    report_open(&r);
+    struct counter c = {40, counter_add, stderr, &r};
+    mp_process_t *p;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.ctx = &c;
+    mp_obj_t *args = mp_build("(i)", 2);
+    ck_assert_mp(mp_process_new(&p, t_closure, args, &o), 0);
+    mp_obj_decref(args);
+    ck_assert_mp(mp_process_start(p), 0);
+    ck_assert_int_eq(exit_code_of(p), 0);
+    char *got = report_collect(&r, 5);
+    ck_assert_str_eq(got, "42 1\n");
+    free(got);
+    report_close(&r);
+}
+END_TEST
+
+TCase *mp_tcase_process_tree(void)
+{
+    TCase *tc = tcase_create("tree");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, PROC_19_terminate_orphans_grandchild);
+    tcase_add_test(tc, PROC_21_exit_codes);
+    tcase_add_test(tc, PROC_22_exit_with_message);
+    tcase_add_test(tc, PROC_23_exit_code_masked);
+    tcase_add_test(tc, PROC_24_uncaught_exception);
+    tcase_add_test(tc, PROC_26_sentinel);
+    tcase_add_test(tc, PROC_27_close);
+    tcase_add_test(tc, PROC_28_active_children);
+    tcase_add_test(tc, PROC_29_current_process_in_main);
+    tcase_add_test(tc, PROC_31_parent_process_dies);
+    tcase_add_test(tc, PROC_32_not_the_creator);
+    tcase_add_test(tc, PROC_33_recursion);
+    tcase_add_test(tc, PROC_34_many_processes);
+    tcase_add_test(tc, PROC_36_separate_memory);
+    tcase_add_test(tc, PROC_37_closures_under_fork);
+    return tc;
+}

@@ -1,0 +1,64 @@
+/* Error names, messages and the thread-local detail message.  The table in errors.h is the
+ * single source: each function below is one expansion of it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "mp_internal.h"
+
+static _Thread_local char errmsg[512];
+
+const char *mp_strerror(int err)
+{
+    if (err == 0)
+        return "success";
+#define MP__XX(name, value, msg, py) \
+    if (err == (value))              \
+        return msg;
+    MP_ERRNO_MAP(MP__XX)
+#undef MP__XX
+    return "unknown error";
+}
+
+const char *mp_err_name(int err)
+{
+    if (err == 0)
+        return "MP_OK";
+#define MP__XX(name, value, msg, py) \
+    if (err == (value))              \
+        return "MP_" #name;
+    MP_ERRNO_MAP(MP__XX)
+#undef MP__XX
+    return "MP_UNKNOWN";
+}
+
+const char *mp_exception_name(int err)
+{
+#define MP__XX(name, value, msg, py) \
+    if (err == (value))              \
+        return py;
+    MP_ERRNO_MAP(MP__XX)
+#undef MP__XX
+    return "";
+}
+
+const char *mp_errmsg(void)
+{
+    return errmsg;
+}
+
+void mp__set_errmsg(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    va_end(ap);
+}
+
+int mp__fail(int code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    va_end(ap);
+    return code;
+}
