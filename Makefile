@@ -100,6 +100,7 @@ install: $(LIBA) $(LIBSO)
 # ---- docs and coverage -----------------------------------------------------------------------
 .PHONY: docs coverage
 docs:
+	@mkdir -p $(BUILD)/bench
 	@mkdir -p $(BUILD)/docs
 	@doxygen docs/Doxyfile && echo "docs: $(BUILD)/docs/html/index.html"
 

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -197,5 +198,26 @@ static inline int proc_wait_gone(pid_t pid, double timeout)
     return 1;
 }
 
+
+/* ---- fixtures -------------------------------------------------------------------------------- */
+
+/* Check's runner catches SIGTERM and SIGINT to kill the whole test group, and a forked test
+ * inherits that handler, as do the children the test starts. A child terminated on purpose
+ * would then take the test down with it; so each test starts with the default dispositions, as
+ * a fresh program does. */
+static inline void default_signals(void)
+{
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+}
+
+/* A tcase with the fixture above and a timeout. */
+static inline TCase *mp_tcase(const char *name, double timeout)
+{
+    TCase *tc = tcase_create(name);
+    tcase_add_checked_fixture(tc, default_signals, NULL);
+    tcase_set_timeout(tc, timeout);
+    return tc;
+}
 
 #endif /* MP_CONFORMANCE_HELPERS_H */

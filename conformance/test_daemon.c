@@ -62,8 +62,10 @@ static pid_t scenario(void (*body)(struct scene *), struct scene *s, int code)
     if (pid == 0) {
         body(s);
         report(s->out, "end %.6f", now_s());
-        if (code < 0) /* an uncaught exception in the main program */
+        if (code < 0) { /* an uncaught exception in the main program */
+            dup2(s->out->wr, 2);
             mp_raise("RuntimeError", "boom");
+        }
         exit(code);
     }
     return pid;
@@ -228,6 +230,7 @@ START_TEST(DMN_10_exit_status_kept)
     free(text);
     text = run_scene(body_both, -1, &st, &exit_at);
     ck_assert_msg(strstr(text, "TERM 15 ") && strstr(text, "N finished"), "reports: %s", text);
+    ck_assert_msg(strstr(text, "\nRuntimeError: boom\n"), "no traceback: %s", text);
     ck_assert(WIFEXITED(st));
     ck_assert_int_eq(WEXITSTATUS(st), 1);
     free(text);
@@ -334,13 +337,11 @@ END_TEST
 Suite *mp_suite_daemon(void)
 {
     Suite *s = suite_create("Daemon");
-    TCase *tc = tcase_create("flag");
-    tcase_set_timeout(tc, 10);
+    TCase *tc = mp_tcase("flag", 10);
     tcase_add_test(tc, DMN_01_default_and_inherit);
     tcase_add_test(tc, DMN_03_04_inside_a_daemon);
     suite_add_tcase(s, tc);
-    tc = tcase_create("exit");
-    tcase_set_timeout(tc, 20);
+    tc = mp_tcase("exit", 20);
     tcase_add_test(tc, DMN_06_daemon_terminated_at_exit);
     tcase_add_test(tc, DMN_08_daemons_before_siblings);
     tcase_add_test(tc, DMN_09_daemon_ignoring_sigterm_delays_exit);
@@ -348,8 +349,7 @@ Suite *mp_suite_daemon(void)
     tcase_add_test(tc, DMN_11_rule_applies_one_level_down);
     tcase_add_test(tc, DMN_13_side_channel_carries_sigterm);
     suite_add_tcase(s, tc);
-    tc = tcase_create("orphans");
-    tcase_set_timeout(tc, 20);
+    tc = mp_tcase("orphans", 20);
     tcase_add_test(tc, LIBMP_01_no_orphan_daemon_after_sigkill);
     tcase_add_test(tc, LIBMP_02_no_orphan_daemon_after_sigterm);
     suite_add_tcase(s, tc);

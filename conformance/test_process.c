@@ -345,8 +345,7 @@ TCase *mp_tcase_process_tree(void);
 Suite *mp_suite_process(void)
 {
     Suite *s = suite_create("Process");
-    TCase *tc = tcase_create("lifecycle");
-    tcase_set_timeout(tc, 20);
+    TCase *tc = mp_tcase("lifecycle", 20);
     tcase_add_test(tc, PROC_01_fresh_object);
     tcase_add_test(tc, PROC_02_started);
     tcase_add_test(tc, PROC_03_args_kwargs_name_pid_authkey);

@@ -149,7 +149,7 @@ END_TEST
 START_TEST(PROC_24_uncaught_exception)
 {
     int code;
-    char name[64], head[96];
+    char name[64], head[160];
     char *out = run_stderr_case(1, &code, name, sizeof name);
     ck_assert_int_eq(code, 1);
     snprintf(head, sizeof head, "Process %s:\nTraceback (most recent call last):\n", name);
@@ -321,7 +321,7 @@ static void t_tree(mp_obj_t *a, mp_obj_t *k, void *ctx)
         return;
     for (int i = 0; i < 2; i++) {
         struct tree sub = {t->r, "", t->depth - 1};
-        snprintf(sub.id, sizeof sub.id, "%s%s%d", t->id, t->id[0] ? "," : "", i);
+        snprintf(sub.id, sizeof sub.id, "%.24s%s%d", t->id, t->id[0] ? "," : "", i);
         mp_process_t *c;
         mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
         o.ctx = &sub;
@@ -443,8 +443,7 @@ END_TEST
 
 TCase *mp_tcase_process_tree(void)
 {
-    TCase *tc = tcase_create("tree");
-    tcase_set_timeout(tc, 30);
+    TCase *tc = mp_tcase("tree", 30);
     tcase_add_test(tc, PROC_19_terminate_orphans_grandchild);
     tcase_add_test(tc, PROC_21_exit_codes);
     tcase_add_test(tc, PROC_22_exit_with_message);

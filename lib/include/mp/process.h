@@ -28,6 +28,7 @@
 extern "C" {
 #endif
 
+/** A process object: `multiprocessing.Process`. See struct mp_process_s. */
 typedef struct mp_process_s mp_process_t;
 
 /**
