@@ -1,0 +1,42 @@
+"""W5 CPython: multiprocessing.Lock. uncontended: acquire+release COUNT times in one process,
+ns per pair. contended: 2 processes each add 1 to a Value COUNT times under a Lock, ns per
+increment (2 * COUNT increments are reported)."""
+import time
+
+from bench_common import fork, parse, report, run_gated
+
+
+def uncontended(count):
+    lock = fork.Lock()
+    t0 = time.perf_counter()
+    for _ in range(count):
+        lock.acquire()
+        lock.release()
+    return time.perf_counter() - t0
+
+
+def increment(value, lock, count):
+    for _ in range(count):
+        with lock:
+            value.value += 1
+
+
+def contended(count):
+    value = fork.Value("q", 0, lock=False)
+    lock = fork.Lock()
+    seconds = run_gated([(increment, (value, lock, count))] * 2)
+    if value.value != 2 * count:
+        raise SystemExit("w5: increments lost")
+    return seconds
+
+
+def main():
+    count, mode = parse(["uncontended", "contended"])
+    if mode == "uncontended":
+        report(count, uncontended(count))
+    else:
+        report(2 * count, contended(count))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The benchmark registry: every workload (anchors/PERF.md W1-W6) and every program that measures it.
+
+Adding a libmp row is one program and one line:
+  1. bench/libmp/<name>.c, built to $(BUILD)/bench/bin/libmp-<name> by `make bench` (a wildcard);
+  2. a V(...) line below with kind LIBMP and program "libmp-<name>".
+Programs are "floor-<name>" / "libmp-<name>" (C, from bench/floor and bench/libmp) or
+"cpython/<file>.py" (run with $(PYTHON)). Each takes `COUNT [MODE] [--pin]` and prints one line
+`result ops=N seconds=S ns_per_op=X` (see bench/common.h).
+"""
+from collections import namedtuple
+
+FLOOR, CPYTHON, LIBMP = "floor", "cpython", "libmp"
+
+# unit: how a figure is shown. "us" and "ns" are time per operation (lower is better); "M/s"
+# (million operations a second) and "GiB/s" (operations x bytes_per_op) are throughputs (higher
+# is better). Ratios are always ratios of time per operation, whatever the unit.
+Workload = namedtuple("Workload", "id title count unit bytes_per_op pin")
+Variant = namedtuple("Variant", "workload kind label program args count peer")
+
+
+def W(id, title, count, unit, bytes_per_op=0, pin=False):
+    return Workload(id, title, count, unit, bytes_per_op, pin)
+
+
+def V(workload, kind, label, program, *args, count=None, peer=None):
+    """count: this variant's own count (before SCALE) where the workload's does not suit it;
+    peer (libmp rows): the label of the CPython variant to compare with, if not the fastest."""
+    return Variant(workload, kind, label, program, list(args), count, peer)
+
+
+WORKLOADS = [
+    # id        title                                                   count       unit
+    W("W1",     "ping-pong of an int, parent <-> child",                100_000,    "us"),
+    W("W1-pin", "ping-pong of an int, both processes on one CPU",       100_000,    "us", pin=True),
+    W("W2a",    "stream of 64 B framed messages, child -> parent",      1_000_000,  "M/s"),
+    W("W2b",    "stream of 64 KiB framed messages (1 GiB)",             16_384,     "GiB/s",
+      bytes_per_op=65536),
+    W("W3a",    "queue of ints, 1 producer -> 1 consumer",              1_000_000,  "M/s"),
+    W("W3b",    "queue of ints, 2 producers -> 2 consumers",            1_000_000,  "M/s"),
+    W("W4",     "start + join a process running an empty function",     2_000,      "us"),
+    W("W5a",    "lock acquire + release, uncontended",                  10_000_000, "ns"),
+    W("W5b",    "2 processes x COUNT increments under one lock",        1_000_000,  "ns"),
+    W("W6",     "two-event ping-pong (Event x2), round trip",           100_000,    "us"),
+    W("W6-pin", "two-event ping-pong, both processes on one CPU",       100_000,    "us", pin=True),
+]
+
+VARIANTS = [
+    # workload  kind     label                                   program           args
+    V("W1",     FLOOR,   "two pipes",                            "floor-w1",       "pipe"),
+    V("W1",     FLOOR,   "socketpair",                           "floor-w1",       "socketpair"),
+    V("W1",     CPYTHON, "Pipe() send/recv int",                 "cpython/w1.py"),
+    V("W1-pin", FLOOR,   "two pipes",                            "floor-w1",       "pipe"),
+    V("W1-pin", FLOOR,   "socketpair",                           "floor-w1",       "socketpair"),
+    V("W1-pin", CPYTHON, "Pipe() send/recv int",                 "cpython/w1.py"),
+    V("W2a",    FLOOR,   "pipe, read header + read body",        "floor-w2",       "a-pipe-hdr"),
+    V("W2a",    FLOOR,   "pipe, buffered reader",                "floor-w2",       "a-pipe-buf"),
+    V("W2a",    FLOOR,   "socketpair, buffered reader",          "floor-w2",       "a-socketpair-buf"),
+    V("W2a",    CPYTHON, "Pipe(duplex=False) (os.pipe)",         "cpython/w2.py",  "a-pipe"),
+    V("W2a",    CPYTHON, "Pipe() (socketpair)",                  "cpython/w2.py",  "a-socketpair"),
+    V("W2b",    FLOOR,   "pipe (64 KiB), writev",                "floor-w2",       "b-pipe"),
+    V("W2b",    FLOOR,   "pipe grown to 1 MiB, writev",          "floor-w2",       "b-pipe-1m"),
+    V("W2b",    FLOOR,   "socketpair, writev",                   "floor-w2",       "b-socketpair"),
+    V("W2b",    CPYTHON, "Pipe(duplex=False) (os.pipe)",         "cpython/w2.py",  "b-pipe"),
+    V("W2b",    CPYTHON, "Pipe() (socketpair)",                  "cpython/w2.py",  "b-socketpair"),
+    V("W3a",    FLOOR,   "shm ring, pshared mutex + 2 condvars", "floor-w3",       "1to1"),
+    V("W3a",    CPYTHON, "Queue",                                "cpython/w3.py",  "queue-1to1"),
+    V("W3a",    CPYTHON, "SimpleQueue",                          "cpython/w3.py",  "simplequeue-1to1"),
+    V("W3b",    FLOOR,   "shm ring, pshared mutex + 2 condvars", "floor-w3",       "2to2"),
+    V("W3b",    CPYTHON, "Queue",                                "cpython/w3.py",  "queue-2to2"),
+    V("W3b",    CPYTHON, "SimpleQueue",                          "cpython/w3.py",  "simplequeue-2to2"),
+    V("W4",     FLOOR,   "fork + _exit + waitpid",               "floor-w4"),
+    V("W4",     CPYTHON, "Process, fork",                        "cpython/w4.py",  "fork"),
+    V("W4",     CPYTHON, "Process, forkserver",                  "cpython/w4.py",  "forkserver",
+      count=50),
+    V("W4",     CPYTHON, "Process, spawn",                       "cpython/w4.py",  "spawn", count=50),
+    V("W4",     LIBMP,   "mp_process start + join (fork)",       "libmp-w4"),
+    V("W5a",    FLOOR,   "pshared pthread mutex",                "floor-w5",       "uncontended"),
+    V("W5a",    CPYTHON, "Lock",                                 "cpython/w5.py",  "uncontended"),
+    V("W5b",    FLOOR,   "pshared pthread mutex",                "floor-w5",       "contended"),
+    V("W5b",    CPYTHON, "Value(lock=False) + Lock",             "cpython/w5.py",  "contended"),
+    V("W6",     FLOOR,   "pshared mutex + condvar per event",    "floor-w6"),
+    V("W6",     CPYTHON, "Event x2",                             "cpython/w6.py"),
+    V("W6-pin", FLOOR,   "pshared mutex + condvar per event",    "floor-w6"),
+    V("W6-pin", CPYTHON, "Event x2",                             "cpython/w6.py"),
+]

@@ -1,0 +1,536 @@
+#!/usr/bin/env python3
+"""The benchmark driver behind `make bench` and `make bench-smoke` (stdlib only).
+
+Runs every variant of bench/registry.py: a warm-up, then RUNS timed runs, interleaved across the
+variants of one workload so that a noisy moment of the machine hits them all alike. Reports each
+figure as its median with min and max, the ratios libmp/floor and CPython/libmp (of time per
+operation, against the fastest floor and the fastest CPython variant of the same run), and writes
+results.csv, results.md, machine.txt, performance.md (the part the docs page includes), chart.dat,
+chart.gp and chart.png into --out.
+"""
+import argparse
+import csv
+import datetime
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from registry import CPYTHON, FLOOR, LIBMP, VARIANTS, WORKLOADS  # noqa: E402
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+RESULT = re.compile(r"^result ops=(\d+) seconds=([0-9.eE+-]+)", re.M)
+KINDS = (LIBMP, CPYTHON, FLOOR)
+KIND_NAME = {LIBMP: "libmp", CPYTHON: "CPython", FLOOR: "floor"}
+TIME_UNITS = {"us": 1e-6, "ns": 1e-9}
+DASH = "\u2014"
+
+
+# ---- running one program ---------------------------------------------------------------------
+
+class Failure(Exception):
+    pass
+
+
+def command(opts, work, v, count):
+    if v.program.endswith(".py"):
+        argv = [opts.python, os.path.join(HERE, v.program)]
+    else:
+        argv = [os.path.join(opts.bin, v.program)]
+    return argv + [str(count)] + v.args + (["--pin"] if work.pin else [])
+
+
+def available(opts, v):
+    if v.program.endswith(".py"):
+        return os.path.exists(os.path.join(HERE, v.program))
+    return os.access(os.path.join(opts.bin, v.program), os.X_OK)
+
+
+def run_once(opts, work, v, count, timeout):
+    """Runs the program once; returns (count, seconds per count unit). Its own session, so that a
+    run that hangs is killed with all of its children, and nothing else."""
+    proc = subprocess.Popen(command(opts, work, v, count), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise Failure("timed out after %.0f s" % timeout)
+    m = RESULT.search(out)
+    if proc.returncode != 0 or not m:
+        last = (err.strip().splitlines() or ["no result line"])[-1]
+        raise Failure("exit %s: %s" % (proc.returncode, last))
+    return int(m.group(1)), float(m.group(2))
+
+
+# ---- measuring: warm-up, budget, interleaved runs ----------------------------------------------
+
+class Measure:
+    """One variant's measurement: its count, runs (seconds per operation) and any note."""
+
+    def __init__(self, work, v, count):
+        self.work, self.v, self.count = work, v, count
+        self.per_op = []   # seconds per operation, one per run
+        self.note = ""
+        self.failed = None
+
+    def values(self):
+        return [to_unit(self.work, s) for s in self.per_op]
+
+
+def nice_floor(n):
+    """The largest 1-2-5 number not above n: scaled-down counts stay readable."""
+    p = 1
+    while p * 10 <= n:
+        p *= 10
+    for m in (5, 2, 1):
+        if m * p <= n:
+            return m * p
+    return 1
+
+
+def warm_up(opts, m):
+    """One run at a tenth of the count: pages in the program and the interpreter, and tells how
+    long a full run would take, so that a variant that would take more than --budget seconds
+    (CPython, mostly) is scaled down and says so."""
+    pilot = max(1, m.count // 10)
+    _, seconds = run_once(opts, m.work, m.v, pilot, opts.timeout)
+    projected = seconds * m.count / pilot
+    if projected > opts.budget:
+        wanted = nice_floor(max(1, int(m.count * opts.budget * 0.6 / projected)))
+        m.note = "scaled to %s of %s (a run would take %.0f s > %.0f s)" % (
+            f"{wanted:,}", f"{m.count:,}", projected, opts.budget)
+        m.count = wanted
+        projected = seconds * m.count / pilot
+    return max(opts.timeout, 5 * projected)
+
+
+def measure_workload(opts, work, variants):
+    scale = opts.scale
+    ms = []
+    for v in variants:
+        m = Measure(work, v, max(1, round((v.count or work.count) * scale)))
+        ms.append(m)
+        if not available(opts, v):
+            m.failed = "not built" if v.kind == LIBMP else "missing program"
+    timeouts = {}
+    for m in ms:
+        if m.failed:
+            continue
+        try:
+            timeouts[id(m)] = warm_up(opts, m) if not opts.smoke else opts.timeout
+        except Failure as e:
+            m.failed = str(e)
+    for _ in range(opts.runs):
+        for m in ms:
+            if m.failed:
+                continue
+            try:
+                ops, seconds = run_once(opts, work, m.v, m.count, timeouts[id(m)])
+                m.per_op.append(seconds / ops)
+            except Failure as e:
+                m.failed = str(e)
+    return ms
+
+
+# ---- units, figures, ratios ------------------------------------------------------------------
+
+def to_unit(work, seconds_per_op):
+    if work.unit in TIME_UNITS:
+        return seconds_per_op / TIME_UNITS[work.unit]
+    if work.unit == "GiB/s":
+        return work.bytes_per_op / seconds_per_op / 2**30
+    return 1 / seconds_per_op / 1e6  # M/s
+
+
+def fmt(x):
+    if x is None:
+        return DASH
+    if x >= 1000:
+        return f"{x:,.0f}"
+    if x >= 100:
+        return f"{x:.0f}"
+    if x >= 10:
+        return f"{x:.1f}"
+    if x >= 1:
+        return f"{x:.2f}"
+    return f"{x:.3g}"
+
+
+def stats(m):
+    """(median, min, max) in the workload's unit, or None."""
+    vals = m.values()
+    if not vals or m.failed:
+        return None
+    return statistics.median(vals), min(vals), max(vals)
+
+
+def figure(m, unit=True):
+    s = stats(m)
+    if s is None:
+        return DASH
+    text = "%s (%s-%s)" % (fmt(s[0]), fmt(s[1]), fmt(s[2]))
+    return text + (" " + m.work.unit if unit else "")
+
+
+def time_stats(m):
+    """(median, fastest, slowest) seconds per operation."""
+    if not m.per_op or m.failed:
+        return None
+    return statistics.median(m.per_op), min(m.per_op), max(m.per_op)
+
+
+def fastest(ms, kind):
+    done = [m for m in ms if m.v.kind == kind and time_stats(m)]
+    return min(done, key=lambda m: time_stats(m)[0]) if done else None
+
+
+def peer_of(ms, lm):
+    if lm.v.peer:
+        named = [m for m in ms if m.v.kind == CPYTHON and m.v.label == lm.v.peer and time_stats(m)]
+        return named[0] if named else None
+    return fastest(ms, CPYTHON)
+
+
+def ratio(slow, fast):
+    """Time ratio slow/fast of the medians, with the widest range the runs allow."""
+    a, b = time_stats(slow) if slow else None, time_stats(fast) if fast else None
+    if not a or not b:
+        return None
+    return a[0] / b[0], a[1] / b[2], a[2] / b[1]
+
+
+def fmt_ratio(r):
+    if r is None:
+        return DASH
+    return "%s (%s-%s)" % (fmt(r[0]), fmt(r[1]), fmt(r[2]))
+
+
+def summary_rows(results):
+    """One row per libmp variant of each workload, or one row with a dash where libmp has none."""
+    rows = []
+    for work, ms in results:
+        floor, cpy_best = fastest(ms, FLOOR), fastest(ms, CPYTHON)
+        libmps = [m for m in ms if m.v.kind == LIBMP] or [None]
+        for lm in libmps:
+            cpy = peer_of(ms, lm) if lm else cpy_best
+            rows.append({
+                "work": work, "libmp": lm, "cpython": cpy, "floor": floor,
+                "libmp/floor": ratio(lm, floor) if lm else None,
+                "CPython/libmp": ratio(cpy, lm) if lm else None,
+                "CPython/floor": ratio(cpy, floor),
+            })
+    return rows
+
+
+def libmp_cell(lm):
+    if lm is None:
+        return "not yet implemented"
+    if lm.failed:
+        return lm.failed
+    return figure(lm)
+
+
+def label(m):
+    return m.v.label if m else DASH
+
+
+# ---- the machine -----------------------------------------------------------------------------
+
+def first_line(argv):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        return (out.stdout or out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def read_field(path, key):
+    try:
+        with open(path) as f:
+            for line in f:
+                if line.split(":")[0].strip() == key or line.startswith(key + "="):
+                    return line.split(":", 1)[-1].split("=", 1)[-1].strip().strip('"')
+    except OSError:
+        pass
+    return "unknown"
+
+
+def machine(opts):
+    cpu_flags = read_field("/proc/cpuinfo", "flags")
+    git = first_line(["git", "-C", HERE, "rev-parse", "--short", "HEAD"])
+    dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return [
+        ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+        ("cpus", "%d online, %d usable by this run" % (os.cpu_count(), len(os.sched_getaffinity(0)))),
+        ("cpu model", read_field("/proc/cpuinfo", "model name")),
+        ("virtualised", "yes (hypervisor flag)" if "hypervisor" in cpu_flags.split() else "no"),
+        ("memory", read_field("/proc/meminfo", "MemTotal")),
+        ("kernel", "%s %s" % (platform.system(), platform.release())),
+        ("os", read_field("/etc/os-release", "PRETTY_NAME")),
+        ("compiler", first_line(opts.cc.split() + ["--version"])),
+        ("python", first_line([opts.python, "--version"])),
+        ("load average", " ".join("%.2f" % x for x in os.getloadavg())),
+        ("libmp commit", git + (" (with uncommitted changes)" if dirty else "")),
+        ("run", "SCALE=%g, %d runs per figure after one warm-up" % (opts.scale, opts.runs)),
+    ]
+
+
+def machine_line(desc):
+    d = dict(desc)
+    return "%s CPUs (%s), %s, %s" % (os.cpu_count(), d["cpu model"], d["kernel"], d["os"])
+
+
+# ---- output: terminal, CSV, Markdown, chart --------------------------------------------------
+
+def text_table(header, rows):
+    widths = [max(len(str(r[i])) for r in [header] + rows) for i in range(len(header))]
+    line = lambda r: "  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip()
+    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(r) for r in rows])
+
+
+def md_table(header, rows):
+    esc = lambda c: str(c).replace("|", "\\|")
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(out + ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows])
+
+
+SUMMARY_HEADER = ["workload", "libmp", "CPython", "floor", "libmp/floor", "CPython/libmp",
+                  "CPython/floor", "compared (CPython; floor)"]
+DETAIL_HEADER = ["workload", "kind", "variant", "count", "median", "min", "max", "unit", "note"]
+
+
+def summary_table_rows(results):
+    return [[r["work"].id, libmp_cell(r["libmp"]), figure(r["cpython"]) if r["cpython"] else DASH,
+             figure(r["floor"]) if r["floor"] else DASH, fmt_ratio(r["libmp/floor"]),
+             fmt_ratio(r["CPython/libmp"]), fmt_ratio(r["CPython/floor"]),
+             "%s; %s" % (label(r["cpython"]), label(r["floor"]))] for r in summary_rows(results)]
+
+
+def detail_rows(results):
+    rows = []
+    for work, ms in results:
+        for m in ms:
+            s = stats(m)
+            cells = [fmt(x) for x in s] if s else [DASH] * 3
+            note = m.failed or m.note
+            if m.v.kind == LIBMP and m.failed == "not built":
+                note = "not built (see the build output)"
+            rows.append([work.id, KIND_NAME[m.v.kind], m.v.label, f"{m.count:,}"] + cells +
+                        [work.unit, note])
+    return rows
+
+
+def write_csv(path, results):
+    ratios = {}
+    for r in summary_rows(results):
+        if r["libmp"]:
+            ratios[id(r["libmp"])] = (r["libmp/floor"], r["CPython/libmp"])
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["workload", "title", "kind", "variant", "count", "runs", "unit", "median",
+                    "min", "max", "median_ns_per_op", "libmp_over_floor", "cpython_over_libmp",
+                    "cpython_over_floor", "note"])
+        for work, ms in results:
+            floor = fastest(ms, FLOOR)
+            for m in ms:
+                s, t = stats(m), time_stats(m)
+                lf, cl = ratios.get(id(m), (None, None))
+                cf = ratio(m, floor) if m.v.kind == CPYTHON else None
+                num = lambda r: "%.4g" % r[0] if r else ""
+                w.writerow([work.id, work.title, m.v.kind, m.v.label, m.count, len(m.per_op),
+                            work.unit] + (["%.6g" % x for x in s] if s else ["", "", ""]) +
+                           ["%.6g" % (t[0] * 1e9) if t else "", num(lf), num(cl), num(cf),
+                            m.failed or m.note])
+
+
+HOW_TO_READ = """\
+Each figure is the median of the runs, with the fastest and slowest run in brackets. Ratios
+compare time per operation in the same run: **libmp/floor** is how many times slower than raw
+system calls libmp is (1 = at the floor); **CPython/libmp** is how many times faster than
+CPython's `multiprocessing` libmp is (above 1 = faster). A ratio's brackets are the widest range
+its runs allow. "Fastest" picks the quickest variant of a kind in this run, so no ratio flatters
+libmp."""
+
+
+def markdown(results, desc, opts, chart):
+    d = dict(desc)
+    parts = [
+        "Latest run: %s, `make bench SCALE=%g`, libmp commit %s." % (
+            d["date"], opts.scale, d["libmp commit"]),
+        "",
+        "**Machine:** %s; %s; %s; %s; load average at start %s." % (
+            machine_line(desc), d["compiler"], d["python"],
+            "virtual machine" if d["virtualised"].startswith("yes") else "bare metal",
+            d["load average"]),
+        "",
+        HOW_TO_READ,
+        "",
+        md_table(SUMMARY_HEADER, summary_table_rows(results)),
+        "",
+    ]
+    if chart:
+        parts += ["![libmp, CPython and the floor: time per operation, log scale, lower is better]"
+                  "(chart.png)", ""]
+    parts += ["All variants:", "", md_table(DETAIL_HEADER, detail_rows(results)), ""]
+    return "\n".join(parts)
+
+
+def write_chart(out, results):
+    """chart.dat (time per operation in us: median, min, max for libmp, CPython, floor) and
+    chart.gp; returns True if gnuplot made chart.png."""
+    with open(os.path.join(out, "chart.dat"), "w") as f:
+        f.write("# workload  libmp(med min max)  CPython(med min max)  floor(med min max), us/op\n")
+        for r in summary_rows(results):
+            cells = []
+            for m in (r["libmp"], r["cpython"], r["floor"]):
+                t = time_stats(m) if m else None
+                cells += ["%.6g" % (x * 1e6) for x in t] if t else ["-"] * 3
+            f.write('"%s" %s\n' % (r["work"].id.replace("-pin", " pinned"), " ".join(cells)))
+    missing = any(not (r["libmp"] and time_stats(r["libmp"])) for r in summary_rows(results))
+    with open(os.path.join(out, "chart.gp"), "w") as f:
+        f.write(GNUPLOT.replace("@NOTE@", MISSING_NOTE if missing else ""))
+    if not shutil.which("gnuplot"):
+        print("bench: gnuplot is not installed (scripts/setup installs gnuplot-nox): no chart")
+        return False
+    done = subprocess.run(["gnuplot", "chart.gp"], cwd=out, capture_output=True, text=True)
+    if done.returncode != 0:
+        print("bench: gnuplot failed: " + done.stderr.strip())
+        return False
+    return True
+
+
+GNUPLOT = """\
+# Made by bench/run.py from chart.dat: `gnuplot chart.gp` redraws chart.png.
+set terminal pngcairo size 1100,560 font "sans,10"
+set output "chart.png"
+set title "libmp, CPython multiprocessing and the raw-syscall floor (median; bars: min-max)@NOTE@"
+set ylabel "time per operation, us (log scale; lower is better)"
+set logscale y
+set format y "%g"
+set grid ytics
+set key top left
+set datafile missing "-"
+set style data histograms
+set style histogram errorbars gap 1.5 lw 1
+set style fill solid 0.85 border -1
+set xtics nomirror
+set boxwidth 0.9
+plot "chart.dat" using 2:3:4:xtic(1) title "libmp" lc rgb "#1b9e77", \\
+     "" using 5:6:7 title "CPython" lc rgb "#d95f02", \\
+     "" using 8:9:10 title "floor (raw syscalls)" lc rgb "#7570b3"
+"""
+
+
+MISSING_NOTE = "\\nno libmp bar: that libmp row is not implemented yet (or did not build)"
+
+PLACEHOLDER = """\
+No benchmark has run in this tree yet: `make bench` measures every workload and writes the
+table and the chart that appear here (`make bench SCALE=0.1` for a quick look).
+"""
+
+
+# ---- main ------------------------------------------------------------------------------------
+
+def selected(opts):
+    only = [w for w in opts.only.split(",") if w]
+    for work in WORKLOADS:
+        if only and not any(work.id.startswith(w) for w in only):
+            continue
+        yield work, [v for v in VARIANTS if v.workload == work.id]
+
+
+def progress(m):
+    s = stats(m)
+    state = figure(m) if s else "FAILED: " + (m.failed or "no runs")
+    print("  %-7s %-8s %-38s %s%s" % (m.work.id, KIND_NAME[m.v.kind], m.v.label, state,
+                                      "  [%s]" % m.note if m.note else ""), flush=True)
+
+
+def smoke(opts):
+    """Every variant once with a tiny count: proves each program still builds and runs."""
+    passed = failed = 0
+    for work, variants in selected(opts):
+        for m in measure_workload(opts, work, variants):
+            ok = not m.failed and len(m.per_op) == 1
+            passed, failed = passed + ok, failed + (not ok)
+            print("%s %-7s %-8s %s%s" % ("ok  " if ok else "FAIL", work.id, KIND_NAME[m.v.kind],
+                                         m.v.label, "" if ok else ": " + (m.failed or "no run")))
+    print("%d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+def full(opts):
+    os.makedirs(opts.out, exist_ok=True)
+    desc = machine(opts)
+    text = "\n".join("%-13s %s" % (k + ":", v) for k, v in desc)
+    print("bench: machine\n" + text, flush=True)
+    with open(os.path.join(opts.out, "machine.txt"), "w") as f:
+        f.write(text + "\n")
+    results = []
+    for work, variants in selected(opts):
+        print("%s: %s" % (work.id, work.title), flush=True)
+        ms = measure_workload(opts, work, variants)
+        for m in ms:
+            progress(m)
+        results.append((work, ms))
+    print("\nAll variants (median, min, max; %d runs each after a warm-up):\n" % opts.runs)
+    print(text_table(DETAIL_HEADER, detail_rows(results)))
+    print("\nSummary (ratios of time per operation; see bench/README.md):\n")
+    print(text_table(SUMMARY_HEADER, summary_table_rows(results)))
+    write_csv(os.path.join(opts.out, "results.csv"), results)
+    chart = write_chart(opts.out, results)
+    page = markdown(results, desc, opts, chart)
+    for name in ("results.md", "performance.md"):
+        with open(os.path.join(opts.out, name), "w") as f:
+            f.write(page)
+    print("\nbench: wrote %s/{results.csv,results.md,machine.txt,performance.md,chart.gp%s}" % (
+        opts.out, ",chart.png" if chart else ""))
+    return 1 if any(m.failed for _, ms in results for m in ms) else 0
+
+
+def placeholder(opts):
+    """Makes sure the docs page has something to include before the first `make bench`."""
+    os.makedirs(opts.out, exist_ok=True)
+    path = os.path.join(opts.out, "performance.md")
+    if not os.path.exists(path):
+        with open(path, "w") as f:
+            f.write(PLACEHOLDER)
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--bin", required=True, help="where the C programs are built")
+    ap.add_argument("--out", required=True, help="where the results go")
+    ap.add_argument("--python", default=sys.executable, help="the CPython to measure")
+    ap.add_argument("--cc", default="cc", help="the compiler (only described)")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiplies every count")
+    ap.add_argument("--runs", type=int, default=5, help="timed runs per figure")
+    ap.add_argument("--budget", type=float, default=30.0,
+                    help="seconds a single run may take before its count is scaled down")
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds before a run is killed")
+    ap.add_argument("--only", default="",
+                    help="comma-separated workload prefixes: W1 is W1 and W1-pin, W5 is W5a and W5b")
+    ap.add_argument("--smoke", action="store_true", help="each variant once, tiny counts")
+    ap.add_argument("--docs-placeholder", action="store_true")
+    opts = ap.parse_args()
+    if opts.docs_placeholder:
+        return placeholder(opts)
+    if opts.smoke:
+        opts.scale, opts.runs, opts.timeout = 1e-4, 1, 20.0
+        return smoke(opts)
+    if opts.runs < 1 or opts.scale <= 0:
+        ap.error("--runs must be at least 1 and --scale above 0")
+    return full(opts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
