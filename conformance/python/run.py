@@ -1,0 +1,43 @@
+#!/usr/bin/env python3
+"""The conformance catalogue of SPEC 17.1 (Process lifecycle) and 17.2 (Daemon semantics), run
+against CPython's own multiprocessing with the fork start method: the spec made executable.
+
+    python3 conformance/python/run.py                 every case
+    python3 conformance/python/run.py PROC-12 DMN     the cases whose id starts with an argument
+    python3 conformance/python/run.py --list          the ids and titles
+
+One line per case (`ok   ID title`, `FAIL ID title: reason`, `skip ID: reason`), then the last
+line `N passed, N failed` (`, N skipped` when some were); the status is 1 on any failure."""
+
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def main(argv):
+    # The catalogue's misuse errors are CPython AssertionErrors, which -O compiles out.
+    if sys.flags.optimize:
+        env = dict(os.environ)
+        env.pop('PYTHONOPTIMIZE', None)
+        os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + argv, env)
+    sys.path.insert(0, HERE)
+    import support
+    import test_process    # noqa: F401  (registers the PROC cases)
+    import test_daemon     # noqa: F401  (registers the DMN cases)
+
+    def order(c):
+        kind, num = c[0].split('-')
+        return (kind != 'PROC', int(num))
+    cases = sorted(support.CASES, key=order)
+    if argv[:1] == ['--list']:
+        for ident, title, _, _ in cases:
+            print(f'{ident} {title}')
+        return 0
+    if argv:
+        cases = [c for c in cases if any(c[0].startswith(a) for a in argv)]
+    return support.run_cases(cases)
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))
