@@ -193,14 +193,16 @@ void bench_spawn(bench_gate_t *g, void (*body)(void *), void *arg) {
     g->pids[g->children++] = pid;
 }
 
-void bench_gate_open(bench_gate_t *g) {
+double bench_gate_open(bench_gate_t *g) {
     char c;
     close(g->ready[1]);
     for (int i = 0; i < g->children; i++)
         bench_read_full(g->ready[0], &c, 1);
     close(g->ready[0]);
     close(g->go[0]);
+    double t0 = bench_now();
     close(g->go[1]);
+    return t0;
 }
 
 void bench_join_all(bench_gate_t *g) {
@@ -224,8 +226,7 @@ double bench_with_child(void (*child)(void *), void *child_arg, void (*parent)(v
     bench_gate_t g;
     bench_gate_init(&g);
     bench_spawn(&g, child, child_arg);
-    bench_gate_open(&g);
-    double t0 = bench_now();
+    double t0 = bench_gate_open(&g);
     parent(parent_arg);
     double t1 = bench_now();
     bench_join_all(&g);

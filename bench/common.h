@@ -49,8 +49,10 @@ void bench_cond_init(pthread_cond_t *c);
 
 /*
  * The start gate keeps process start-up out of the timed section: children started with
- * bench_spawn() report ready and block until bench_gate_open(), which returns once all are
- * waiting; the caller reads the clock right after it.
+ * bench_spawn() report ready and block until bench_gate_open() releases them all at once.
+ * bench_gate_open() reads the clock once every child is ready and *before* the release: with
+ * more runnable processes than CPUs, the releasing process may not run again until the
+ * children are done, and a clock read after the release would miss their work.
  */
 typedef struct bench_gate {
     int ready[2];
@@ -61,7 +63,8 @@ typedef struct bench_gate {
 
 void bench_gate_init(bench_gate_t *g);
 void bench_spawn(bench_gate_t *g, void (*body)(void *), void *arg);
-void bench_gate_open(bench_gate_t *g);
+/* Returns the start time (bench_now()). */
+double bench_gate_open(bench_gate_t *g);
 /* Waits for every child; exits 1 if one did not exit 0. */
 void bench_join_all(bench_gate_t *g);
 

@@ -30,19 +30,28 @@ def report(ops, seconds):
     print("result ops=%d seconds=%.9f ns_per_op=%.3f" % (ops, seconds, seconds * 1e9 / ops), flush=True)
 
 
-def _gated(barrier, body, args):
-    barrier.wait()
+def _gated(ready, go, body, args):
+    ready.wait()
+    go.wait()
     body(*args)
 
 
 def _start(bodies):
-    """Starts one process per (body, args), each held until the returned go() is called, which
-    returns once all are released: process start-up stays outside the timed section."""
-    barrier = fork.Barrier(len(bodies) + 1)
-    procs = [fork.Process(target=_gated, args=(barrier, body, args)) for body, args in bodies]
+    """Starts one process per (body, args), each held until the returned go() releases them
+    all; go() returns the start time. As in bench/common.c, the clock is read once all are
+    ready and before the release: with more processes than CPUs the releasing one may not run
+    again until the others are done."""
+    ready, go = fork.Barrier(len(bodies) + 1), fork.Event()
+    procs = [fork.Process(target=_gated, args=(ready, go, body, args)) for body, args in bodies]
     for p in procs:
         p.start()
-    return procs, barrier.wait
+
+    def release():
+        ready.wait()
+        t0 = time.perf_counter()
+        go.set()
+        return t0
+    return procs, release
 
 
 def _join_checked(procs):
@@ -56,8 +65,7 @@ def run_gated(bodies):
     """Runs every (body, args) in its own process; returns the seconds from the go until all
     have ended."""
     procs, go = _start(bodies)
-    go()
-    t0 = time.perf_counter()
+    t0 = go()
     _join_checked(procs)
     return time.perf_counter() - t0
 
@@ -66,8 +74,7 @@ def with_child(body, args, parent):
     """Runs body(*args) in a child and parent() here, both released at once; returns the
     seconds parent() took, once the child has exited 0."""
     procs, go = _start([(body, args)])
-    go()
-    t0 = time.perf_counter()
+    t0 = go()
     parent()
     t1 = time.perf_counter()
     _join_checked(procs)

@@ -77,8 +77,7 @@ int main(int argc, char **argv) {
         bench_spawn(&g, producer, &roles[i]);
         bench_spawn(&g, consumer, &roles[i]);
     }
-    bench_gate_open(&g);
-    double t0 = bench_now();
+    double t0 = bench_gate_open(&g);
     bench_join_all(&g);
     double t1 = bench_now();
     if (ring->head != (uint64_t)a.count || ring->tail != (uint64_t)a.count)
