@@ -1,0 +1,172 @@
+/* Python's `==` over values.
+ *
+ * The walk keeps its own stack of container pairs instead of recursing, so nesting depth costs
+ * heap, not C stack. Two places still recurse, both bounded by what they recurse on: looking a
+ * dict key or set element up in the other table compares keys, and keys nest only through
+ * tuples and frozensets, whose own comparison is again this walk; and when the walk's stack
+ * cannot grow (out of memory), the pair at hand is compared by a nested walk rather than
+ * failing, since this function has no way to report an error. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "object_impl.h"
+
+enum { UNEQUAL = 0, EQUAL = 1, DESCEND = 2 };
+
+/* Types that can compare equal to each other share a class. */
+static int eq_class(const mp_obj_t *o)
+{
+    switch (o->type) {
+    case MP_TYPE_BOOL:
+    case MP_TYPE_FLOAT:
+        return MP_TYPE_INT;
+    case MP_TYPE_BYTEARRAY:
+        return MP_TYPE_BYTES;
+    case MP_TYPE_FROZENSET:
+        return MP_TYPE_SET;
+    default:
+        return o->type;
+    }
+}
+
+static int numbers_equal(const mp_obj_t *a, const mp_obj_t *b)
+{
+    if (a->type == MP_TYPE_FLOAT && b->type == MP_TYPE_FLOAT)
+        return MP__FLOAT(a)->v == MP__FLOAT(b)->v;
+    if (a->type == MP_TYPE_FLOAT)
+        return mp__int_equal_double(b, MP__FLOAT(a)->v);
+    if (b->type == MP_TYPE_FLOAT)
+        return mp__int_equal_double(a, MP__FLOAT(b)->v);
+    return mp__int_equal(a, b);
+}
+
+/* Compares everything but the items; DESCEND when the items decide. */
+static int shallow(const mp_obj_t *a, const mp_obj_t *b)
+{
+    size_t na, nb;
+    if (eq_class(a) != eq_class(b))
+        return UNEQUAL;
+    switch (eq_class(a)) {
+    case MP_TYPE_NONE:
+        return EQUAL;
+    case MP_TYPE_INT:
+        return numbers_equal(a, b);
+    case MP_TYPE_STR:
+    case MP_TYPE_BYTES:
+        return MP__STR(a)->len == MP__STR(b)->len &&
+               !memcmp(MP__STR(a)->data, MP__STR(b)->data, MP__STR(a)->len);
+    case MP_TYPE_SET:
+        /* Cached hashes settle most unequal frozensets at once. */
+        if ((a->flags & b->flags & MP__F_HASHABLE) && a->u.hash != b->u.hash)
+            return UNEQUAL;
+        break;
+    default:
+        break;
+    }
+    mp_obj_len(a, &na);
+    mp_obj_len(b, &nb);
+    if (na != nb)
+        return UNEQUAL;
+    return na ? DESCEND : EQUAL;
+}
+
+typedef struct {
+    const mp_obj_t *a, *b;
+    size_t i;
+} frame_t;
+
+/* The next pair of items of a frame to compare: 1 with *x, *y set, 0 when the frame is done,
+ * -1 when a key of `a` is missing from `b`. */
+static int next_pair(frame_t *f, const mp_obj_t **x, const mp_obj_t **y)
+{
+    size_t n;
+    mp_obj_t *const *ia = mp__seq_items(f->a, &n);
+    if (ia) {
+        if (f->i == n)
+            return 0;
+        *x = ia[f->i];
+        *y = mp__seq_items(f->b, &n)[f->i];
+        f->i++;
+        return 1;
+    }
+    const mp__table_t *t = MP__TABLE(f->a);
+    while (f->i < t->n) {
+        const mp__entry_t *mine = &t->ent[f->i++];
+        const mp__entry_t *theirs = mp__table_find(f->b, mine->key);
+        if (!theirs)
+            return -1;
+        if (mine->value) {
+            *x = mine->value;
+            *y = theirs->value;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    frame_t *f;
+    size_t n, cap;
+    frame_t inline_f[32];
+} eqstack_t;
+
+static int push(eqstack_t *s, const mp_obj_t *a, const mp_obj_t *b)
+{
+    if (s->n == s->cap) {
+        frame_t *f = NULL;
+        if (s->cap <= SIZE_MAX / sizeof *f / 2)
+            f = s->f == s->inline_f ? malloc(s->cap * 2 * sizeof *f)
+                                    : realloc(s->f, s->cap * 2 * sizeof *f);
+        if (!f)
+            return -1;
+        if (s->f == s->inline_f)
+            memcpy(f, s->inline_f, sizeof s->inline_f);
+        s->f = f;
+        s->cap *= 2;
+    }
+    s->f[s->n++] = (frame_t){a, b, 0};
+    return 0;
+}
+
+/* Compares the items of a and b, which shallow() found alike. */
+static int walk(const mp_obj_t *a, const mp_obj_t *b)
+{
+    eqstack_t s;
+    s.f = s.inline_f;
+    s.n = 0;
+    s.cap = sizeof s.inline_f / sizeof s.inline_f[0];
+    push(&s, a, b);
+    int result = EQUAL;
+    while (s.n && result == EQUAL) {
+        const mp_obj_t *x, *y;
+        int more = next_pair(&s.f[s.n - 1], &x, &y);
+        if (more <= 0) {
+            s.n--;
+            result = more < 0 ? UNEQUAL : EQUAL;
+            continue;
+        }
+        if (x == y) /* identity first, as CPython's containers do: a NaN item equals itself */
+            continue;
+        result = shallow(x, y);
+        if (result == DESCEND)
+            result = push(&s, x, y) == 0 ? EQUAL : walk(x, y);
+    }
+    if (s.f != s.inline_f)
+        free(s.f);
+    return result;
+}
+
+int mp__equal(const mp_obj_t *a, const mp_obj_t *b)
+{
+    if (a == b && a->type != MP_TYPE_FLOAT)
+        return 1;
+    int r = shallow(a, b);
+    return r == DESCEND ? walk(a, b) : r;
+}
+
+int mp_obj_equal(const mp_obj_t *a, const mp_obj_t *b)
+{
+    if (!a || !b)
+        return a == b;
+    return mp__equal(a, b);
+}

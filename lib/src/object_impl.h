@@ -1,0 +1,122 @@
+/* The layout of values, shared by the object*.c files (and, later, the pickle codec).
+ *
+ * Every value starts with `struct mp_obj_s`; the per-type structs below embed it first, so a
+ * pointer to either is a pointer to the other. Values are immutable once a constructor returns
+ * them, which lets each hashable value compute its hash once, at construction, from the cached
+ * hashes of its items: hashing never recurses. The builder functions at the end mutate a list,
+ * dict or set that the caller has just made and not yet shared (the pickle decoder's APPENDS,
+ * SETITEMS and ADDITEMS). */
+#ifndef MP_OBJECT_IMPL_H
+#define MP_OBJECT_IMPL_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "mp_internal.h"
+
+enum {
+    MP__F_IMMORTAL = 1,  /* a static singleton: reference counting skips it */
+    MP__F_HASHABLE = 2,  /* u.hash is valid */
+    MP__F_BIG = 4,       /* an int stored as mp__bigint_t (its value is outside int64) */
+    MP__F_SURROGATE = 8, /* a str holding at least one lone surrogate */
+    MP__F_NUL = 16       /* a str or bytes containing a NUL byte */
+};
+
+struct mp_obj_s {
+    atomic_size_t refcnt;
+    union {
+        int64_t hash;               /* while alive, if MP__F_HASHABLE */
+        struct mp_obj_s *dead_next; /* while being freed: the list of containers to empty */
+    } u;
+    uint8_t type;  /* mp_type_t */
+    uint8_t flags; /* MP__F_* */
+};
+
+typedef struct { /* bool, and int within int64 */
+    mp_obj_t ob;
+    int64_t v;
+} mp__small_t;
+
+typedef struct { /* int outside int64: sign and magnitude, 32-bit limbs, least significant first */
+    mp_obj_t ob;
+    int neg;
+    size_t n; /* limb[n - 1] != 0 */
+    uint32_t limb[];
+} mp__bigint_t;
+
+typedef struct {
+    mp_obj_t ob;
+    double v;
+} mp__float_t;
+
+typedef struct { /* str, bytes, bytearray: data[len] is always '\0' */
+    mp_obj_t ob;
+    size_t len;
+    size_t ncp; /* str: code points */
+    char data[];
+} mp__str_t;
+
+typedef struct {
+    mp_obj_t ob;
+    size_t n;
+    mp_obj_t *item[];
+} mp__tuple_t;
+
+typedef struct {
+    mp_obj_t ob;
+    size_t n, cap;
+    mp_obj_t **item;
+} mp__list_t;
+
+typedef struct {
+    mp_obj_t *key, *value; /* value is NULL in sets */
+    int64_t hash;
+} mp__entry_t;
+
+typedef struct { /* dict, set, frozenset: entries in insertion order plus an index over them */
+    mp_obj_t ob;
+    size_t n, cap;
+    mp__entry_t *ent;
+    size_t *slot; /* mask + 1 slots: 0 empty, else entry index + 1 */
+    size_t mask;
+} mp__table_t;
+
+#define MP__SMALL(o) ((const mp__small_t *)(o))
+#define MP__BIG(o) ((const mp__bigint_t *)(o))
+#define MP__FLOAT(o) ((const mp__float_t *)(o))
+#define MP__STR(o) ((const mp__str_t *)(o))
+#define MP__TUPLE(o) ((const mp__tuple_t *)(o))
+#define MP__LIST(o) ((const mp__list_t *)(o))
+#define MP__TABLE(o) ((const mp__table_t *)(o))
+
+/* object.c */
+mp_obj_t *mp__obj_alloc(mp_type_t type, size_t size);
+/* The items of a tuple or list (count in *n); NULL for other types. */
+mp_obj_t *const *mp__seq_items(const mp_obj_t *o, size_t *n);
+int mp__is_int(const mp_obj_t *o); /* int or bool */
+
+/* object_int.c */
+int64_t mp__hash_double(const mp_obj_t *owner, double v);
+int mp__int_equal(const mp_obj_t *a, const mp_obj_t *b); /* both int or bool */
+int mp__int_equal_double(const mp_obj_t *i, double d);
+
+/* object_table.c */
+mp_obj_t *mp__table_new(mp_type_t type, size_t cap);
+int64_t mp__hash_bytes(const void *p, size_t n);
+int64_t mp__hash_tuple(mp_obj_t *const *item, size_t n);
+/* The entry of `key` in a dict/set/frozenset (key must be hashable), or NULL. */
+const mp__entry_t *mp__table_find(const mp_obj_t *t, const mp_obj_t *key);
+int mp__unhashable(const mp_obj_t *o); /* sets the message, returns MP_EINVAL */
+
+/* Builders (see the top of this file); each takes its own references, returns 0 or a code. */
+int mp__list_append(mp_obj_t *list, mp_obj_t *item);
+int mp__dict_setitem(mp_obj_t *dict, mp_obj_t *key, mp_obj_t *value);
+int mp__set_add(mp_obj_t *set, mp_obj_t *item);
+
+/* object_equal.c: equality of two non-NULL values of any types. */
+int mp__equal(const mp_obj_t *a, const mp_obj_t *b);
+
+/* object_unicode.c: whether Python's str.isprintable() holds for the code point. */
+int mp__unicode_printable(uint32_t cp);
+
+#endif /* MP_OBJECT_IMPL_H */

@@ -1,0 +1,449 @@
+/* int: exact at any size, and the numeric hash shared with float and bool.
+ *
+ * An int whose value fits int64 is always an mp__small_t; only values outside that range are
+ * mp__bigint_t (sign and magnitude, 32-bit limbs). Keeping that form canonical means two ints
+ * are equal exactly when their representations are, and the int64 path never meets a big one.
+ *
+ * Hashes follow CPython's numeric hash, which is a fact of the language (documented in "Hashing
+ * of numeric types"): an exact rational value x hashes to x mod P, P = 2**61 - 1, with the sign
+ * applied afterwards and -1 turned into -2. Because 2**61 = 1 (mod P), multiplying by a power
+ * of two is a rotation of the 61-bit residue, so a double m * 2**e needs no big arithmetic. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "object_impl.h"
+
+#define HASH_P (((uint64_t)1 << 61) - 1)
+#define HASH_INF 314159
+
+/* ---- magnitudes ---------------------------------------------------------------------------- */
+
+typedef struct { /* a view of any int as sign and magnitude; use in place (limb may point at buf) */
+    int neg;
+    size_t n;
+    const uint32_t *limb;
+    uint32_t buf[2];
+} mag_t;
+
+static void mag_of(const mp_obj_t *o, mag_t *m)
+{
+    if (o->flags & MP__F_BIG) {
+        m->neg = MP__BIG(o)->neg;
+        m->n = MP__BIG(o)->n;
+        m->limb = MP__BIG(o)->limb;
+        return;
+    }
+    int64_t v = MP__SMALL(o)->v;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    m->neg = v < 0;
+    m->buf[0] = (uint32_t)u;
+    m->buf[1] = (uint32_t)(u >> 32);
+    m->n = m->buf[1] ? 2 : m->buf[0] ? 1 : 0;
+    m->limb = m->buf;
+}
+
+static size_t mag_bits(const uint32_t *limb, size_t n)
+{
+    return n ? (n - 1) * 32 + (32 - (size_t)__builtin_clz(limb[n - 1])) : 0;
+}
+
+static int mag_is_pow2(const uint32_t *limb, size_t n)
+{
+    for (size_t i = 0; i + 1 < n; i++)
+        if (limb[i])
+            return 0;
+    return n && (limb[n - 1] & (limb[n - 1] - 1)) == 0;
+}
+
+static void mag_mul_add(uint32_t *limb, size_t *n, uint32_t mul, uint32_t add)
+{
+    uint64_t carry = add;
+    for (size_t i = 0; i < *n; i++) {
+        uint64_t t = (uint64_t)limb[i] * mul + carry;
+        limb[i] = (uint32_t)t;
+        carry = t >> 32;
+    }
+    if (carry)
+        limb[(*n)++] = (uint32_t)carry;
+}
+
+static uint32_t mag_divmod(uint32_t *limb, size_t *n, uint32_t div)
+{
+    uint64_t rem = 0;
+    for (size_t i = *n; i-- > 0;) {
+        uint64_t cur = (rem << 32) | limb[i];
+        limb[i] = (uint32_t)(cur / div);
+        rem = cur % div;
+    }
+    while (*n && !limb[*n - 1])
+        (*n)--;
+    return (uint32_t)rem;
+}
+
+/* ---- hashing ------------------------------------------------------------------------------- */
+
+static uint64_t rot61(uint64_t h, unsigned k) /* h * 2**k mod P, for h < P and k < 61 */
+{
+    return k ? (((h << k) & HASH_P) | (h >> (61 - k))) : h;
+}
+
+static int64_t hash_finish(uint64_t h, int neg)
+{
+    int64_t r = neg ? -(int64_t)h : (int64_t)h;
+    return r == -1 ? -2 : r;
+}
+
+static int64_t hash_mag(int neg, const uint32_t *limb, size_t n)
+{
+    uint64_t h = 0;
+    for (size_t i = n; i-- > 0;) {
+        h = rot61(h, 32) + limb[i];
+        while (h >= HASH_P)
+            h -= HASH_P;
+    }
+    return hash_finish(h, neg);
+}
+
+static int64_t hash_i64(int64_t v)
+{
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    u = (u & HASH_P) + (u >> 61);
+    if (u >= HASH_P)
+        u -= HASH_P;
+    return hash_finish(u, v < 0);
+}
+
+int64_t mp__hash_double(const mp_obj_t *owner, double v)
+{
+    if (isnan(v)) /* NaN equals nothing, so any hash will do; CPython uses identity too */
+        return (int64_t)((uintptr_t)owner >> 4);
+    if (isinf(v))
+        return v > 0 ? HASH_INF : -HASH_INF;
+    if (v == 0)
+        return 0;
+    int e;
+    double m = frexp(fabs(v), &e);                 /* |v| = m * 2**e, 0.5 <= m < 1 */
+    uint64_t mant = (uint64_t)ldexp(m, 53);        /* |v| = mant * 2**(e - 53), exactly */
+    int k = (e - 53) % 61;
+    return hash_finish(rot61(mant, (unsigned)(k < 0 ? k + 61 : k)), v < 0);
+}
+
+/* ---- construction -------------------------------------------------------------------------- */
+
+static mp_obj_t *small_new(int64_t v)
+{
+    mp__small_t *s = (mp__small_t *)mp__obj_alloc(MP_TYPE_INT, sizeof *s);
+    if (!s)
+        return NULL;
+    s->v = v;
+    s->ob.u.hash = hash_i64(v);
+    s->ob.flags = MP__F_HASHABLE;
+    return &s->ob;
+}
+
+/* The canonical int for sign and magnitude (leading zero limbs allowed); copies the limbs. */
+static mp_obj_t *from_mag(int neg, const uint32_t *limb, size_t n)
+{
+    while (n && !limb[n - 1])
+        n--;
+    if (n <= 2) {
+        uint64_t u = n ? limb[0] : 0;
+        if (n == 2)
+            u |= (uint64_t)limb[1] << 32;
+        if (!neg && u <= INT64_MAX)
+            return small_new((int64_t)u);
+        if (neg && u <= (uint64_t)INT64_MAX + 1)
+            return small_new(u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u);
+    }
+    if (n > (SIZE_MAX - sizeof(mp__bigint_t)) / sizeof *limb) {
+        mp__set_errmsg("out of memory");
+        return NULL;
+    }
+    mp__bigint_t *b = (mp__bigint_t *)mp__obj_alloc(MP_TYPE_INT, sizeof *b + n * sizeof *limb);
+    if (!b)
+        return NULL;
+    b->neg = neg;
+    b->n = n;
+    memcpy(b->limb, limb, n * sizeof *limb);
+    b->ob.u.hash = hash_mag(neg, limb, n);
+    b->ob.flags = MP__F_HASHABLE | MP__F_BIG;
+    return &b->ob;
+}
+
+mp_obj_t *mp_int(int64_t v)
+{
+    return small_new(v);
+}
+
+mp_obj_t *mp_int_from_u64(uint64_t v)
+{
+    uint32_t limb[2] = {(uint32_t)v, (uint32_t)(v >> 32)};
+    return from_mag(0, limb, 2);
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+/* Checks Python's base-10 int() syntax; returns the number of digits, 0 if invalid. */
+static size_t decimal_syntax(const char *s, const char **start, int *neg)
+{
+    while (is_space(*s))
+        s++;
+    *neg = *s == '-';
+    if (*s == '+' || *s == '-')
+        s++;
+    *start = s;
+    size_t digits = 0;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        digits++;
+        if (s[1] == '_' && s[2] >= '0' && s[2] <= '9')
+            s++;
+    }
+    while (is_space(*s))
+        s++;
+    return *s ? 0 : digits;
+}
+
+mp_obj_t *mp_int_from_str(const char *decimal)
+{
+    const char *p;
+    int neg;
+    size_t digits = decimal ? decimal_syntax(decimal, &p, &neg) : 0;
+    if (!digits) {
+        mp__set_errmsg("invalid literal for int() with base 10: '%.200s'",
+                       decimal ? decimal : "(null)");
+        return NULL;
+    }
+    uint32_t *limb = malloc((digits / 9 + 2) * sizeof *limb);
+    if (!limb) {
+        mp__set_errmsg("out of memory");
+        return NULL;
+    }
+    size_t n = 0;
+    uint32_t chunk = 0, mul = 1;
+    for (size_t done = 0; done < digits; p++) {
+        if (*p == '_')
+            continue;
+        chunk = chunk * 10 + (uint32_t)(*p - '0');
+        mul *= 10;
+        if (++done % 9 == 0 || done == digits) {
+            mag_mul_add(limb, &n, mul, chunk);
+            chunk = 0;
+            mul = 1;
+        }
+    }
+    mp_obj_t *o = from_mag(neg, limb, n);
+    free(limb);
+    return o;
+}
+
+mp_obj_t *mp_int_from_bytes(const void *p, size_t n, int is_signed)
+{
+    const unsigned char *b = p;
+    if (n > SIZE_MAX - 3) {
+        mp__set_errmsg("out of memory");
+        return NULL;
+    }
+    size_t nl = (n + 3) / 4;
+    uint32_t *limb = calloc(nl ? nl : 1, sizeof *limb);
+    if (!limb) {
+        mp__set_errmsg("out of memory");
+        return NULL;
+    }
+    /* A negative two's complement value's magnitude is its bitwise complement plus one. */
+    int neg = is_signed && n && (b[n - 1] & 0x80);
+    unsigned carry = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned byte = b[i];
+        if (neg) {
+            byte = (~byte & 0xFFu) + carry;
+            carry = byte >> 8;
+            byte &= 0xFFu;
+        }
+        limb[i / 4] |= (uint32_t)byte << (8 * (i % 4));
+    }
+    mp_obj_t *o = from_mag(neg, limb, nl);
+    free(limb);
+    return o;
+}
+
+/* ---- conversion ---------------------------------------------------------------------------- */
+
+static int not_int(const mp_obj_t *o, const char *who)
+{
+    return mp__fail(MP_EINVAL, "%s: expected int, got %s", who, mp_type_name(o->type));
+}
+
+int mp_int_as_int64(const mp_obj_t *o, int64_t *out)
+{
+    if (!mp__is_int(o))
+        return not_int(o, "mp_int_as_int64");
+    if (o->flags & MP__F_BIG)
+        return mp__fail(MP_EOVERFLOW, "int too big to convert to int64");
+    *out = MP__SMALL(o)->v;
+    return 0;
+}
+
+int mp_int_as_u64(const mp_obj_t *o, uint64_t *out)
+{
+    mag_t m;
+    if (!mp__is_int(o))
+        return not_int(o, "mp_int_as_u64");
+    mag_of(o, &m);
+    if (m.neg)
+        return mp__fail(MP_EOVERFLOW, "can't convert negative int to unsigned");
+    if (m.n > 2)
+        return mp__fail(MP_EOVERFLOW, "int too big to convert to uint64");
+    *out = (m.n ? m.limb[0] : 0) | (m.n == 2 ? (uint64_t)m.limb[1] << 32 : 0);
+    return 0;
+}
+
+/* The fewest bytes holding the value: two's complement when is_signed, and 0 for zero. */
+static size_t min_bytes(const mag_t *m, int is_signed)
+{
+    size_t bits = mag_bits(m->limb, m->n);
+    if (!bits)
+        return 0;
+    if (!is_signed)
+        return (bits + 7) / 8;
+    if (m->neg && mag_is_pow2(m->limb, m->n))
+        bits--; /* -2**k needs no more room than 2**k - 1 */
+    return bits / 8 + 1;
+}
+
+size_t mp_int_nbytes(const mp_obj_t *o)
+{
+    mag_t m;
+    if (!mp__is_int(o))
+        return 0;
+    mag_of(o, &m);
+    return min_bytes(&m, 1);
+}
+
+int mp_int_to_bytes(const mp_obj_t *o, void *buf, size_t n, int is_signed)
+{
+    mag_t m;
+    unsigned char *out = buf;
+    if (!mp__is_int(o))
+        return not_int(o, "mp_int_to_bytes");
+    mag_of(o, &m);
+    if (m.neg && !is_signed)
+        return mp__fail(MP_EOVERFLOW, "can't convert negative int to unsigned");
+    if (min_bytes(&m, is_signed) > n)
+        return mp__fail(MP_EOVERFLOW, "int too big to convert");
+    unsigned carry = 1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned byte = i / 4 < m.n ? (m.limb[i / 4] >> (8 * (i % 4))) & 0xFFu : 0;
+        if (m.neg) {
+            byte = (~byte & 0xFFu) + carry;
+            carry = byte >> 8;
+            byte &= 0xFFu;
+        }
+        out[i] = (unsigned char)byte;
+    }
+    return 0;
+}
+
+char *mp_int_to_str(const mp_obj_t *o)
+{
+    mag_t m;
+    if (!mp__is_int(o)) {
+        not_int(o, "mp_int_to_str");
+        return NULL;
+    }
+    mag_of(o, &m);
+    size_t n = m.n, nchunk = 0;
+    uint32_t *work = malloc((n + 1) * sizeof *work);
+    uint32_t *chunk = malloc((n * 32 / 29 + 2) * sizeof *chunk); /* 10**9 > 2**29 */
+    char *s = malloc(n * 10 + 12);
+    if (!work || !chunk || !s) {
+        free(work), free(chunk), free(s);
+        mp__set_errmsg("out of memory");
+        return NULL;
+    }
+    memcpy(work, m.limb, n * sizeof *work);
+    do
+        chunk[nchunk++] = mag_divmod(work, &n, 1000000000u);
+    while (n);
+    char *p = s + sprintf(s, "%s%u", m.neg ? "-" : "", (unsigned)chunk[--nchunk]);
+    while (nchunk)
+        p += sprintf(p, "%09u", (unsigned)chunk[--nchunk]);
+    free(work);
+    free(chunk);
+    return s;
+}
+
+int mp_number_as_double(const mp_obj_t *o, double *out)
+{
+    mag_t m;
+    if (o->type == MP_TYPE_FLOAT) {
+        *out = MP__FLOAT(o)->v;
+        return 0;
+    }
+    if (!mp__is_int(o))
+        return mp__fail(MP_EINVAL, "must be real number, not %s", mp_type_name(o->type));
+    if (!(o->flags & MP__F_BIG)) {
+        *out = (double)MP__SMALL(o)->v;
+        return 0;
+    }
+    /* The top 64 bits, with every lower bit folded into bit 0 ("sticky"), round to the same
+     * double as the whole magnitude: the rounding point is 11 bits above bit 0. */
+    mag_of(o, &m);
+    size_t shift = mag_bits(m.limb, m.n) - 64, q = shift / 32;
+    unsigned r = (unsigned)(shift % 32);
+    uint32_t l2 = q + 2 < m.n ? m.limb[q + 2] : 0;
+    uint64_t low = m.limb[q] | (uint64_t)m.limb[q + 1] << 32;
+    uint64_t top = r ? (low >> r) | ((uint64_t)l2 << (64 - r)) : low;
+    int sticky = r && (m.limb[q] & ((1u << r) - 1));
+    for (size_t i = 0; i < q && !sticky; i++)
+        sticky = m.limb[i] != 0;
+    double d = ldexp((double)(top | (uint64_t)sticky), (int)(shift > 2000 ? 2000 : shift));
+    if (isinf(d))
+        return mp__fail(MP_EOVERFLOW, "int too large to convert to float");
+    *out = m.neg ? -d : d;
+    return 0;
+}
+
+/* ---- equality ------------------------------------------------------------------------------ */
+
+int mp__int_equal(const mp_obj_t *a, const mp_obj_t *b)
+{
+    mag_t x, y;
+    if (!(a->flags & MP__F_BIG) && !(b->flags & MP__F_BIG))
+        return MP__SMALL(a)->v == MP__SMALL(b)->v;
+    mag_of(a, &x);
+    mag_of(b, &y);
+    return x.neg == y.neg && x.n == y.n && !memcmp(x.limb, y.limb, x.n * sizeof *x.limb);
+}
+
+int mp__int_equal_double(const mp_obj_t *i, double d)
+{
+    if (!isfinite(d) || d != trunc(d))
+        return 0;
+    if (!(i->flags & MP__F_BIG)) {
+        if (d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+            return 0;
+        return (int64_t)d == MP__SMALL(i)->v;
+    }
+    /* A big int is at least 2**63 in magnitude; spell |d| out in limbs and compare. */
+    if (fabs(d) < 9223372036854775808.0)
+        return 0;
+    uint32_t limb[34] = {0};
+    int e;
+    uint64_t mant = (uint64_t)ldexp(frexp(fabs(d), &e), 53); /* |d| = mant * 2**(e - 53) */
+    size_t shift = (size_t)(e - 53);
+    unsigned r = (unsigned)(shift % 32);
+    uint64_t low = mant << r;
+    limb[shift / 32] = (uint32_t)low;
+    limb[shift / 32 + 1] = (uint32_t)(low >> 32);
+    limb[shift / 32 + 2] = r ? (uint32_t)(mant >> (64 - r)) : 0;
+    size_t n = shift / 32 + 3;
+    while (n && !limb[n - 1])
+        n--;
+    const mp__bigint_t *b = MP__BIG(i);
+    return b->neg == (d < 0) && b->n == n && !memcmp(b->limb, limb, n * sizeof *limb);
+}
