@@ -17,7 +17,7 @@ BENCH_LIBMP := $(patsubst bench/libmp/%.c,$(BENCH_BIN)/libmp-%,$(sort $(wildcard
 BENCH_RUN    = $(PYTHON) bench/run.py --bin $(BENCH_BIN) --out $(BENCH_OUT) --python $(PYTHON) \
                --cc "$(CC)"
 
-.PHONY: bench bench-smoke bench-build bench-docs
+.PHONY: bench bench-smoke bench-build bench-programs bench-docs
 
 $(BENCH_BIN) $(BENCH_OUT)/obj:
 	@mkdir -p $@
@@ -34,7 +34,10 @@ $(BENCH_BIN)/libmp-%: bench/libmp/%.c $(BENCH_COMMON) bench/common.h $(LIBA) | $
 # -k and an ignored status: a program that does not build (a libmp row while its part of the
 # library is broken) is reported by the driver as "not built", and every other one still runs.
 bench-build:
-	-@$(MAKE) --no-print-directory -k $(BENCH_FLOOR) $(BENCH_LIBMP)
+	-@$(MAKE) --no-print-directory -k bench-programs
+
+bench-programs: $(BENCH_FLOOR) $(BENCH_LIBMP)
+	@:
 
 bench: bench-build
 	@$(BENCH_RUN) --scale $(SCALE) --runs $(RUNS) $(if $(ONLY),--only $(ONLY))

@@ -262,6 +262,10 @@ def read_field(path, key):
     return "unknown"
 
 
+def loadavg():
+    return " ".join("%.2f" % x for x in os.getloadavg())
+
+
 def machine(opts):
     cpu_flags = read_field("/proc/cpuinfo", "flags")
     git = first_line(["git", "-C", HERE, "rev-parse", "--short", "HEAD"])
@@ -277,7 +281,7 @@ def machine(opts):
         ("os", read_field("/etc/os-release", "PRETTY_NAME")),
         ("compiler", first_line(opts.cc.split() + ["--version"])),
         ("python", first_line([opts.python, "--version"])),
-        ("load average", " ".join("%.2f" % x for x in os.getloadavg())),
+        ("load average at start", loadavg()),
         ("libmp commit", git + (" (with uncommitted changes)" if dirty else "")),
         ("run", "SCALE=%g, %d runs per figure after one warm-up" % (opts.scale, opts.runs)),
     ]
@@ -366,10 +370,11 @@ def markdown(results, desc, opts, chart):
         "Latest run: %s, `make bench SCALE=%g`, libmp commit %s." % (
             d["date"], opts.scale, d["libmp commit"]),
         "",
-        "**Machine:** %s; %s; %s; %s; load average at start %s." % (
+        "**Machine:** %s; %s; %s; %s; load average %s at the start, %s at the end "
+        "(1, 5, 15 minutes: other work on the machine shows here)." % (
             machine_line(desc), d["compiler"], d["python"],
             "virtual machine" if d["virtualised"].startswith("yes") else "bare metal",
-            d["load average"]),
+            d["load average at start"], d["load average at end"]),
         "",
         HOW_TO_READ,
         "",
@@ -467,13 +472,20 @@ def smoke(opts):
     return 1 if failed else 0
 
 
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
+def describe(desc):
+    return "".join("%-20s %s\n" % (k + ":", v) for k, v in desc)
+
+
 def full(opts):
     os.makedirs(opts.out, exist_ok=True)
     desc = machine(opts)
-    text = "\n".join("%-13s %s" % (k + ":", v) for k, v in desc)
-    print("bench: machine\n" + text, flush=True)
-    with open(os.path.join(opts.out, "machine.txt"), "w") as f:
-        f.write(text + "\n")
+    print("bench: machine\n" + describe(desc), flush=True)
+    write(os.path.join(opts.out, "machine.txt"), describe(desc))
     results = []
     for work, variants in selected(opts):
         print("%s: %s" % (work.id, work.title), flush=True)
@@ -481,6 +493,10 @@ def full(opts):
         for m in ms:
             progress(m)
         results.append((work, ms))
+    # Other work on the machine during the run shows in the load; say it with the results.
+    desc.append(("load average at end", loadavg()))
+    print(describe(desc[-1:]), end="")
+    write(os.path.join(opts.out, "machine.txt"), describe(desc))
     print("\nAll variants (median, min, max; %d runs each after a warm-up):\n" % opts.runs)
     print(text_table(DETAIL_HEADER, detail_rows(results)))
     print("\nSummary (ratios of time per operation; see bench/README.md):\n")
@@ -488,9 +504,8 @@ def full(opts):
     write_csv(os.path.join(opts.out, "results.csv"), results)
     chart = write_chart(opts.out, results)
     page = markdown(results, desc, opts, chart)
-    for name in ("results.md", "performance.md"):
-        with open(os.path.join(opts.out, name), "w") as f:
-            f.write(page)
+    write(os.path.join(opts.out, "results.md"), page)
+    write(os.path.join(opts.out, "performance.md"), page)
     print("\nbench: wrote %s/{results.csv,results.md,machine.txt,performance.md,chart.gp%s}" % (
         opts.out, ",chart.png" if chart else ""))
     return 1 if any(m.failed for _, ms in results for m in ms) else 0
@@ -501,8 +516,7 @@ def placeholder(opts):
     os.makedirs(opts.out, exist_ok=True)
     path = os.path.join(opts.out, "performance.md")
     if not os.path.exists(path):
-        with open(path, "w") as f:
-            f.write(PLACEHOLDER)
+        write(path, PLACEHOLDER)
     return 0
 
 
