@@ -25,7 +25,6 @@ from registry import CPYTHON, FLOOR, LIBMP, VARIANTS, WORKLOADS  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULT = re.compile(r"^result ops=(\d+) seconds=([0-9.eE+-]+)", re.M)
-KINDS = (LIBMP, CPYTHON, FLOOR)
 KIND_NAME = {LIBMP: "libmp", CPYTHON: "CPython", FLOOR: "floor"}
 TIME_UNITS = {"us": 1e-6, "ns": 1e-9}
 DASH = "\u2014"
@@ -52,10 +51,10 @@ def available(opts, v):
 
 
 def run_once(opts, work, v, count, timeout):
-    """Runs the program once; returns (count, seconds per count unit). Its own session, so that a
-    run that hangs is killed with all of its children, and nothing else."""
-    proc = subprocess.Popen(command(opts, work, v, count), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    """Runs the program once; returns (ops, seconds) from its result line. In a session of its
+    own, so that a run that hangs is killed with all of its children, and nothing else."""
+    proc = subprocess.Popen(command(opts, work, v, count), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -79,6 +78,7 @@ class Measure:
         self.per_op = []   # seconds per operation, one per run
         self.note = ""
         self.failed = None
+        self.timeout = None
 
     def values(self):
         return [to_unit(self.work, s) for s in self.per_op]
@@ -112,19 +112,17 @@ def warm_up(opts, m):
 
 
 def measure_workload(opts, work, variants):
-    scale = opts.scale
     ms = []
     for v in variants:
-        m = Measure(work, v, max(1, round((v.count or work.count) * scale)))
+        m = Measure(work, v, max(1, round((v.count or work.count) * opts.scale)))
         ms.append(m)
         if not available(opts, v):
             m.failed = "not built" if v.kind == LIBMP else "missing program"
-    timeouts = {}
     for m in ms:
         if m.failed:
             continue
         try:
-            timeouts[id(m)] = warm_up(opts, m) if not opts.smoke else opts.timeout
+            m.timeout = opts.timeout if opts.smoke else warm_up(opts, m)
         except Failure as e:
             m.failed = str(e)
     for _ in range(opts.runs):
@@ -132,7 +130,7 @@ def measure_workload(opts, work, variants):
             if m.failed:
                 continue
             try:
-                ops, seconds = run_once(opts, work, m.v, m.count, timeouts[id(m)])
+                ops, seconds = run_once(opts, work, m.v, m.count, m.timeout)
                 m.per_op.append(seconds / ops)
             except Failure as e:
                 m.failed = str(e)
@@ -171,12 +169,13 @@ def stats(m):
     return statistics.median(vals), min(vals), max(vals)
 
 
-def figure(m, unit=True):
-    s = stats(m)
+def figure(m):
+    """'median (min-max) unit', with a mark where the count was scaled down."""
+    s = stats(m) if m else None
     if s is None:
         return DASH
-    text = "%s (%s-%s)" % (fmt(s[0]), fmt(s[1]), fmt(s[2]))
-    return text + (" " + m.work.unit if unit else "")
+    return "%s (%s-%s) %s%s" % (fmt(s[0]), fmt(s[1]), fmt(s[2]), m.work.unit,
+                                " (scaled down)" if m.note else "")
 
 
 def time_stats(m):
@@ -312,8 +311,8 @@ DETAIL_HEADER = ["workload", "kind", "variant", "count", "median", "min", "max",
 
 
 def summary_table_rows(results):
-    return [[r["work"].id, libmp_cell(r["libmp"]), figure(r["cpython"]) if r["cpython"] else DASH,
-             figure(r["floor"]) if r["floor"] else DASH, fmt_ratio(r["libmp/floor"]),
+    return [[r["work"].id, libmp_cell(r["libmp"]), figure(r["cpython"]), figure(r["floor"]),
+             fmt_ratio(r["libmp/floor"]),
              fmt_ratio(r["CPython/libmp"]), fmt_ratio(r["CPython/floor"]),
              "%s; %s" % (label(r["cpython"]), label(r["floor"]))] for r in summary_rows(results)]
 
@@ -400,8 +399,10 @@ def write_chart(out, results):
                 cells += ["%.6g" % (x * 1e6) for x in t] if t else ["-"] * 3
             f.write('"%s" %s\n' % (r["work"].id.replace("-pin", " pinned"), " ".join(cells)))
     missing = any(not (r["libmp"] and time_stats(r["libmp"])) for r in summary_rows(results))
-    with open(os.path.join(out, "chart.gp"), "w") as f:
-        f.write(GNUPLOT.replace("@NOTE@", MISSING_NOTE if missing else ""))
+    write(os.path.join(out, "chart.gp"), GNUPLOT.replace("@NOTE@", MISSING_NOTE if missing else ""))
+    # A chart of an earlier run must not pass for this one's.
+    if os.path.exists(os.path.join(out, "chart.png")):
+        os.remove(os.path.join(out, "chart.png"))
     if not shutil.which("gnuplot"):
         print("bench: gnuplot is not installed (scripts/setup installs gnuplot-nox): no chart")
         return False
