@@ -387,16 +387,14 @@ mp_obj_t *mp_list_new(size_t n, mp_obj_t *const *items)
         return NULL;
     l->n = l->cap = 0;
     l->item = NULL;
-    if (n && n <= SIZE_MAX / sizeof *items)
-        l->item = malloc(n * sizeof *items);
-    if (n && !l->item) {
-        free(l);
-        mp__set_errmsg("out of memory");
-        return NULL;
+    if (n && n <= SIZE_MAX / sizeof *items && (l->item = malloc(n * sizeof *items)))
+        l->cap = n; /* so the appends below never reallocate */
+    for (size_t i = 0; i < n; i++) {
+        if (mp__list_append(&l->ob, items[i]) < 0) {
+            mp_obj_decref(&l->ob);
+            return NULL;
+        }
     }
-    for (size_t i = 0; i < n; i++)
-        l->item[i] = mp_obj_incref(items[i]);
-    l->n = l->cap = n;
     return &l->ob;
 }
 

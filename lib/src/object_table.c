@@ -240,7 +240,7 @@ mp_obj_t *mp_dict_new(size_t n, mp_obj_t *const *keys, mp_obj_t *const *values)
     }
     mp_obj_t *d = mp__table_new(MP_TYPE_DICT, n);
     for (size_t i = 0; d && i < n; i++) {
-        if (table_insert(d, keys[i], values[i]) < 0) {
+        if (mp__dict_setitem(d, keys[i], values[i]) < 0) {
             mp_obj_decref(d);
             d = NULL;
         }
@@ -305,7 +305,7 @@ static mp_obj_t *set_like(mp_type_t type, size_t n, mp_obj_t *const *items)
     }
     mp_obj_t *s = mp__table_new(type, n);
     for (size_t i = 0; s && i < n; i++) {
-        if (table_insert(s, items[i], NULL) < 0) {
+        if (mp__set_add(s, items[i]) < 0) {
             mp_obj_decref(s);
             s = NULL;
         }

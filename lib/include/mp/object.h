@@ -222,8 +222,9 @@ MP_EXTERN mp_obj_t *mp_int_from_u64(uint64_t v);
 /**
  * @brief An int of any size from decimal text.
  *
- * Accepts what Python's `int(text)` accepts in base 10: surrounding whitespace, an optional
- * sign, digits with single underscores between them.
+ * Accepts what Python's `int(text)` accepts in base 10, for ASCII text: surrounding
+ * whitespace, an optional sign, digits (leading zeros allowed) with single underscores between
+ * them. Conversion takes time quadratic in the number of digits.
  * @param decimal the text, NUL-terminated.
  * @return a new reference; NULL with #MP_EINVAL's message ("invalid literal for int() with base
  *         10: 'x'") or when out of memory.
@@ -651,7 +652,7 @@ MP_EXTERN mp_obj_t *mp_vbuild(const char *fmt, va_list ap);
  * @param fmt the format, then pointers to the variables.
  * @return 0; #MP_EINVAL when the value does not match ("mp_parse: item 1: expected int, got
  *         str"; nested items are numbered `2.1`), #MP_EOVERFLOW when an int does not fit its
- *         C type.
+ *         C type (or, for `d` and `f`, a double).
  * @pyequiv `PyArg_Parse(o, fmt, ...)`; in Python, unpacking: `n, s = o`.
  */
 MP_EXTERN int mp_parse(const mp_obj_t *o, const char *fmt, ...);
