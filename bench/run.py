@@ -265,6 +265,16 @@ def loadavg():
     return " ".join("%.2f" % x for x in os.getloadavg())
 
 
+def busy_warning():
+    """A line to print when other work already keeps a CPU busy: on 2 CPUs that alone can halve
+    a pinned figure or turn a ping-pong bimodal, so the run should say so."""
+    load, cpus = os.getloadavg()[0], len(os.sched_getaffinity(0))
+    if load < 0.5 * cpus:
+        return ""
+    return ("warning: the machine is busy (load %.2f on %d CPUs) before the run starts: expect "
+            "noisy figures; compare only within this run" % (load, cpus))
+
+
 def machine(opts):
     cpu_flags = read_field("/proc/cpuinfo", "flags")
     git = first_line(["git", "-C", HERE, "rev-parse", "--short", "HEAD"])
@@ -485,7 +495,7 @@ def describe(desc):
 def full(opts):
     os.makedirs(opts.out, exist_ok=True)
     desc = machine(opts)
-    print("bench: machine\n" + describe(desc), flush=True)
+    print("bench: machine\n" + describe(desc) + busy_warning(), flush=True)
     write(os.path.join(opts.out, "machine.txt"), describe(desc))
     results = []
     for work, variants in selected(opts):
