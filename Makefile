@@ -19,7 +19,7 @@ LDLIBS_  := -pthread -lm
 
 LIB_SRC  := $(sort $(wildcard lib/src/*.c))
 LIB_OBJ  := $(LIB_SRC:lib/src/%.c=$(BUILD)/obj/%.o)
-LIB_HDR  := $(wildcard lib/include/*.h lib/include/mp/*.h) lib/src/mp_internal.h
+LIB_HDR  := $(wildcard lib/include/*.h lib/include/mp/*.h lib/src/*.h)
 LIBA     := $(BUILD)/lib/libmp.a
 LIBSO    := $(BUILD)/lib/libmp.so
 

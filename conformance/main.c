@@ -13,6 +13,15 @@
 #include "suites.h"
 #undef MP_SUITE
 
+/* Catalogue ids that have no libmp test yet, each with the reason. They are printed and counted
+ * as skipped, never silently left out. */
+static const struct {
+    const char *id, *why;
+} not_applicable[] = {
+    {"PROC-38", "spawn start method (a closure target refused in start()): libmp has fork only"},
+    {"DMN-05", "Pool inside a daemon: libmp has no Pool yet"},
+};
+
 int main(int argc, char **argv)
 {
     SRunner *sr = srunner_create(NULL);
@@ -29,6 +38,9 @@ int main(int argc, char **argv)
     int run = srunner_ntests_run(sr);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
-    printf("%d passed, %d failed\n", run - failed, failed);
+    size_t skipped = sizeof not_applicable / sizeof *not_applicable;
+    for (size_t i = 0; i < skipped; i++)
+        printf("skip %s: %s\n", not_applicable[i].id, not_applicable[i].why);
+    printf("%d passed, %d failed, %zu skipped\n", run - failed, failed, skipped);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

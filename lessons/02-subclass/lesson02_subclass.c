@@ -61,6 +61,7 @@ int main(int argc, char **argv)
     printf("p.pid: %d\n", (int)mp_process_pid(p));
     printf("p.name: %s\n", mp_process_name(p));
     printf("p.is_alive: %s\n", mp_process_is_alive(p) ? "True" : "False");
+    fflush(stdout); /* print(..., flush=True): show these now, even into a pipe */
     mp_process_join(p, MP_FOREVER);
     // [main]
     mp_process_free(p);
