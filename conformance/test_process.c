@@ -2,6 +2,7 @@
  * lifecycle, join and exit codes. Each test's name starts with the catalogue id it checks. */
 #include <signal.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 
 #include "helpers.h"
@@ -340,6 +341,55 @@ START_TEST(PROC_18_terminate_skips_cleanup)
 }
 END_TEST
 
+static void on_alarm(int sig)
+{
+    (void)sig;
+}
+
+/* SPEC 0.3 (PEP 475): a signal with a handler does not break a blocking join. */
+START_TEST(LIBMP_03_join_survives_signals)
+{
+    struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART: ppoll sees EINTR */
+    sigaction(SIGALRM, &sa, NULL);
+    double d = 0.5;
+    mp_process_t *p = start_target(t_sleep, &d);
+    struct itimerval it = {{0, 50000}, {0, 50000}}; /* SIGALRM every 50 ms */
+    setitimer(ITIMER_REAL, &it, NULL);
+    double t0 = now_s();
+    int rc = mp_process_join(p, MP_FOREVER);
+    double took = now_s() - t0;
+    struct itimerval off = {{0, 0}, {0, 0}};
+    setitimer(ITIMER_REAL, &off, NULL);
+    ck_assert_mp(rc, 0);
+    ck_assert_elapsed(took, 0.5);
+    setitimer(ITIMER_REAL, &it, NULL);
+    p = start_target(t_sleep, NULL);
+    t0 = now_s();
+    rc = mp_process_join(p, 0.3); /* a timed join keeps its deadline across signals */
+    took = now_s() - t0;
+    setitimer(ITIMER_REAL, &off, NULL);
+    ck_assert_mp(rc, MP_ETIMEDOUT);
+    ck_assert_elapsed(took, 0.3);
+    stop(p);
+}
+END_TEST
+
+/* A program that sets SIGCHLD to SIG_IGN lets the kernel reap its children: the exit code is
+ * gone, and libmp says so instead of hanging or inventing one. */
+START_TEST(LIBMP_04_status_taken_elsewhere)
+{
+    signal(SIGCHLD, SIG_IGN);
+    int seven = 7, code = 1000;
+    mp_process_t *p = start_target(t_exit, &seven);
+    ck_assert_mp(mp_process_join(p, 5), 0);
+    ck_assert_mp(mp_process_exitcode(p, &code), MP_ECHILD);
+    ck_assert_int_eq(code, 1000);
+    ck_assert_int_eq(mp_process_is_alive(p), 0);
+    signal(SIGCHLD, SIG_DFL);
+    mp_process_free(p);
+}
+END_TEST
+
 TCase *mp_tcase_process_tree(void);
 
 Suite *mp_suite_process(void)
@@ -361,6 +411,8 @@ Suite *mp_suite_process(void)
     tcase_add_test(tc, PROC_16_kill_and_terminate_codes);
     tcase_add_test(tc, PROC_17_terminate_after_reap);
     tcase_add_test(tc, PROC_18_terminate_skips_cleanup);
+    tcase_add_test(tc, LIBMP_03_join_survives_signals);
+    tcase_add_test(tc, LIBMP_04_status_taken_elsewhere);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, mp_tcase_process_tree());
     return s;
