@@ -45,8 +45,9 @@ bench: bench-build
 bench-smoke: bench-build
 	@$(BENCH_RUN) --smoke
 
-# docs/pages/performance.md includes $(BUILD)/bench/performance.md (and chart.png): before the
-# first `make bench` a placeholder stands in, so that `make docs` always finds the file.
+# docs/pages/performance.md includes $(BUILD)/bench/latest.html (the table, with the chart
+# inlined): before the first `make bench` a placeholder stands in, so that `make docs` always
+# finds the file.
 docs: bench-docs
 bench-docs:
 	@$(BENCH_RUN) --docs-placeholder

@@ -5,12 +5,14 @@ Runs every variant of bench/registry.py: a warm-up, then RUNS timed runs, interl
 variants of one workload so that a noisy moment of the machine hits them all alike. Reports each
 figure as its median with min and max, the ratios libmp/floor and CPython/libmp (of time per
 operation, against the fastest floor and the fastest CPython variant of the same run), and writes
-results.csv, results.md, machine.txt, performance.md (the part the docs page includes), chart.dat,
+results.csv, results.md, machine.txt, latest.html (the part the docs page includes), chart.dat,
 chart.gp and chart.png into --out.
 """
 import argparse
+import base64
 import csv
 import datetime
+import html
 import os
 import platform
 import re
@@ -373,28 +375,70 @@ its runs allow. "Fastest" picks the quickest variant of a kind in this run, so n
 libmp."""
 
 
-def markdown(results, desc, opts, chart):
+CHART_ALT = "libmp, CPython and the floor: time per operation, log scale, lower is better"
+
+
+def report_blocks(results, desc, opts):
+    """The report as blocks, ("p", text with **bold** and `code`), ("table", header, rows) or
+    ("chart",), which markdown() and html() render."""
     d = dict(desc)
-    parts = [
-        "Latest run: %s, `make bench SCALE=%g`, libmp commit %s." % (
-            d["date"], opts.scale, d["libmp commit"]),
-        "",
-        "**Machine:** %s; %s; %s; %s; load average %s at the start, %s at the end "
-        "(1, 5, 15 minutes: other work on the machine shows here)." % (
-            machine_line(desc), d["compiler"], d["python"],
-            "virtual machine" if d["virtualised"].startswith("yes") else "bare metal",
-            d["load average at start"], d["load average at end"]),
-        "",
-        HOW_TO_READ,
-        "",
-        md_table(SUMMARY_HEADER, summary_table_rows(results)),
-        "",
+    return [
+        ("p", "Latest run: %s, `make bench SCALE=%g`, libmp commit %s." % (
+            d["date"], opts.scale, d["libmp commit"])),
+        ("p", "**Machine:** %s; %s; %s; %s; load average %s at the start, %s at the end "
+              "(1, 5, 15 minutes: other work on the machine shows here)." % (
+                  machine_line(desc), d["compiler"], d["python"],
+                  "virtual machine" if d["virtualised"].startswith("yes") else "bare metal",
+                  d["load average at start"], d["load average at end"])),
+        ("p", HOW_TO_READ),
+        ("table", SUMMARY_HEADER, summary_table_rows(results)),
+        ("chart",),
+        ("p", "All variants:"),
+        ("table", DETAIL_HEADER, detail_rows(results)),
     ]
-    if chart:
-        parts += ["![libmp, CPython and the floor: time per operation, log scale, lower is better]"
-                  "(chart.png)", ""]
-    parts += ["All variants:", "", md_table(DETAIL_HEADER, detail_rows(results)), ""]
-    return "\n".join(parts)
+
+
+def markdown(blocks, chart):
+    out = []
+    for b in blocks:
+        if b[0] == "p":
+            out.append(b[1])
+        elif b[0] == "table":
+            out.append(md_table(b[1], b[2]))
+        elif chart:
+            out.append("![%s](chart.png)" % CHART_ALT)
+    return "\n\n".join(out) + "\n"
+
+
+def inline_html(text):
+    text = html.escape(text, quote=False)
+    text = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", text)
+    return re.sub(r"`(.+?)`", r"<code>\1</code>", text)
+
+
+def html_table(header, rows):
+    head = "".join("<th>%s</th>" % html.escape(str(c)) for c in header)
+    body = "".join("<tr>%s</tr>\n" % "".join("<td>%s</td>" % html.escape(str(c)) for c in r)
+                   for r in rows)
+    return '<table class="markdownTable">\n<tr>%s</tr>\n%s</table>' % (head, body)
+
+
+def html_fragment(blocks, chart_path):
+    """The docs page's part (\\htmlinclude, verbatim: Doxygen 1.9.4 loses paragraphs and
+    headings of an \\includedoc'd file). The chart is inlined as a data: URI, so the page needs
+    no image file that a tree without a run would lack."""
+    out = []
+    for b in blocks:
+        if b[0] == "p":
+            out.append("<p>%s</p>" % inline_html(b[1]))
+        elif b[0] == "table":
+            out.append(html_table(b[1], b[2]))
+        elif chart_path:
+            with open(chart_path, "rb") as f:
+                data = base64.b64encode(f.read()).decode("ascii")
+            out.append('<p><img src="data:image/png;base64,%s" alt="%s"/></p>' % (
+                data, html.escape(CHART_ALT)))
+    return "\n".join(out) + "\n"
 
 
 def write_chart(out, results):
@@ -448,8 +492,9 @@ plot "chart.dat" using 2:3:4:xtic(1) title "libmp" lc rgb "#1b9e77", \\
 MISSING_NOTE = "\\nno libmp bar: that libmp row is not implemented yet (or did not build)"
 
 PLACEHOLDER = """\
-No benchmark has run in this tree yet: `make bench` measures every workload and writes the
-table and the chart that appear here (`make bench SCALE=0.1` for a quick look).
+<p>No benchmark has run in this tree yet: <code>make bench</code> measures every workload and
+writes the table and the chart that appear here (<code>make bench SCALE=0.1</code> for a quick
+look).</p>
 """
 
 
@@ -514,10 +559,11 @@ def full(opts):
     print(text_table(SUMMARY_HEADER, summary_table_rows(results)))
     write_csv(os.path.join(opts.out, "results.csv"), results)
     chart = write_chart(opts.out, results)
-    page = markdown(results, desc, opts, chart)
-    write(os.path.join(opts.out, "results.md"), page)
-    write(os.path.join(opts.out, "performance.md"), page)
-    print("\nbench: wrote %s/{results.csv,results.md,machine.txt,performance.md,chart.gp%s}" % (
+    blocks = report_blocks(results, desc, opts)
+    write(os.path.join(opts.out, "results.md"), markdown(blocks, chart))
+    write(os.path.join(opts.out, "latest.html"),
+          html_fragment(blocks, os.path.join(opts.out, "chart.png") if chart else None))
+    print("\nbench: wrote %s/{results.csv,results.md,machine.txt,latest.html,chart.gp%s}" % (
         opts.out, ",chart.png" if chart else ""))
     return 1 if any(m.failed for _, ms in results for m in ms) else 0
 
@@ -525,7 +571,7 @@ def full(opts):
 def placeholder(opts):
     """Makes sure the docs page has something to include before the first `make bench`."""
     os.makedirs(opts.out, exist_ok=True)
-    path = os.path.join(opts.out, "performance.md")
+    path = os.path.join(opts.out, "latest.html")
     if not os.path.exists(path):
         write(path, PLACEHOLDER)
     return 0
