@@ -334,6 +334,29 @@ START_TEST(LIBMP_02_no_orphan_daemon_after_sigterm)
 }
 END_TEST
 
+static void body_many_daemons(struct scene *s)
+{
+    for (int i = 0; i < 80; i++)
+        start_child(s, 1, 10);
+}
+
+/* Exit processing terminates every daemon before joining any, however many there are. */
+START_TEST(LIBMP_05_exit_with_many_daemons)
+{
+    int st;
+    double exit_at;
+    char *text = run_scene(body_many_daemons, 0, &st, &exit_at);
+    double end = field_time(text, "end ");
+    int terms = 0;
+    for (const char *at = text; (at = strstr(at, "TERM 15 ")); at++)
+        terms++;
+    ck_assert_int_eq(terms, 80);
+    ck_assert_msg(exit_at - end < 1.0, "exit took %.3f s", exit_at - end);
+    ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    free(text);
+}
+END_TEST
+
 Suite *mp_suite_daemon(void)
 {
     Suite *s = suite_create("Daemon");
@@ -348,6 +371,7 @@ Suite *mp_suite_daemon(void)
     tcase_add_test(tc, DMN_10_exit_status_kept);
     tcase_add_test(tc, DMN_11_rule_applies_one_level_down);
     tcase_add_test(tc, DMN_13_side_channel_carries_sigterm);
+    tcase_add_test(tc, LIBMP_05_exit_with_many_daemons);
     suite_add_tcase(s, tc);
     tc = mp_tcase("orphans", 20);
     tcase_add_test(tc, LIBMP_01_no_orphan_daemon_after_sigkill);

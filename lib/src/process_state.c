@@ -169,18 +169,24 @@ void mp__exit_processing(void)
     if (exit_done_pid == getpid())
         return;
     exit_done_pid = getpid();
-    enum { MAX = 64 };
-    mp_process_t *live[MAX];
-    int n;
     /* Daemons first, all of them, before waiting on anybody (SPEC 2.3 step 2). */
-    do {
-        n = mp_active_children(live, MAX);
-        for (int i = 0; i < n && i < MAX; i++)
-            if (live[i]->daemon)
-                mp_process_terminate(live[i]);
-        for (int i = 0; i < n && i < MAX; i++)
-            mp_process_join(live[i], MP_FOREVER);
-    } while (n > MAX);
+    int n = mp_active_children(NULL, 0);
+    mp_process_t **live = n > 0 ? malloc((size_t)n * sizeof *live) : NULL;
+    if (live)
+        n = mp_active_children(live, (size_t)n);
+    for (int i = 0; live && i < n; i++)
+        if (live[i]->daemon)
+            mp_process_terminate(live[i]);
+    for (int i = 0; live && i < n; i++)
+        mp_process_join(live[i], MP_FOREVER);
+    free(live);
+    /* Out of memory for the list: still wait for every child, one at a time. */
+    mp_process_t *one;
+    while (mp_active_children(&one, 1) > 0) {
+        if (one->daemon)
+            mp_process_terminate(one);
+        mp_process_join(one, MP_FOREVER);
+    }
 }
 
 static void atexit_handler(void)
