@@ -1,6 +1,8 @@
 /* Suite "Process" (CPython's _TestProcess and _TestSubclassingProcess): SPEC catalogue 17.1,
  * lifecycle, join and exit codes. Each test's name starts with the catalogue id it checks. */
+#include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/wait.h>
@@ -390,6 +392,32 @@ START_TEST(LIBMP_04_status_taken_elsewhere)
 }
 END_TEST
 
+static void *join_in_thread(void *arg)
+{
+    return (void *)(intptr_t)mp_process_join(arg, 5);
+}
+
+/* Two threads joining one child: both see it end, and the exit code survives the race. */
+START_TEST(LIBMP_06_concurrent_joins)
+{
+    for (int round = 0; round < 20; round++) {
+        int seven = 7, code = 0;
+        mp_process_t *p = start_target(t_exit, &seven);
+        pthread_t a, b;
+        void *ra, *rb;
+        pthread_create(&a, NULL, join_in_thread, p);
+        pthread_create(&b, NULL, join_in_thread, p);
+        pthread_join(a, &ra);
+        pthread_join(b, &rb);
+        ck_assert_int_eq((int)(intptr_t)ra, 0);
+        ck_assert_int_eq((int)(intptr_t)rb, 0);
+        ck_assert_mp(mp_process_exitcode(p, &code), 0);
+        ck_assert_int_eq(code, 7);
+        mp_process_free(p);
+    }
+}
+END_TEST
+
 TCase *mp_tcase_process_tree(void);
 
 Suite *mp_suite_process(void)
@@ -413,6 +441,7 @@ Suite *mp_suite_process(void)
     tcase_add_test(tc, PROC_18_terminate_skips_cleanup);
     tcase_add_test(tc, LIBMP_03_join_survives_signals);
     tcase_add_test(tc, LIBMP_04_status_taken_elsewhere);
+    tcase_add_test(tc, LIBMP_06_concurrent_joins);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, mp_tcase_process_tree());
     return s;

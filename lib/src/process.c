@@ -6,6 +6,7 @@
  * sentinel pipe can stay open in a grandchild and stall join(timeout); SPEC 2.5).
  * The child is reaped with waitpid() on its own pid, which cannot be reused before we reap it. */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,27 +170,30 @@ int mp_process_start(mp_process_t *p)
     return 0;
 }
 
+/* Serialises reaping: two threads polling one child must not both call waitpid(), or the
+ * loser would see ECHILD and overwrite the exit code the winner recorded. */
+static pthread_mutex_t reap_lock = PTHREAD_MUTEX_INITIALIZER;
+
 int mp__process_poll(mp_process_t *p)
 {
-    if (p->state == MP__PS_REAPED)
-        return 1;
-    int status;
-    pid_t r;
-    while ((r = waitpid(p->pid, &status, WNOHANG)) < 0 && errno == EINTR)
-        ;
-    if (r == 0)
-        return 0;
-    if (r < 0) {
-        /* SIGCHLD set to SIG_IGN, or a waitpid(-1) elsewhere, took the status from us. */
-        p->state = MP__PS_REAPED;
-        p->exitcode = MP_ECHILD;
-        mp__registry_remove(p);
-        return 1;
+    pthread_mutex_lock(&reap_lock);
+    int done = p->state == MP__PS_REAPED;
+    int status = 0;
+    pid_t r = 0;
+    if (!done) {
+        while ((r = waitpid(p->pid, &status, WNOHANG)) < 0 && errno == EINTR)
+            ;
     }
-    p->exitcode = WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
-    p->state = MP__PS_REAPED;
-    mp__registry_remove(p);
-    return 1;
+    if (!done && r != 0) {
+        /* r < 0: SIGCHLD set to SIG_IGN, or a waitpid(-1) elsewhere, took the status. */
+        p->exitcode = r < 0 ? MP_ECHILD
+                            : WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+        p->state = MP__PS_REAPED;
+        done = 1;
+        mp__registry_remove(p);
+    }
+    pthread_mutex_unlock(&reap_lock);
+    return done;
 }
 
 int mp_process_join(mp_process_t *p, double timeout)
