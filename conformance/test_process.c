@@ -364,6 +364,7 @@ START_TEST(LIBMP_03_join_survives_signals)
     setitimer(ITIMER_REAL, &off, NULL);
     ck_assert_mp(rc, 0);
     ck_assert_elapsed(took, 0.5);
+    mp_process_free(p);
     setitimer(ITIMER_REAL, &it, NULL);
     p = start_target(t_sleep, NULL);
     t0 = now_s();

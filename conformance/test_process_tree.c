@@ -321,7 +321,7 @@ static void t_tree(mp_obj_t *a, mp_obj_t *k, void *ctx)
         return;
     for (int i = 0; i < 2; i++) {
         struct tree sub = {t->r, "", t->depth - 1};
-        snprintf(sub.id, sizeof sub.id, "%.24s%s%d", t->id, t->id[0] ? "," : "", i);
+        snprintf(sub.id, sizeof sub.id, "%.24s%s%c", t->id, t->id[0] ? "," : "", i ? '1' : '0');
         mp_process_t *c;
         mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
         o.ctx = &sub;
