@@ -9,5 +9,6 @@
 #include "mp/errors.h"
 #include "mp/object.h"
 #include "mp/process.h"
+#include "mp/connection.h"
 
 #endif /* MP_H */

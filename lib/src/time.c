@@ -23,9 +23,8 @@ int mp__deadline(double timeout, double *deadline)
     return 0;
 }
 
-int mp__poll_until(int fd, short events, double deadline)
+int mp__poll_many(struct pollfd *pfd, size_t n, double deadline)
 {
-    struct pollfd pfd = {.fd = fd, .events = events};
     for (;;) {
         struct timespec ts, *tsp = NULL;
         if (!isinf(deadline)) {
@@ -36,13 +35,18 @@ int mp__poll_until(int fd, short events, double deadline)
             ts.tv_nsec = (long)((left - (double)ts.tv_sec) * 1e9);
             tsp = &ts;
         }
-        int n = ppoll(&pfd, 1, tsp, NULL);
-        if (n > 0)
-            return 1;
-        if (n == 0)
-            return 0;
+        int ready = ppoll(pfd, n, tsp, NULL);
+        if (ready >= 0)
+            return ready;
         if (errno != EINTR)
             return -errno;
         /* A signal with a handler interrupted us: wait again for the time left (PEP 475). */
     }
+}
+
+int mp__poll_until(int fd, short events, double deadline)
+{
+    struct pollfd pfd = {.fd = fd, .events = events};
+    int rc = mp__poll_many(&pfd, 1, deadline);
+    return rc > 0 ? 1 : rc;
 }

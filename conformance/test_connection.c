@@ -1,0 +1,399 @@
+/* Suite "Connection" (CPython's _TestConnection, _TestPoll, TestWait, TestIgnoreEINTR):
+ * SPEC catalogue 17.3, Pipe and Connection. Each test's name starts with the catalogue id. */
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "conn_helpers.h"
+
+START_TEST(PIPE_01_duplex_both_ways)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    ck_assert(mp_conn_readable(a) && mp_conn_writable(a));
+    ck_assert(mp_conn_readable(b) && mp_conn_writable(b));
+    mp_obj_t *x = mp_build("(is[d])", 1, "two", 3.5), *y = mp_build("{s:N}", "k", mp_none());
+    ck_assert_mp(mp_conn_send(a, x), 0);
+    expect_obj(b, x);
+    ck_assert_mp(mp_conn_send(b, y), 0);
+    expect_obj(a, y);
+    mp_obj_decref(x);
+    mp_obj_decref(y);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+START_TEST(PIPE_02_03_simplex)
+{
+    mp_conn_t *r, *w;
+    ck_assert_mp(mp_pipe(&r, &w, 0), 0);
+    ck_assert(mp_conn_readable(r) && !mp_conn_writable(r));
+    ck_assert(!mp_conn_readable(w) && mp_conn_writable(w));
+    mp_obj_t *one = mp_int(1);
+    ck_assert_mp(mp_conn_send(w, one), 0);
+    expect_obj(r, one);
+    mp_obj_decref(one);
+    mp_conn_free(r);
+    mp_conn_free(w);
+}
+END_TEST
+
+START_TEST(PIPE_05_wrong_direction)
+{
+    mp_conn_t *r, *w;
+    ck_assert_mp(mp_pipe(&r, &w, 0), 0);
+    mp_obj_t *o;
+    void *data;
+    size_t len;
+    ck_assert_mp(mp_conn_recv(w, &o), MP_EDIRECTION);
+    ck_assert_str_eq(mp_errmsg(), "connection is write-only");
+    ck_assert_mp(mp_conn_recv_bytes(w, &data, &len, MP_SIZE_NONE), MP_EDIRECTION);
+    ck_assert_mp(mp_conn_poll(w, 0), MP_EDIRECTION); /* poll checks readability too */
+    ck_assert_mp(mp_conn_send_bytes(r, "x", 1), MP_EDIRECTION);
+    ck_assert_str_eq(mp_errmsg(), "connection is read-only");
+    mp_obj_t *one = mp_int(1);
+    ck_assert_mp(mp_conn_send(r, one), MP_EDIRECTION);
+    mp_obj_decref(one);
+    mp_conn_free(r);
+    mp_conn_free(w);
+}
+END_TEST
+
+START_TEST(PIPE_06_recv_blocks)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    struct sender s = {b, 0.5, "late", 1, 0};
+    mp_process_t *p = start_child(t_send_later, &s, b);
+    double t0 = now_s();
+    expect_bytes(a, "late", 4);
+    ck_assert_elapsed(now_s() - t0, 0.5);
+    finish_child(p);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+START_TEST(PIPE_07_08_poll_timeouts)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    double t0 = now_s();
+    ck_assert_int_eq(mp_conn_poll(a, 0), 0);
+    ck_assert_int_eq(mp_conn_poll(a, -1), 0);
+    ck_assert_immediate(now_s() - t0);
+    t0 = now_s();
+    ck_assert_int_eq(mp_conn_poll(a, 0.3), 0);
+    ck_assert_elapsed(now_s() - t0, 0.3);
+    ck_assert_mp(mp_conn_poll(a, NAN), MP_EINVAL);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+START_TEST(PIPE_10_poll_forever)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    struct sender s = {b, 0.5, "x", 1, 0};
+    mp_process_t *p = start_child(t_send_later, &s, b);
+    double t0 = now_s();
+    ck_assert_int_eq(mp_conn_poll(a, MP_FOREVER), 1);
+    ck_assert_elapsed(now_s() - t0, 0.5);
+    ck_assert_int_eq(mp_conn_poll(a, 0), 1); /* poll consumed nothing */
+    expect_bytes(a, "x", 1);
+    finish_child(p);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+static void t_send_two_and_close(mp_obj_t *args, mp_obj_t *kw, void *ctx)
+{
+    (void)args, (void)kw;
+    mp_obj_t *one = mp_int(1), *two = mp_int(2);
+    mp_conn_send(ctx, one);
+    mp_conn_send(ctx, two);
+    mp_conn_close(ctx);
+    mp_obj_decref(one);
+    mp_obj_decref(two);
+}
+
+START_TEST(PIPE_11_buffered_then_eof)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    mp_process_t *p = start_child(t_send_two_and_close, b, b);
+    finish_child(p); /* the child is gone: only buffered messages are left */
+    mp_obj_t *one = mp_int(1), *two = mp_int(2), *o;
+    expect_obj(a, one);
+    expect_obj(a, two);
+    for (int i = 0; i < 3; i++)
+        ck_assert_mp(mp_conn_recv(a, &o), MP_EOF);
+    mp_obj_decref(one);
+    mp_obj_decref(two);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+START_TEST(PIPE_12_eof_is_readable)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    mp_conn_close(b);
+    void *data;
+    size_t len;
+    mp_obj_t *o;
+    ck_assert_int_eq(mp_conn_poll(a, 0), 1);
+    ck_assert_mp(mp_conn_recv(a, &o), MP_EOF);
+    ck_assert_mp(mp_conn_recv_bytes(a, &data, &len, MP_SIZE_NONE), MP_EOF);
+    ck_assert_int_eq(mp_conn_poll(a, 0), 1);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+START_TEST(PIPE_13_simplex_close_then_eof)
+{
+    mp_conn_t *r, *w;
+    ck_assert_mp(mp_pipe(&r, &w, 0), 0);
+    mp_obj_t *x = mp_str("x"), *o;
+    ck_assert_mp(mp_conn_send(w, x), 0);
+    mp_conn_close(w);
+    expect_obj(r, x);
+    ck_assert_mp(mp_conn_recv(r, &o), MP_EOF);
+    mp_obj_decref(x);
+    mp_conn_free(r);
+    mp_conn_free(w);
+}
+END_TEST
+
+START_TEST(PIPE_15_own_closed_end)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    ck_assert_int_eq(mp_conn_closed(a), 0);
+    ck_assert_mp(mp_conn_close(a), 0);
+    ck_assert_int_eq(mp_conn_closed(a), 1);
+    mp_obj_t *o, *one = mp_int(1);
+    ck_assert_mp(mp_conn_send(a, one), MP_ECLOSED);
+    ck_assert_str_eq(mp_errmsg(), "handle is closed");
+    ck_assert_mp(mp_conn_send_bytes(a, "x", 1), MP_ECLOSED);
+    ck_assert_mp(mp_conn_recv(a, &o), MP_ECLOSED);
+    ck_assert_mp(mp_conn_poll(a, 0), MP_ECLOSED);
+    ck_assert_mp(mp_conn_fileno(a), MP_ECLOSED);
+    ck_assert_mp(mp_conn_close(a), 0);
+    mp_obj_decref(one);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+START_TEST(PIPE_16_17_send_to_closed_peer)
+{
+    /* SIGPIPE keeps its default action here: a write that raised it would kill this test. */
+    signal(SIGPIPE, SIG_DFL);
+    mp_conn_t *a, *b, *r, *w;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    mp_conn_close(b);
+    mp_obj_t *one = mp_int(1);
+    ck_assert_mp(mp_conn_send(a, one), MP_EPIPE);
+    ck_assert_mp(mp_conn_send_bytes(a, "", 0), MP_EPIPE);
+    ck_assert_mp(mp_pipe(&r, &w, 0), 0);
+    mp_conn_close(r);
+    ck_assert_mp(mp_conn_send(w, one), MP_EPIPE);
+    ck_assert_mp(mp_conn_send_bytes(w, "", 0), MP_EPIPE);
+    sigset_t pending;
+    sigpending(&pending);
+    ck_assert_msg(!sigismember(&pending, SIGPIPE), "a SIGPIPE was left pending");
+    mp_obj_decref(one);
+    mp_conn_free(a);
+    mp_conn_free(b);
+    mp_conn_free(r);
+    mp_conn_free(w);
+}
+END_TEST
+
+START_TEST(PIPE_18_boundaries)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    ck_assert_mp(mp_conn_send_bytes(b, "a", 1), 0);
+    ck_assert_mp(mp_conn_send_bytes(b, "b", 1), 0);
+    ck_assert_mp(mp_conn_send_bytes(b, "cd", 2), 0);
+    expect_bytes(a, "a", 1);
+    expect_bytes(a, "b", 1);
+    expect_bytes(a, "cd", 2);
+    ck_assert_int_eq(mp_conn_poll(a, 0), 0);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+static const char *const strings[] = {"hello", "", "a", "b", "cd", "", "", "", "e", "", "fg"};
+enum { NSTRINGS = sizeof strings / sizeof *strings };
+
+static void t_send_strings(mp_obj_t *args, mp_obj_t *kw, void *ctx)
+{
+    (void)args, (void)kw;
+    for (int i = 0; i < NSTRINGS; i++) {
+        if (i % 3 == 0)
+            sleep_s(0.05);
+        mp_conn_send_bytes(ctx, strings[i], strlen(strings[i]));
+    }
+    mp_conn_send_bytes(ctx, "end", 3);
+}
+
+START_TEST(PIPE_20_strings_with_delays)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    mp_process_t *p = start_child(t_send_strings, b, b);
+    for (int i = 0; i <= NSTRINGS; i++) {
+        while (mp_conn_poll(a, 0.01) == 0)
+            ;
+        expect_bytes(a, i < NSTRINGS ? strings[i] : "end", i < NSTRINGS ? strlen(strings[i]) : 3);
+    }
+    finish_child(p);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+static const char msg26[] = "abcdefghijklmnopqrstuvwxyz";
+
+START_TEST(PIPE_21_send_bytes_ranges)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    ck_assert_mp(mp_conn_send_bytes_ex(b, msg26, 26, 5, MP_SIZE_NONE), 0);
+    expect_bytes(a, msg26 + 5, 21);
+    ck_assert_mp(mp_conn_send_bytes_ex(b, msg26, 26, 7, 8), 0);
+    expect_bytes(a, msg26 + 7, 8);
+    ck_assert_mp(mp_conn_send_bytes_ex(b, msg26, 26, 26, MP_SIZE_NONE), 0);
+    expect_bytes(a, "", 0);
+    ck_assert_mp(mp_conn_send_bytes_ex(b, msg26, 26, 26, 0), 0);
+    expect_bytes(a, "", 0);
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+START_TEST(PIPE_22_send_bytes_bad_ranges)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    ck_assert_mp(mp_conn_send_bytes_ex(b, msg26, 26, 27, MP_SIZE_NONE), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "buffer length < offset");
+    ck_assert_mp(mp_conn_send_bytes_ex(b, msg26, 26, 22, 5), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "buffer length < offset + size");
+    ck_assert_mp(mp_conn_send_bytes_ex(b, msg26, 26, 26, 1), MP_EINVAL);
+    ck_assert_mp(mp_conn_send_bytes_ex(b, msg26, 26, -1, MP_SIZE_NONE), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "offset is negative");
+    ck_assert_mp(mp_conn_send_bytes_ex(b, msg26, 26, 4, -1), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "size is negative");
+    ck_assert_int_eq(mp_conn_poll(a, 0), 0); /* nothing was sent */
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+START_TEST(PIPE_23_maxlength)
+{
+    mp_conn_t *a, *b, *r, *w;
+    void *data;
+    size_t len;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    ck_assert_mp(mp_conn_send_bytes(b, "0123456789", 10), 0);
+    ck_assert_mp(mp_conn_recv_bytes(a, &data, &len, -1), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "negative maxlength");
+    ck_assert_mp(mp_conn_recv_bytes(a, &data, &len, 5), MP_EMSGSIZE);
+    ck_assert_str_eq(mp_errmsg(), "bad message length");
+    ck_assert_int_eq(mp_conn_readable(a), 0); /* a duplex end becomes write-only */
+    ck_assert_mp(mp_conn_recv_bytes(a, &data, &len, MP_SIZE_NONE), MP_EDIRECTION);
+    ck_assert_mp(mp_conn_send_bytes(a, "ok", 2), 0);
+    ck_assert_mp(mp_pipe(&r, &w, 0), 0);
+    ck_assert_mp(mp_conn_send_bytes(w, "0123456789", 10), 0);
+    ck_assert_mp(mp_conn_recv_bytes(r, &data, &len, 5), MP_EMSGSIZE);
+    ck_assert_int_eq(mp_conn_closed(r), 1); /* a read-only end is closed */
+    mp_conn_free(a);
+    mp_conn_free(b);
+    mp_conn_free(r);
+    mp_conn_free(w);
+}
+END_TEST
+
+START_TEST(PIPE_25_recv_bytes_into)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    int arr[4] = {0, 1, 2, 3}, buf[10] = {0};
+    size_t n = 0;
+    ck_assert_mp(mp_conn_send_bytes(b, arr, sizeof arr), 0);
+    ck_assert_mp(mp_conn_recv_bytes_into(a, buf, sizeof buf, 0, &n, NULL), 0);
+    ck_assert_uint_eq(n, 16);
+    ck_assert_int_eq(memcmp(buf, arr, sizeof arr), 0);
+    ck_assert_mp(mp_conn_send_bytes(b, arr, sizeof arr), 0);
+    memset(buf, 0, sizeof buf);
+    ck_assert_mp(mp_conn_recv_bytes_into(a, buf, sizeof buf, 3 * sizeof(int), &n, NULL), 0);
+    ck_assert_uint_eq(n, 16);
+    ck_assert_int_eq(memcmp(buf + 3, arr, sizeof arr), 0);
+    ck_assert_int_eq(buf[0] | buf[1] | buf[2] | buf[7], 0);
+    ck_assert_mp(mp_conn_recv_bytes_into(a, buf, sizeof buf, -1, &n, NULL), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "negative offset");
+    ck_assert_mp(mp_conn_recv_bytes_into(a, buf, sizeof buf, 41, &n, NULL), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "offset too large");
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+START_TEST(PIPE_26_buffer_too_short)
+{
+    mp_conn_t *a, *b;
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    char msg[110], small[40];
+    for (int i = 0; i < 110; i++)
+        msg[i] = (char)('a' + i % 26);
+    ck_assert_mp(mp_conn_send_bytes(b, msg, sizeof msg), 0);
+    size_t n = 0;
+    void *whole = NULL;
+    ck_assert_mp(mp_conn_recv_bytes_into(a, small, sizeof small, 0, &n, &whole), MP_EMSGSIZE);
+    ck_assert_uint_eq(n, 110);
+    ck_assert_ptr_nonnull(whole);
+    ck_assert_int_eq(memcmp(whole, msg, sizeof msg), 0);
+    free(whole);
+    ck_assert_int_eq(mp_conn_poll(a, 0), 0); /* the message was used up */
+    mp_conn_free(a);
+    mp_conn_free(b);
+}
+END_TEST
+
+Suite *mp_suite_connection(void)
+{
+    Suite *s = suite_create("Connection");
+    TCase *tc = mp_tcase("basics", 20);
+    tcase_add_test(tc, PIPE_01_duplex_both_ways);
+    tcase_add_test(tc, PIPE_02_03_simplex);
+    tcase_add_test(tc, PIPE_05_wrong_direction);
+    tcase_add_test(tc, PIPE_06_recv_blocks);
+    tcase_add_test(tc, PIPE_07_08_poll_timeouts);
+    tcase_add_test(tc, PIPE_10_poll_forever);
+    tcase_add_test(tc, PIPE_11_buffered_then_eof);
+    tcase_add_test(tc, PIPE_12_eof_is_readable);
+    tcase_add_test(tc, PIPE_13_simplex_close_then_eof);
+    tcase_add_test(tc, PIPE_15_own_closed_end);
+    tcase_add_test(tc, PIPE_16_17_send_to_closed_peer);
+    tcase_add_test(tc, PIPE_18_boundaries);
+    tcase_add_test(tc, PIPE_20_strings_with_delays);
+    tcase_add_test(tc, PIPE_21_send_bytes_ranges);
+    tcase_add_test(tc, PIPE_22_send_bytes_bad_ranges);
+    tcase_add_test(tc, PIPE_23_maxlength);
+    tcase_add_test(tc, PIPE_25_recv_bytes_into);
+    tcase_add_test(tc, PIPE_26_buffer_too_short);
+    suite_add_tcase(s, tc);
+    suite_add_tcase(s, mp_tcase_connection_more());
+    return s;
+}

@@ -1,0 +1,300 @@
+/* Pipe and Connection: the ends, their checks, and CPython's framing.
+ *
+ * A frame is a 4-byte big-endian signed length and the payload; from 2 GiB up the length is
+ * FF FF FF FF and an 8-byte big-endian unsigned length. We write the header and the payload with
+ * one writev (CPython concatenates up to 16 KiB and writes twice above; the peer cannot tell).
+ * We read exactly one frame, and refuse what CPython silently accepts: a negative length other
+ * than -1, which would leave the stream out of step (WIRE.md (a), SPEC 16.4).
+ *
+ * A hostile header may announce an enormous payload: the receive buffer grows with the bytes
+ * that actually arrive, so a 4-byte lie never costs more than a small allocation. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "mp_internal.h"
+
+struct mp_conn_s {
+    int fd;
+    int readable, writable;
+    int is_socket;
+    int out_of_step; /* a bad header was read: the stream can no longer be trusted */
+};
+
+enum { SMALL_MAX = 0x7fffffff, FIRST_CHUNK = 1 << 20, PIPE_SIZE = 1 << 20 };
+
+static int conn_make(mp_conn_t **out, int fd, int readable, int writable, int is_socket)
+{
+    mp_conn_t *c = malloc(sizeof *c);
+    if (!c)
+        return mp__fail(MP_ENOMEM, "out of memory");
+    *c = (mp_conn_t){fd, !!readable, !!writable, is_socket, 0};
+    *out = c;
+    return 0;
+}
+
+int mp_pipe(mp_conn_t **c1, mp_conn_t **c2, int duplex)
+{
+    if (!c1 || !c2)
+        return mp__fail(MP_EINVAL, "mp_pipe: NULL out pointer");
+    int fds[2];
+    int rc = duplex ? socketpair(AF_UNIX, SOCK_STREAM, 0, fds) : pipe(fds);
+    if (rc < 0)
+        return mp__fail(-errno, "%s: %s", duplex ? "socketpair" : "pipe", strerror(errno));
+    /* A 4-byte header plus a 64 KiB payload overflows the default 64 KiB pipe and stalls every
+     * large message; 1 MiB lets streams flow (PERF.md). Best effort: a limit may refuse it. */
+    if (!duplex)
+        (void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
+    rc = conn_make(c1, fds[0], 1, duplex, duplex);
+    if (rc == 0 && (rc = conn_make(c2, fds[1], duplex, 1, duplex)) < 0)
+        free(*c1);
+    if (rc < 0) {
+        close(fds[0]);
+        close(fds[1]);
+    }
+    return rc;
+}
+
+int mp_conn_from_fd(mp_conn_t **out, int fd, int readable, int writable)
+{
+    if (!out)
+        return mp__fail(MP_EINVAL, "out is NULL");
+    if (fd < 0)
+        return mp__fail(MP_EINVAL, "invalid handle");
+    if (!readable && !writable)
+        return mp__fail(MP_EINVAL, "at least one of `readable` and `writable` must be True");
+    int type = 0;
+    socklen_t len = sizeof type;
+    int is_socket = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
+    return conn_make(out, fd, readable, writable, is_socket);
+}
+
+int mp__conn_check(const mp_conn_t *c, int want_read, int want_write)
+{
+    if (!c)
+        return mp__fail(MP_EINVAL, "connection is NULL");
+    if (c->fd < 0)
+        return mp__fail(MP_ECLOSED, "handle is closed");
+    if (want_read && !c->readable)
+        return mp__fail(MP_EDIRECTION, "connection is write-only");
+    if (want_write && !c->writable)
+        return mp__fail(MP_EDIRECTION, "connection is read-only");
+    return 0;
+}
+
+int mp_conn_close(mp_conn_t *c)
+{
+    if (c && c->fd >= 0) {
+        close(c->fd);
+        c->fd = -1;
+    }
+    return 0;
+}
+
+void mp_conn_free(mp_conn_t *c)
+{
+    mp_conn_close(c);
+    free(c);
+}
+
+int mp_conn_fileno(const mp_conn_t *c)
+{
+    int rc = mp__conn_check(c, 0, 0);
+    return rc < 0 ? rc : c->fd;
+}
+
+int mp_conn_closed(const mp_conn_t *c)
+{
+    return !c || c->fd < 0;
+}
+
+int mp_conn_readable(const mp_conn_t *c)
+{
+    return c && c->readable;
+}
+
+int mp_conn_writable(const mp_conn_t *c)
+{
+    return c && c->writable;
+}
+
+int mp__conn_is_socket(const mp_conn_t *c)
+{
+    return c->is_socket;
+}
+
+/* ===== Sending ============================================================================== */
+
+static size_t put_header(unsigned char *hdr, uint64_t n)
+{
+    if (n <= SMALL_MAX) {
+        for (int i = 0; i < 4; i++)
+            hdr[i] = (unsigned char)(n >> (24 - 8 * i));
+        return 4;
+    }
+    memset(hdr, 0xff, 4);
+    for (int i = 0; i < 8; i++)
+        hdr[4 + i] = (unsigned char)(n >> (56 - 8 * i));
+    return 12;
+}
+
+int mp_conn_send_bytes(mp_conn_t *c, const void *buf, size_t len)
+{
+    int rc = mp__conn_check(c, 0, 1);
+    if (rc < 0)
+        return rc;
+    if (!buf && len)
+        return mp__fail(MP_EINVAL, "buffer is NULL");
+    unsigned char hdr[12];
+    struct iovec iov[2] = {{hdr, put_header(hdr, len)}, {(void *)buf, len}};
+    return mp__write_all(c->fd, c->is_socket, iov, len ? 2 : 1);
+}
+
+int mp_conn_send_bytes_ex(mp_conn_t *c, const void *buf, size_t buflen, long long offset,
+                          long long size)
+{
+    if (offset < 0)
+        return mp__fail(MP_EINVAL, "offset is negative");
+    if ((unsigned long long)offset > buflen)
+        return mp__fail(MP_EINVAL, "buffer length < offset");
+    if (size == MP_SIZE_NONE)
+        size = (long long)(buflen - (size_t)offset);
+    else if (size < 0)
+        return mp__fail(MP_EINVAL, "size is negative");
+    else if ((unsigned long long)offset + (unsigned long long)size > buflen)
+        return mp__fail(MP_EINVAL, "buffer length < offset + size");
+    return mp_conn_send_bytes(c, (const char *)buf + offset, (size_t)size);
+}
+
+/* ===== Receiving ============================================================================ */
+
+/* Reads a frame header. 0 with *size; MP_EOF at a clean boundary; MP_EPROTO otherwise. */
+static int read_header(mp_conn_t *c, uint64_t *size)
+{
+    if (c->out_of_step)
+        return mp__fail(MP_EPROTO, "connection is out of step after a bad frame header");
+    unsigned char h[8];
+    size_t got;
+    int rc = mp__read_exact(c->fd, h, 4, &got);
+    if (rc == MP_EOF && got == 0)
+        return mp__fail(MP_EOF, "end of file: the peer closed and every message was read");
+    if (rc == MP_EOF)
+        return mp__fail(MP_EPROTO, "got end of file during message");
+    if (rc < 0)
+        return rc;
+    int32_t n = (int32_t)((uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3]);
+    if (n >= 0) {
+        *size = (uint64_t)n;
+        return 0;
+    }
+    if (n != -1) {
+        c->out_of_step = 1;
+        return mp__fail(MP_EPROTO, "bad message length %d in frame header", (int)n);
+    }
+    rc = mp__read_exact(c->fd, h, 8, &got);
+    if (rc == MP_EOF)
+        return mp__fail(MP_EPROTO, "got end of file during message");
+    if (rc < 0)
+        return rc;
+    *size = 0;
+    for (int i = 0; i < 8; i++)
+        *size = *size << 8 | h[i];
+    return 0;
+}
+
+/* Reads a payload of `size` bytes into a buffer that grows with what arrives. */
+static int read_payload(mp_conn_t *c, uint64_t size, void **out)
+{
+    if (size > SIZE_MAX - 1)
+        return mp__fail(MP_EMSGSIZE, "message of %llu bytes is too large for this machine",
+                        (unsigned long long)size);
+    size_t cap = size < FIRST_CHUNK ? (size_t)size : FIRST_CHUNK, have = 0;
+    char *buf = malloc(cap ? cap : 1);
+    while (buf) {
+        size_t got;
+        int rc = mp__read_exact(c->fd, buf + have, cap - have, &got);
+        have += got;
+        if (rc < 0) {
+            free(buf);
+            return rc == MP_EOF ? mp__fail(MP_EPROTO, "got end of file during message") : rc;
+        }
+        if (have == size) {
+            *out = buf;
+            return 0;
+        }
+        cap = size - cap > cap ? cap * 2 : (size_t)size;
+        char *bigger = realloc(buf, cap);
+        if (!bigger)
+            free(buf);
+        buf = bigger;
+    }
+    return mp__fail(MP_ENOMEM, "out of memory for a message of %llu bytes",
+                    (unsigned long long)size);
+}
+
+int mp__conn_read_payload(mp_conn_t *c, uint64_t size, void **out)
+{
+    return read_payload(c, size, out);
+}
+
+int mp_conn_recv_bytes(mp_conn_t *c, void **out, size_t *len, long long maxlength)
+{
+    int rc = mp__conn_check(c, 1, 0);
+    if (rc < 0)
+        return rc;
+    if (!out || !len)
+        return mp__fail(MP_EINVAL, "out or len is NULL");
+    if (maxlength != MP_SIZE_NONE && maxlength < 0)
+        return mp__fail(MP_EINVAL, "negative maxlength");
+    uint64_t size;
+    if ((rc = read_header(c, &size)) < 0)
+        return rc;
+    if (maxlength != MP_SIZE_NONE && size > (uint64_t)maxlength) {
+        /* CPython leaves the payload unread, so the end cannot receive any more. */
+        c->readable = 0;
+        if (!c->writable)
+            mp_conn_close(c);
+        return mp__fail(MP_EMSGSIZE, "bad message length");
+    }
+    if ((rc = read_payload(c, size, out)) < 0)
+        return rc;
+    *len = (size_t)size;
+    return 0;
+}
+
+int mp_conn_recv_bytes_into(mp_conn_t *c, void *buf, size_t buflen, long long offset,
+                            size_t *nread, void **whole)
+{
+    int rc = mp__conn_check(c, 1, 0);
+    if (rc < 0)
+        return rc;
+    if (offset < 0)
+        return mp__fail(MP_EINVAL, "negative offset");
+    if ((unsigned long long)offset > buflen)
+        return mp__fail(MP_EINVAL, "offset too large");
+    uint64_t size;
+    if ((rc = read_header(c, &size)) < 0)
+        return rc;
+    if (nread)
+        *nread = (size_t)size;
+    if (size <= buflen - (size_t)offset) {
+        size_t got;
+        rc = mp__read_exact(c->fd, (char *)buf + offset, (size_t)size, &got);
+        return rc == MP_EOF ? mp__fail(MP_EPROTO, "got end of file during message") : rc;
+    }
+    /* Too long: consume it whole, and hand it over as BufferTooShort does. */
+    void *msg;
+    if ((rc = read_payload(c, size, &msg)) < 0)
+        return rc;
+    if (whole)
+        *whole = msg;
+    else
+        free(msg);
+    return mp__fail(MP_EMSGSIZE, "message of %llu bytes does not fit in %zu bytes",
+                    (unsigned long long)size, buflen - (size_t)offset);
+}

@@ -1,0 +1,113 @@
+/* The byte layer under Connection: whole writes and exact reads on a blocking or non-blocking
+ * descriptor, with EINTR retried and SIGPIPE kept away from the process.
+ *
+ * SIGPIPE: a socket write says MSG_NOSIGNAL. A pipe write cannot, so the calling thread blocks
+ * SIGPIPE around it, and if the write failed with EPIPE, takes the signal the kernel queued for
+ * the thread before unblocking (otherwise it would be delivered, and kill, at unblock time).
+ * A SIGPIPE that the program itself had blocked is left alone: that policy is the program's.
+ *
+ * Reads never go past the bytes asked for (no read-ahead), so the descriptor can change hands
+ * between processes at any message boundary. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mp_internal.h"
+
+/* A descriptor the user made non-blocking: wait for it instead of spinning. */
+static int wait_for(int fd, short events)
+{
+    int rc = mp__poll_until(fd, events, (double)INFINITY);
+    return rc < 0 ? rc : 0;
+}
+
+static ssize_t write_pipe(int fd, const struct iovec *iov, int cnt)
+{
+    sigset_t pipe_set, old;
+    sigemptyset(&pipe_set);
+    sigaddset(&pipe_set, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+    ssize_t n = writev(fd, iov, cnt);
+    int err = errno;
+    if (n < 0 && err == EPIPE && !sigismember(&old, SIGPIPE)) {
+        static const struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe_set, NULL, &zero) < 0 && errno == EINTR)
+            ;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = err;
+    return n;
+}
+
+static ssize_t write_socket(int fd, const struct iovec *iov, int cnt)
+{
+    struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)cnt};
+    return sendmsg(fd, &msg, MSG_NOSIGNAL);
+}
+
+int mp__write_all(int fd, int is_socket, struct iovec *iov, int cnt)
+{
+    while (cnt > 0) {
+        ssize_t n = is_socket ? write_socket(fd, iov, cnt) : write_pipe(fd, iov, cnt);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                int rc = wait_for(fd, POLLOUT);
+                if (rc < 0)
+                    return rc;
+                continue;
+            }
+            if (errno == EPIPE || errno == ECONNRESET)
+                return mp__fail(MP_EPIPE, "broken pipe: the peer's end is closed");
+            return mp__fail(-errno, "write: %s", strerror(errno));
+        }
+        /* A partial write: skip what went out and go on with the rest. */
+        size_t done = (size_t)n;
+        while (cnt > 0 && done >= iov->iov_len) {
+            done -= iov->iov_len;
+            iov++;
+            cnt--;
+        }
+        if (cnt > 0) {
+            iov->iov_base = (char *)iov->iov_base + done;
+            iov->iov_len -= done;
+        }
+    }
+    return 0;
+}
+
+int mp__read_exact(int fd, void *buf, size_t n, size_t *got)
+{
+    size_t have = 0;
+    while (have < n) {
+        ssize_t r = read(fd, (char *)buf + have, n - have);
+        if (r > 0) {
+            have += (size_t)r;
+            continue;
+        }
+        if (r == 0)
+            break;
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            int rc = wait_for(fd, POLLIN);
+            if (rc < 0)
+                return rc;
+            continue;
+        }
+        if (errno == ECONNRESET)
+            break; /* the peer went away: the same as end of file here */
+        if (got)
+            *got = have;
+        return mp__fail(-errno, "read: %s", strerror(errno));
+    }
+    if (got)
+        *got = have;
+    return have == n ? 0 : MP_EOF;
+}
