@@ -496,6 +496,49 @@ START_TEST(LIBMP_14_wait_on_1100)
 }
 END_TEST
 
+static void t_read_inherited(mp_obj_t *args, mp_obj_t *kw, void *ctx)
+{
+    (void)args, (void)kw;
+    void *data;
+    size_t len;
+    mp_exit(mp_conn_recv_bytes(ctx, &data, &len, MP_SIZE_NONE) == MP_ESTATE ? 0 : 1);
+}
+
+/* Read-ahead: messages still come out one by one and whole; poll and wait see buffered ones;
+ * and buffered bytes are never silently lost or duplicated by another process. */
+START_TEST(LIBMP_15_readahead)
+{
+    mp_conn_t *r, *w;
+    ck_assert_mp(mp_pipe(&r, &w, 0), 0);
+    ck_assert_mp(mp_conn_set_readahead(w, 1), MP_EDIRECTION);
+    ck_assert_mp(mp_conn_set_readahead(r, 1), 0);
+    char big[100000];
+    memset(big, 'b', sizeof big);
+    ck_assert_mp(mp_conn_send_bytes(w, "one", 3), 0);
+    ck_assert_mp(mp_conn_send_bytes(w, "", 0), 0);
+    ck_assert_mp(mp_conn_send_bytes(w, "three", 5), 0);
+    ck_assert_mp(mp_conn_send_bytes(w, big, sizeof big), 0);
+    expect_bytes(r, "one", 3); /* the other messages are in the buffer or the pipe now */
+    ck_assert_int_eq(mp_conn_poll(r, 0), 1);
+    mp_waitable_t objs[] = {MP_WAIT_CONN(r)};
+    unsigned char ready[1];
+    ck_assert_int_eq(mp_wait(objs, 1, 0, ready), 1);
+    ck_assert_mp(mp_conn_set_readahead(r, 0), MP_EBUSY);
+    mp_process_t *p = start_child(t_read_inherited, r, NULL);
+    finish_child(p); /* the child's copy refuses: MP_ESTATE */
+    expect_bytes(r, "", 0);
+    expect_bytes(r, "three", 5);
+    expect_bytes(r, big, sizeof big);
+    ck_assert_mp(mp_conn_set_readahead(r, 0), 0);
+    mp_conn_close(w);
+    void *data;
+    size_t len;
+    ck_assert_mp(mp_conn_recv_bytes(r, &data, &len, MP_SIZE_NONE), MP_EOF);
+    mp_conn_free(r);
+    mp_conn_free(w);
+}
+END_TEST
+
 TCase *mp_tcase_connection_more(void)
 {
     TCase *tc = mp_tcase("more", 60);
@@ -514,5 +557,6 @@ TCase *mp_tcase_connection_more(void)
     tcase_add_test(tc, WAIT_02_sentinel_and_ends);
     tcase_add_test(tc, WAIT_03_collect_from_four);
     tcase_add_test(tc, LIBMP_14_wait_on_1100);
+    tcase_add_test(tc, LIBMP_15_readahead);
     return tc;
 }

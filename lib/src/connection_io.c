@@ -32,7 +32,7 @@ static ssize_t write_pipe(int fd, const struct iovec *iov, int cnt)
     sigemptyset(&pipe_set);
     sigaddset(&pipe_set, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
-    ssize_t n = writev(fd, iov, cnt);
+    ssize_t n = cnt == 1 ? write(fd, iov->iov_base, iov->iov_len) : writev(fd, iov, cnt);
     int err = errno;
     if (n < 0 && err == EPIPE && !sigismember(&old, SIGPIPE)) {
         static const struct timespec zero = {0, 0};
@@ -46,6 +46,8 @@ static ssize_t write_pipe(int fd, const struct iovec *iov, int cnt)
 
 static ssize_t write_socket(int fd, const struct iovec *iov, int cnt)
 {
+    if (cnt == 1)
+        return send(fd, iov->iov_base, iov->iov_len, MSG_NOSIGNAL);
     struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)cnt};
     return sendmsg(fd, &msg, MSG_NOSIGNAL);
 }

@@ -8,7 +8,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "mp_internal.h"
+#include "connection_impl.h"
 
 int mp_conn_send(mp_conn_t *c, const mp_obj_t *obj)
 {
@@ -52,6 +52,8 @@ int mp_conn_send_conn(mp_conn_t *c, const mp_conn_t *end)
         return rc;
     if (!mp__conn_is_socket(c))
         return mp__fail(MP_EINVAL, "an end can only be sent over a duplex (socket) connection");
+    if (mp__conn_buffered(end))
+        return mp__fail(MP_EBUSY, "the end holds read-ahead data, which would be lost");
     unsigned char frame[4 + sizeof conn_tag + 2] = {0, 0, 0, sizeof conn_tag + 2};
     memcpy(frame + 4, conn_tag, sizeof conn_tag);
     frame[4 + sizeof conn_tag] = (unsigned char)mp_conn_readable(end);
@@ -110,6 +112,8 @@ int mp_conn_recv_conn(mp_conn_t *c, mp_conn_t **out)
         return rc;
     if (!out)
         return mp__fail(MP_EINVAL, "out is NULL");
+    if (mp__conn_buffered(c))
+        return mp__fail(MP_EBUSY, "read-ahead is on and holds data: receive the end without it");
     unsigned char hdr[4], body[sizeof conn_tag + 2];
     size_t got, more = 0;
     int sock = mp_conn_fileno(c);
@@ -146,13 +150,19 @@ int mp_conn_poll(mp_conn_t *c, double timeout)
     int rc = mp__conn_check(c, 1, 0);
     if (rc < 0 || (rc = mp__deadline(timeout, &deadline)) < 0)
         return rc;
+    if (mp__conn_buffered(c))
+        return 1;
     rc = mp__poll_until(mp_conn_fileno(c), POLLIN, deadline);
     return rc < 0 ? mp__fail(rc, "poll: %s", strerror(-rc)) : rc;
 }
 
-static int fill_pollfds(const mp_waitable_t *objs, size_t n, struct pollfd *pfd)
+/* Fills the pollfd array; a connection with read-ahead bytes is ready already, and then the
+ * poll must not block. */
+static int fill_pollfds(const mp_waitable_t *objs, size_t n, struct pollfd *pfd, double *deadline)
 {
     for (size_t i = 0; i < n; i++) {
+        if (objs[i].conn && !mp_conn_closed(objs[i].conn) && mp__conn_buffered(objs[i].conn))
+            *deadline = 0;
         int fd = objs[i].conn ? mp_conn_fileno(objs[i].conn) : objs[i].fd;
         if (fd < 0)
             return objs[i].conn ? fd : mp__fail(MP_EINVAL, "wait: object %zu: invalid fd", i);
@@ -172,14 +182,15 @@ int mp_wait(const mp_waitable_t *objs, size_t n, double timeout, unsigned char *
     struct pollfd small[16], *pfd = n <= 16 ? small : malloc(n * sizeof *pfd);
     if (!pfd)
         return mp__fail(MP_ENOMEM, "out of memory");
-    if ((rc = fill_pollfds(objs, n, pfd)) == 0)
+    if ((rc = fill_pollfds(objs, n, pfd, &deadline)) == 0)
         rc = mp__poll_many(pfd, n, deadline);
     for (size_t i = 0; rc >= 0 && i < n; i++) {
         if (pfd[i].revents & POLLNVAL) {
             rc = mp__fail(MP_EINVAL, "wait: object %zu: bad file descriptor", i);
             break;
         }
-        ready[i] = (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
+        ready[i] = (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0 ||
+                   (objs[i].conn && mp__conn_buffered(objs[i].conn));
     }
     if (pfd != small)
         free(pfd);

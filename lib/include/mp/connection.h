@@ -14,8 +14,9 @@
  * End of file follows CPython: a receiver sees #MP_EOF only when every copy of the peer's end
  * is closed (after fork(), the parent must close the child's end) and every queued message has
  * been read. Sending to a closed peer is #MP_EPIPE: SIGPIPE never kills the process because of
- * libmp. A connection reads exactly one message at a time and never reads ahead, so an end can
- * be handed to a child at any point without losing or duplicating a message.
+ * libmp. A connection reads exactly one message at a time and, unless asked to
+ * (mp_conn_set_readahead()), never reads ahead: an end can be handed to a child at any point
+ * without losing or duplicating a message.
  *
  * As in CPython, a connection is not locked: two processes or threads must not use the same
  * end at the same time.
@@ -153,6 +154,21 @@ MP_EXTERN int mp_conn_recv_bytes_into(mp_conn_t *c, void *buf, size_t buflen, lo
  * @pyequiv `Connection.poll(timeout=0.0)`.
  */
 MP_EXTERN int mp_conn_poll(mp_conn_t *c, double timeout);
+
+/**
+ * @brief Lets this end read ahead: one read(2) takes in every message that has arrived, and
+ *        later receives come out of memory. Off by default.
+ *
+ * It makes a stream of small messages much faster, but the bytes read ahead belong to this
+ * process: while any are buffered, the end cannot be used by another process (a forked child
+ * gets #MP_ESTATE from its copy) nor passed with mp_conn_send_conn() (#MP_EBUSY). Turn it on
+ * only for an end that stays in this process.
+ * @param c   a readable connection.
+ * @param on  1 to read ahead, 0 to stop (refused with #MP_EBUSY while bytes are buffered).
+ * @return 0; #MP_EBUSY; #MP_ENOMEM; #MP_ECLOSED; #MP_EDIRECTION.
+ * @pyequiv none: CPython always reads exactly one message.
+ */
+MP_EXTERN int mp_conn_set_readahead(mp_conn_t *c, int on);
 
 /**
  * @brief Closes this process's copy of the end. Idempotent; the object stays valid until
