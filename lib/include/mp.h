@@ -9,6 +9,7 @@
 #include "mp/errors.h"
 #include "mp/object.h"
 #include "mp/process.h"
+#include "mp/synchronize.h"
 #include "mp/connection.h"
 
 #endif /* MP_H */

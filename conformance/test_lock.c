@@ -1,0 +1,422 @@
+/* Suite "Lock" (CPython's _TestLock, the Lock half): SPEC catalogue 17.4, and libmp's own cases:
+ * a holder that dies (MP_EOWNERDEAD, make_consistent, poisoning), release from another thread,
+ * and many processes counting under the lock. Test names start with the catalogue id. */
+#include "sync_helpers.h"
+
+static mp_lock_t *new_lock(void)
+{
+    mp_lock_t *l;
+    ck_assert_mp(mp_lock_new(&l), 0);
+    return l;
+}
+
+START_TEST(LOCK_01_acquire_release_overrelease)
+{
+    mp_lock_t *l = new_lock();
+    double took;
+    ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
+    ck_assert_mp(TIMED(took, mp_lock_acquire(l, 0, MP_FOREVER)), MP_EAGAIN);
+    ck_assert_immediate(took);
+    ck_assert_mp(mp_lock_release(l), 0);
+    ck_assert_mp(mp_lock_release(l), MP_EOVERFLOW);
+    ck_assert_str_eq(mp_errmsg(), "semaphore or lock released too many times");
+    ck_assert_str_eq(mp_exception_name(MP_EOVERFLOW), "ValueError");
+    mp_lock_free(l);
+}
+END_TEST
+
+START_TEST(LOCK_03_negative_timeout_is_zero)
+{
+    mp_lock_t *l = new_lock();
+    double took;
+    ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
+    ck_assert_mp(TIMED(took, mp_lock_acquire(l, 1, -1)), MP_ETIMEDOUT);
+    ck_assert_immediate(took);
+    ck_assert_mp(mp_lock_acquire(l, 1, NAN), MP_EINVAL); /* NaN: refused, not a wait */
+    mp_lock_free(l);
+}
+END_TEST
+
+START_TEST(LOCK_04_nonblocking_ignores_timeout)
+{
+    mp_lock_t *l = new_lock();
+    double took;
+    ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
+    ck_assert_mp(TIMED(took, mp_lock_acquire(l, 0, 5)), MP_EAGAIN);
+    ck_assert_immediate(took);
+    ck_assert_mp(TIMED(took, mp_lock_acquire(l, 0, NAN)), MP_EAGAIN);
+    ck_assert_immediate(took);
+    mp_lock_free(l);
+}
+END_TEST
+
+START_TEST(LOCK_05_not_recursive)
+{
+    mp_lock_t *l = new_lock();
+    double took;
+    ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
+    ck_assert_mp(TIMED(took, mp_lock_acquire(l, 1, 0.3)), MP_ETIMEDOUT);
+    ck_assert_elapsed(took, 0.3);
+    ck_assert_int_eq(mp_lock_count(l), 1);
+    mp_lock_free(l);
+}
+END_TEST
+
+static int release_it(void *arg)
+{
+    return mp_lock_release(arg) == 0 ? 0 : 1;
+}
+
+START_TEST(LOCK_06_released_by_another_process)
+{
+    mp_lock_t *l = new_lock();
+    ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
+    ck_assert_int_eq(finish(go(release_it, l), 5), 0);
+    ck_assert_mp(mp_lock_acquire(l, 0, 0), 0);
+    mp_lock_free(l);
+}
+END_TEST
+
+struct hold {
+    mp_lock_t *l;
+    double seconds;
+    volatile int *flag;
+};
+
+static int hold_for(void *arg)
+{
+    struct hold *h = arg;
+    if (mp_lock_acquire(h->l, 1, MP_FOREVER) != 0)
+        return 1;
+    flag_add(h->flag, 1);
+    sleep_s(h->seconds);
+    return mp_lock_release(h->l) == 0 ? 0 : 2;
+}
+
+START_TEST(LOCK_08_child_holds_half_a_second)
+{
+    mp_lock_t *l = new_lock();
+    volatile int *flag = shared_mem(sizeof *flag);
+    struct hold h = {l, 0.5, flag};
+    double t0 = now_s();
+    mp_process_t *p = go(hold_for, &h);
+    ck_assert(wait_flag(flag, 1, 5));
+    ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
+    ck_assert_elapsed(now_s() - t0, 0.5);
+    ck_assert_int_eq(finish(p, 5), 0);
+    mp_lock_free(l);
+}
+END_TEST
+
+/* C has no `with`: the block is acquire ... release, and the lock is free after it. */
+START_TEST(LOCK_09_with_block)
+{
+    mp_lock_t *l = new_lock();
+    ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0); /* __enter__ */
+    ck_assert_mp(mp_lock_acquire(l, 0, 0), MP_EAGAIN);
+    ck_assert_mp(mp_lock_release(l), 0); /* __exit__ */
+    ck_assert_mp(mp_lock_acquire(l, 0, 0), 0);
+    ck_assert_mp(mp_lock_release(l), 0);
+    mp_lock_free(l);
+}
+END_TEST
+
+static int held_at_fork(void *arg)
+{
+    mp_lock_t *l = arg;
+    if (mp_lock_acquire(l, 0, 0) != MP_EAGAIN)
+        return 1; /* held in the child too */
+    return mp_lock_release(l) == 0 ? 0 : 2;
+}
+
+START_TEST(LOCK_10_held_at_fork)
+{
+    mp_lock_t *l = new_lock();
+    ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
+    ck_assert_int_eq(finish(go(held_at_fork, l), 5), 0);
+    ck_assert_mp(mp_lock_acquire(l, 0, 0), 0);
+    mp_lock_free(l);
+}
+END_TEST
+
+START_TEST(LOCK_11_timeout_zero_on_free_lock)
+{
+    mp_lock_t *l = new_lock();
+    double took;
+    ck_assert_mp(TIMED(took, mp_lock_acquire(l, 1, 0)), 0);
+    ck_assert_immediate(took);
+    mp_lock_free(l);
+}
+END_TEST
+
+static void *release_in_thread(void *arg)
+{
+    return (void *)(intptr_t)mp_lock_release(arg);
+}
+
+/* SPEC 4: any thread may release a Lock, not only the one that acquired it. */
+START_TEST(LIBMP_40_released_by_another_thread)
+{
+    mp_lock_t *l = new_lock();
+    pthread_t t;
+    void *rc;
+    ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
+    pthread_create(&t, NULL, release_in_thread, l);
+    pthread_join(t, &rc);
+    ck_assert_int_eq((int)(intptr_t)rc, 0);
+    ck_assert_mp(mp_lock_acquire(l, 0, 0), 0);
+    mp_lock_free(l);
+}
+END_TEST
+
+static int hold_forever(void *arg)
+{
+    struct hold *h = arg;
+    if (mp_lock_acquire(h->l, 1, MP_FOREVER) != 0)
+        return 1;
+    flag_add(h->flag, 1);
+    for (;;)
+        sleep_s(1);
+}
+
+/* A child holding the lock is SIGKILLed (a zombie, not reaped): the blocked parent gets the
+ * lock with MP_EOWNERDEAD well within a second, repairs, marks it consistent, and the lock
+ * then works as before, also in another process. */
+static int take_release(void *arg)
+{
+    if (mp_lock_acquire(arg, 0, 0) != 0)
+        return 1;
+    return mp_lock_release(arg) == 0 ? 0 : 2;
+}
+
+START_TEST(LIBMP_41_dead_holder_reported_then_consistent)
+{
+    mp_lock_t *l = new_lock();
+    volatile int *flag = shared_mem(sizeof *flag);
+    struct hold h = {l, 0, flag};
+    mp_process_t *p = go(hold_forever, &h);
+    ck_assert(wait_flag(flag, 1, 5));
+    kill_now(p);
+    double took;
+    ck_assert_mp(TIMED(took, mp_lock_acquire(l, 1, MP_FOREVER)), MP_EOWNERDEAD);
+    ck_assert_msg(took < 0.5, "the dead holder was noticed after %.3f s", took);
+    ck_assert_int_eq(mp_lock_is_mine(l), 1);
+    ck_assert_mp(mp_lock_make_consistent(l), 0);
+    ck_assert_mp(mp_lock_make_consistent(l), MP_EINVAL); /* nothing to repair any more */
+    ck_assert_mp(mp_lock_release(l), 0);
+    ck_assert_int_eq(finish(go(take_release, l), 5), 0);
+    ck_assert_mp(mp_lock_acquire(l, 0, 0), 0);
+    ck_assert_mp(mp_lock_release(l), 0);
+    ck_assert_int_eq(finish(p, 5), -SIGKILL);
+    mp_lock_free(l);
+}
+END_TEST
+
+static int expect_unrecoverable(void *arg)
+{
+    mp_lock_t *l = arg;
+    double t0 = now_s();
+    int rc = mp_lock_acquire(l, 1, MP_FOREVER);
+    return rc == MP_ENOTRECOVERABLE && now_s() - t0 < IMMEDIATE ? 0 : 1;
+}
+
+/* Released without make_consistent: poisoned. Every acquire, blocking or not, here or in a
+ * child, fails at once with MP_ENOTRECOVERABLE; so does release. A non-blocking acquire is
+ * also how a dead holder can be noticed. */
+START_TEST(LIBMP_42_dead_holder_poisons_without_repair)
+{
+    mp_lock_t *l = new_lock();
+    volatile int *flag = shared_mem(sizeof *flag);
+    struct hold h = {l, 0, flag};
+    mp_process_t *p = go(hold_forever, &h);
+    ck_assert(wait_flag(flag, 1, 5));
+    kill_now(p);
+    int rc;
+    double deadline = now_s() + 1;
+    while ((rc = mp_lock_acquire(l, 0, 0)) == MP_EAGAIN && now_s() < deadline)
+        sleep_s(0.005);
+    ck_assert_mp(rc, MP_EOWNERDEAD);
+    ck_assert_mp(mp_lock_release(l), 0);
+    double took;
+    ck_assert_mp(TIMED(took, mp_lock_acquire(l, 1, MP_FOREVER)), MP_ENOTRECOVERABLE);
+    ck_assert_immediate(took);
+    ck_assert_mp(mp_lock_acquire(l, 0, 0), MP_ENOTRECOVERABLE);
+    ck_assert_mp(mp_lock_release(l), MP_ENOTRECOVERABLE);
+    ck_assert_int_eq(finish(go(expect_unrecoverable, l), 5), 0);
+    ck_assert_int_eq(finish(p, 5), -SIGKILL);
+    mp_lock_free(l);
+}
+END_TEST
+
+struct contender {
+    mp_lock_t *l;
+    volatile int *dead_seen, *done;
+};
+
+static int take_after_death(void *arg)
+{
+    struct contender *c = arg;
+    int rc = mp_lock_acquire(c->l, 1, 5);
+    if (rc == MP_EOWNERDEAD) {
+        flag_add(c->dead_seen, 1);
+        if (mp_lock_make_consistent(c->l) != 0)
+            return 1;
+    } else if (rc != 0) {
+        return 2;
+    }
+    flag_add(c->done, 1);
+    return mp_lock_release(c->l) == 0 ? 0 : 3;
+}
+
+/* Three processes wait while the holder is killed: exactly one of them is told, and all three
+ * get the lock in turn. */
+START_TEST(LIBMP_43_dead_holder_told_to_exactly_one)
+{
+    mp_lock_t *l = new_lock();
+    volatile int *mem = shared_mem(3 * sizeof(int));
+    struct hold h = {l, 0, &mem[0]};
+    struct contender c = {l, &mem[1], &mem[2]};
+    mp_process_t *holder = go(hold_forever, &h);
+    ck_assert(wait_flag(&mem[0], 1, 5));
+    mp_process_t *w[3];
+    for (int i = 0; i < 3; i++)
+        w[i] = go(take_after_death, &c);
+    sleep_s(0.1);
+    kill_now(holder);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(finish(w[i], 5), 0);
+    ck_assert_int_eq(mem[1], 1);
+    ck_assert_int_eq(mem[2], 3);
+    ck_assert_int_eq(finish(holder, 5), -SIGKILL);
+    mp_lock_free(l);
+}
+END_TEST
+
+static int hold_and_exit(void *arg)
+{
+    return mp_lock_acquire(arg, 1, MP_FOREVER) == 0 ? 0 : 1;
+}
+
+/* The holder is its process, so one that exits normally with the lock still held counts as
+ * dead too (CPython would leave it locked for whoever releases it; a Semaphore does that). */
+START_TEST(LIBMP_44_holder_that_exits_counts_as_dead)
+{
+    mp_lock_t *l = new_lock();
+    ck_assert_int_eq(finish(go(hold_and_exit, l), 5), 0);
+    ck_assert_mp(mp_lock_acquire(l, 1, 2), MP_EOWNERDEAD);
+    ck_assert_mp(mp_lock_make_consistent(l), 0);
+    ck_assert_mp(mp_lock_release(l), 0);
+    /* make_consistent when the caller does not hold it */
+    ck_assert_mp(mp_lock_make_consistent(l), MP_ENOTOWNER);
+    mp_lock_free(l);
+}
+END_TEST
+
+struct counter {
+    mp_lock_t *l;
+    volatile long *count, *shadow;
+    long rounds;
+};
+
+static int count_rounds(void *arg)
+{
+    struct counter *c = arg;
+    for (long i = 0; i < c->rounds; i++) {
+        if (mp_lock_acquire(c->l, 1, 10) != 0)
+            return 1;
+        long v = *c->count; /* a read-modify-write the lock must protect */
+        *c->count = v + 1;
+        if (mp_lock_release(c->l) != 0)
+            return 2;
+    }
+    return 0;
+}
+
+/* Stress: 8 processes x 20,000 increments of a plain shared counter under the lock (more
+ * processes than CPUs, so holders get preempted): the count is exact. */
+START_TEST(LIBMP_45_many_processes_exact_count)
+{
+    mp_lock_t *l = new_lock();
+    volatile long *count = shared_mem(sizeof *count);
+    struct counter c = {l, count, NULL, 20000};
+    mp_process_t *p[8];
+    for (int i = 0; i < 8; i++)
+        p[i] = go(count_rounds, &c);
+    for (int i = 0; i < 8; i++)
+        ck_assert_int_eq(finish(p[i], 30), 0);
+    ck_assert_int_eq(*count, 8 * 20000);
+    mp_lock_free(l);
+}
+END_TEST
+
+static int count_forever(void *arg)
+{
+    struct counter *c = arg;
+    for (;;) {
+        if (mp_lock_acquire(c->l, 1, MP_FOREVER) < 0)
+            return 1;
+        (*c->count)++;
+        (*c->shadow)++; /* the invariant count == shadow holds whenever the lock is free */
+        mp_lock_release(c->l);
+    }
+}
+
+/* A child is killed at arbitrary moments while it takes and drops the lock in a loop. After
+ * each kill the parent gets the lock at once or with MP_EOWNERDEAD, never hangs, and finds the
+ * invariant broken only when told so (then repairs it). */
+START_TEST(LIBMP_46_killed_at_random_moments)
+{
+    mp_lock_t *l = new_lock();
+    volatile long *mem = shared_mem(2 * sizeof(long));
+    struct counter c = {l, &mem[0], &mem[1], 0};
+    int told = 0;
+    for (int round = 0; round < 25; round++) {
+        mp_process_t *p = go(count_forever, &c);
+        sleep_s(0.002 + 0.001 * (round % 7));
+        kill_now(p);
+        int rc = mp_lock_acquire(l, 1, 2);
+        ck_assert_msg(rc == 0 || rc == MP_EOWNERDEAD, "round %d: %s", round, mp_err_name(rc));
+        if (rc == MP_EOWNERDEAD) {
+            told++;
+            mem[1] = mem[0];
+            ck_assert_mp(mp_lock_make_consistent(l), 0);
+        }
+        ck_assert_int_eq(mem[0], mem[1]);
+        ck_assert_mp(mp_lock_release(l), 0);
+        ck_assert_int_eq(finish(p, 5), -SIGKILL);
+    }
+    ck_assert_int_gt(mem[0], 0);
+    /* How many kills land inside the critical section depends on timing; the child holds the
+     * lock most of the time, so about half of them do (14 of 25 in a typical run). */
+    ck_assert_int_gt(told, 0);
+    mp_lock_free(l);
+}
+END_TEST
+
+Suite *mp_suite_lock(void)
+{
+    Suite *s = suite_create("Lock");
+    TCase *tc = mp_tcase("catalogue", 20);
+    tcase_add_test(tc, LOCK_01_acquire_release_overrelease);
+    tcase_add_test(tc, LOCK_03_negative_timeout_is_zero);
+    tcase_add_test(tc, LOCK_04_nonblocking_ignores_timeout);
+    tcase_add_test(tc, LOCK_05_not_recursive);
+    tcase_add_test(tc, LOCK_06_released_by_another_process);
+    tcase_add_test(tc, LOCK_08_child_holds_half_a_second);
+    tcase_add_test(tc, LOCK_09_with_block);
+    tcase_add_test(tc, LOCK_10_held_at_fork);
+    tcase_add_test(tc, LOCK_11_timeout_zero_on_free_lock);
+    tcase_add_test(tc, LIBMP_40_released_by_another_thread);
+    suite_add_tcase(s, tc);
+    tc = mp_tcase("dead holder", 20);
+    tcase_add_test(tc, LIBMP_41_dead_holder_reported_then_consistent);
+    tcase_add_test(tc, LIBMP_42_dead_holder_poisons_without_repair);
+    tcase_add_test(tc, LIBMP_43_dead_holder_told_to_exactly_one);
+    tcase_add_test(tc, LIBMP_44_holder_that_exits_counts_as_dead);
+    tcase_add_test(tc, LIBMP_46_killed_at_random_moments);
+    suite_add_tcase(s, tc);
+    tc = mp_tcase("stress", 60);
+    tcase_add_test(tc, LIBMP_45_many_processes_exact_count);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,364 @@
+/* The machinery under every synchronisation primitive: futexes, who holds a lock, whether that
+ * holder still lives, and bounded adaptive spinning.
+ *
+ * Why a lock word of our own and not a robust pthread mutex. CPython's Lock may be released by
+ * any process (SPEC 4), which an owner-only robust mutex cannot do; and the kernel's robust-futex
+ * list, which could report a dead holder by itself, is one list per thread and glibc already owns
+ * it. So a lock word records its holder as pid | start-time << 32, set with one 64-bit
+ * compare-and-swap: the holder is named atomically with the acquisition, so there is no window
+ * in which a SIGKILL leaves a locked word without a name. Its low half is the futex.
+ *
+ * Liveness is checked only on the slow path: a waiter sleeps in slices of SLICE seconds and, at
+ * most every CHECK_MS per lock, reads /proc/PID/stat of the holder. Gone, a zombie (which a
+ * waiting parent has not reaped yet) or a different start time (the pid was reused) all mean
+ * dead, and the waiter takes the lock over with one compare-and-swap against the exact word it
+ * judged, so two waiters never both take it, and a holder that released meanwhile is never
+ * overruled. The taker gets MP_EOWNERDEAD with the lock held, as pthread robust mutexes say it.
+ * A death is noticed within about SLICE; the uncontended path pays nothing for it.
+ *
+ * Spinning: a wake-up on another core costs tens of microseconds, while the awaited change
+ * often comes within a few (PERF.md). So waiters spin first, for a time that adapts per object:
+ * a spin that succeeds pulls the estimate towards the time it took, one that fails halves it, so
+ * where spinning does not pay (one CPU, more runnable processes than CPUs) it fades out; every
+ * PROBE-th wait spins in full to notice when it pays again. A process allowed only one CPU never
+ * spins: its peer cannot run while it does. */
+#include <errno.h>
+#include <limits.h>
+#include <linux/futex.h>
+#include <math.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "synchronize_impl.h"
+
+#define SLICE 0.05      /* seconds a waiter sleeps between liveness checks of the holder */
+#define CHECK_MS 10u    /* a lock's holder is checked at most this often, whoever asks */
+#define PROBE 64u       /* every PROBE-th spin ignores the estimate */
+#define SPIN_LOCK_NS 20000u /* the longest a lock waiter spins */
+
+/* ===== handles ================================================================================ */
+
+int mp__sync_alloc(void *out, size_t hsize, size_t ssize)
+{
+    if (!out)
+        return mp__fail(MP_EINVAL, "out is NULL");
+    *(void **)out = NULL;
+    void **h = calloc(1, hsize);
+    if (!h)
+        return mp__fail(MP_ENOMEM, "out of memory");
+    int rc = mp__shm_alloc(ssize, h);
+    if (rc < 0) {
+        free(h);
+        return rc;
+    }
+    *(void **)out = h;
+    return 0;
+}
+
+void mp__sync_free(void *handle)
+{
+    if (!handle)
+        return;
+    mp__shm_free(*(void **)handle);
+    free(handle);
+}
+
+/* ===== futexes ================================================================================ */
+
+int mp__futex_wait(_Atomic uint32_t *addr, uint32_t val, double deadline)
+{
+    struct timespec ts, *tsp = NULL;
+    if (!isinf(deadline)) {
+        if (deadline <= mp__now())
+            return MP_ETIMEDOUT;
+        ts.tv_sec = (time_t)deadline;
+        ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_nsec = 999999999L;
+        tsp = &ts;
+    }
+    /* WAIT_BITSET takes an absolute CLOCK_MONOTONIC time (no FUTEX_CLOCK_REALTIME), so a retry
+     * after EINTR waits exactly the time left. Not FUTEX_PRIVATE: the word is shared. */
+    long rc = syscall(SYS_futex, addr, FUTEX_WAIT_BITSET, val, tsp, NULL, FUTEX_BITSET_MATCH_ANY);
+    if (rc == 0 || errno == EAGAIN)
+        return 0;
+    if (errno == ETIMEDOUT)
+        return MP_ETIMEDOUT;
+    return MP_EINTR;
+}
+
+void mp__futex_wake(_Atomic uint32_t *addr, int n)
+{
+    syscall(SYS_futex, addr, FUTEX_WAKE, n, NULL, NULL, 0);
+}
+
+/* ===== identity =============================================================================== */
+
+static _Atomic uint64_t self_ident;            /* 0 until first use, and again after fork */
+static _Thread_local pid_t self_tid;
+static _Atomic int self_cpus;                  /* CPUs this process may run on; 0 = not known */
+static pthread_once_t ident_once = PTHREAD_ONCE_INIT;
+
+static void atfork_child(void)
+{
+    atomic_store(&self_ident, 0);
+    atomic_store(&self_cpus, 0);
+    self_tid = 0; /* the forking thread is the child's only thread, with a new tid */
+}
+
+static void ident_init(void)
+{
+    pthread_atfork(NULL, NULL, atfork_child);
+}
+
+/* State letter and start time (field 22) of /proc/PID/stat; -1 when there is no such process,
+ * -2 when it cannot be read for another reason. */
+static int read_stat(pid_t pid, char *state, unsigned long long *start)
+{
+    char path[48], buf[512];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return errno == ENOENT || errno == ESRCH ? -1 : -2;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The command name may hold spaces and parentheses: fields resume after the last ')'. */
+    char *p = strrchr(buf, ')');
+    if (!p || n == 0)
+        return -1;
+    if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+               state, start) != 2)
+        return -2;
+    return 0;
+}
+
+uint64_t mp__self_ident(void)
+{
+    uint64_t id = atomic_load_explicit(&self_ident, memory_order_relaxed);
+    if (__builtin_expect(id != 0, 1))
+        return id;
+    pthread_once(&ident_once, ident_init);
+    pid_t pid = getpid();
+    char st;
+    unsigned long long start = 0;
+    read_stat(pid, &st, &start);
+    id = (uint64_t)(uint32_t)pid | (uint64_t)(uint32_t)start << 32;
+    atomic_store_explicit(&self_ident, id, memory_order_relaxed);
+    return id;
+}
+
+pid_t mp__self_tid(void)
+{
+    if (__builtin_expect(self_tid == 0, 0))
+        self_tid = (pid_t)syscall(SYS_gettid);
+    return self_tid;
+}
+
+int mp__ident_alive(uint64_t ident)
+{
+    pid_t pid = (pid_t)(ident & MP__LW_PID);
+    if (pid == 0 || (ident & MP__LW_PID) == MP__LW_POISON)
+        return 1;
+    char st = 0;
+    unsigned long long start = 0;
+    int rc = read_stat(pid, &st, &start);
+    if (rc == -2) /* no /proc to read: fall back to the pid alone (a zombie looks alive) */
+        return kill(pid, 0) == 0 || errno != ESRCH;
+    if (rc < 0 || st == 'Z' || st == 'X' || st == 'x')
+        return 0;
+    return (uint32_t)start == (uint32_t)(ident >> 32);
+}
+
+/* ===== spinning =============================================================================== */
+
+static int spin_env = -1;
+
+int mp__spin_enabled(void)
+{
+    if (spin_env < 0) {
+        const char *e = getenv("MP_SPIN");
+        spin_env = !(e && e[0] == '0');
+    }
+    return spin_env;
+}
+
+static int cpus_allowed(void)
+{
+    int n = atomic_load_explicit(&self_cpus, memory_order_relaxed);
+    if (n == 0) {
+        pthread_once(&ident_once, ident_init);
+        cpu_set_t set;
+        n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
+        atomic_store_explicit(&self_cpus, n > 0 ? n : 1, memory_order_relaxed);
+    }
+    return n;
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ,
+             mp__spin_t *est, uint32_t max_ns)
+{
+    static _Thread_local unsigned probe;
+    if (!mp__spin_enabled() || cpus_allowed() < 2)
+        return 0;
+    uint32_t e = atomic_load_explicit(est, memory_order_relaxed);
+    uint64_t limit = (++probe % PROBE == 0) ? max_ns : 2u * (uint64_t)e + 200u;
+    if (limit > max_ns)
+        limit = max_ns;
+    uint64_t t0 = now_ns(), spent = 0;
+    for (unsigned i = 1;; i++) {
+        if (((atomic_load_explicit(w, memory_order_relaxed) & mask) == want) != differ) {
+            spent = now_ns() - t0;
+            if (spent > max_ns)
+                spent = max_ns;
+            atomic_store_explicit(est, e + (uint32_t)(((int64_t)spent - (int64_t)e) / 8),
+                                  memory_order_relaxed);
+            return 1;
+        }
+        cpu_relax();
+        if (i % 32 == 0) { /* the clock is read now and then: it costs more than a pause */
+            spent = now_ns() - t0;
+            if (spent >= limit)
+                break;
+        }
+    }
+    atomic_store_explicit(est, e / 2, memory_order_relaxed);
+    return 0;
+}
+
+/* ===== the lock word ========================================================================== */
+
+static uint32_t now_ms(void)
+{
+    return (uint32_t)(now_ns() / 1000000u);
+}
+
+/* Whether the holder named by `w` is dead, at most every CHECK_MS per lock. */
+static int holder_dead(mp__lockword_t *lw, uint64_t w)
+{
+    uint32_t t = now_ms(), last = atomic_load_explicit(&lw->checked_ms, memory_order_relaxed);
+    if (last != 0 && t - last < CHECK_MS)
+        return 0;
+    atomic_store_explicit(&lw->checked_ms, t ? t : 1, memory_order_relaxed);
+    return !mp__ident_alive(w & ~(uint64_t)MP__LW_WAITERS);
+}
+
+/* Takes the lock from a dead holder: the CAS is against the word judged dead, so nobody else
+ * can have taken or released it in between. */
+static int take_over(mp__lockword_t *lw, uint64_t w, uint64_t me)
+{
+    uint64_t mine = me | (w & MP__LW_WAITERS);
+    if (!atomic_compare_exchange_strong(&lw->word, &w, mine))
+        return 0;
+    atomic_store(&lw->health, MP__LW_INCONSISTENT);
+    return 1;
+}
+
+static int poisoned(uint64_t w)
+{
+    return (w & MP__LW_PID) == MP__LW_POISON;
+}
+
+/* One look at the word: 1 taken, 0 keep waiting, or a final code. */
+static int try_once(mp__lockword_t *lw, uint64_t me, uint64_t *seen, uint64_t extra)
+{
+    uint64_t w = atomic_load(&lw->word);
+    *seen = w;
+    if ((w & MP__LW_PID) == 0)
+        return atomic_compare_exchange_strong(&lw->word, &w, me | extra) ? 1 : 0;
+    if (poisoned(w))
+        return mp__fail(MP_ENOTRECOVERABLE, "lock is not recoverable: a holder died and it "
+                                            "was not made consistent");
+    if (holder_dead(lw, w) && take_over(lw, w, me))
+        return mp__fail(MP_EOWNERDEAD, "the previous holder (pid %d) died holding the lock",
+                        (int)(w & MP__LW_PID));
+    return 0;
+}
+
+/* Sleeps once on the futex half, with the WAITERS bit set, until woken, the slice ends or the
+ * deadline passes. */
+static int sleep_once(mp__lockword_t *lw, uint64_t w, double deadline)
+{
+    if (!(w & MP__LW_WAITERS)) {
+        uint64_t want = w | MP__LW_WAITERS;
+        if (!atomic_compare_exchange_strong(&lw->word, &w, want))
+            return 0; /* it changed: look again */
+        w = want;
+    }
+    double slice = mp__now() + SLICE;
+    int rc = mp__futex_wait(mp__lw_futex(lw), (uint32_t)w, slice < deadline ? slice : deadline);
+    return rc == MP_ETIMEDOUT && slice < deadline ? 0 : rc;
+}
+
+int mp__lw_acquire_slow(mp__lockword_t *lw, uint64_t me, int block, double timeout)
+{
+    uint64_t w;
+    int rc = try_once(lw, me, &w, 0);
+    if (rc != 0)
+        return rc > 0 ? 0 : rc;
+    if (!block)
+        return mp__fail(MP_EAGAIN, "lock is held");
+    double deadline;
+    if (mp__deadline(timeout, &deadline) < 0)
+        return MP_EINVAL;
+    if (deadline > mp__now() &&
+        mp__spin(mp__lw_futex(lw), MP__LW_PID, 0, 0, &lw->spin, SPIN_LOCK_NS) &&
+        mp__lw_acquire_fast(lw, me))
+        return 0;
+    for (;;) {
+        /* Having slept, we cannot know whether others still sleep: keep WAITERS set. */
+        rc = try_once(lw, me, &w, MP__LW_WAITERS);
+        if (rc != 0)
+            return rc > 0 ? 0 : rc;
+        rc = sleep_once(lw, w, deadline);
+        if (rc == MP_ETIMEDOUT) {
+            rc = try_once(lw, me, &w, MP__LW_WAITERS);
+            return rc > 0 ? 0 : rc < 0 ? rc : mp__fail(MP_ETIMEDOUT, "acquire timed out");
+        }
+    }
+}
+
+int mp__lw_release(mp__lockword_t *lw)
+{
+    uint64_t w = atomic_load(&lw->word);
+    uint64_t next = 0;
+    if (atomic_load_explicit(&lw->health, memory_order_relaxed) == MP__LW_INCONSISTENT)
+        next = MP__LW_POISON; /* released without make_consistent: nobody may use it again */
+    do {
+        if (poisoned(w))
+            return mp__fail(MP_ENOTRECOVERABLE, "lock is not recoverable");
+        if ((w & MP__LW_PID) == 0)
+            return mp__fail(MP_EOVERFLOW, "semaphore or lock released too many times");
+    } while (!atomic_compare_exchange_weak_explicit(&lw->word, &w, next, memory_order_release,
+                                                    memory_order_relaxed));
+    if (next) {
+        atomic_store(&lw->health, MP__LW_CONSISTENT);
+        mp__futex_wake(mp__lw_futex(lw), INT_MAX);
+    } else if (w & MP__LW_WAITERS) {
+        mp__futex_wake(mp__lw_futex(lw), 1);
+    }
+    return 0;
+}
