@@ -3,7 +3,8 @@
  * Freeing is the one place where nesting depth could hurt: a container whose count drops to
  * zero releases its items, which may release theirs, and so on. Instead of recursing, dying
  * containers are chained through their (no longer needed) hash field and emptied one by one,
- * so a million-deep tuple is freed in constant stack space and with no allocation. */
+ * so a million-deep tuple is freed in constant stack space and with no allocation. The members
+ * of a recursive value are counted and freed as one unit (mp__cycle_t in object_impl.h). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,10 +54,16 @@ int mp__is_int(const mp_obj_t *o)
 
 /* ---- reference counting -------------------------------------------------------------------- */
 
+/* The count that stands for o: its own, or its recursive unit's. */
+static atomic_size_t *counter(mp_obj_t *o)
+{
+    return o->flags & MP__F_CYCLE ? &o->u.cycle->refcnt : &o->refcnt;
+}
+
 mp_obj_t *mp_obj_incref(mp_obj_t *o)
 {
     if (o && !(o->flags & MP__F_IMMORTAL))
-        atomic_fetch_add_explicit(&o->refcnt, 1, memory_order_relaxed);
+        atomic_fetch_add_explicit(counter(o), 1, memory_order_relaxed);
     return o;
 }
 
@@ -64,7 +71,7 @@ size_t mp_obj_refcount(const mp_obj_t *o)
 {
     if (o->flags & MP__F_IMMORTAL)
         return SIZE_MAX;
-    return atomic_load_explicit(&((mp_obj_t *)o)->refcnt, memory_order_relaxed);
+    return atomic_load_explicit(counter((mp_obj_t *)o), memory_order_relaxed);
 }
 
 /* Drops one reference; returns 1 when it was the last (the caller now owns the corpse). The
@@ -73,7 +80,7 @@ static int release(mp_obj_t *o)
 {
     if (o->flags & MP__F_IMMORTAL)
         return 0;
-    if (atomic_fetch_sub_explicit(&o->refcnt, 1, memory_order_release) != 1)
+    if (atomic_fetch_sub_explicit(counter(o), 1, memory_order_release) != 1)
         return 0;
     atomic_thread_fence(memory_order_acquire);
     return 1;
@@ -95,52 +102,98 @@ static void free_storage(mp_obj_t *o)
     free(o);
 }
 
-/* Releases one item of a dying container: a dead scalar is freed at once, a dead container is
- * pushed on the list for the loop in mp_obj_decref(). */
-static void drop_item(mp_obj_t *item, mp_obj_t **dead)
+/* What is waiting to be emptied and freed: containers, and whole recursive units. */
+typedef struct {
+    mp_obj_t *objs;
+    mp__cycle_t *cycles;
+} dead_t;
+
+/* Releases one item of a dying container: a dead scalar is freed at once, a dead container or
+ * unit is queued for the loop in mp_obj_decref(). References inside the dying unit `own` were
+ * never counted, so they are not released. */
+static void drop_item(mp_obj_t *item, dead_t *d, const mp__cycle_t *own)
 {
-    if (!item || !release(item))
+    if (!item || (own && (item->flags & MP__F_CYCLE) && item->u.cycle == own))
         return;
-    if (has_items(item)) {
-        item->u.dead_next = *dead;
-        *dead = item;
+    if (!release(item))
+        return;
+    if (item->flags & MP__F_CYCLE) {
+        item->u.cycle->dead_next = d->cycles;
+        d->cycles = item->u.cycle;
+    } else if (has_items(item)) {
+        item->u.dead_next = d->objs;
+        d->objs = item;
     } else {
         free_storage(item);
     }
 }
 
-static void empty_container(mp_obj_t *c, mp_obj_t **dead)
+static void empty_container(mp_obj_t *c, dead_t *d, const mp__cycle_t *own)
 {
     size_t n;
     mp_obj_t *const *items = mp__seq_items(c, &n);
     if (items) {
         for (size_t i = 0; i < n; i++)
-            drop_item(items[i], dead);
+            drop_item(items[i], d, own);
         return;
     }
     const mp__table_t *t = MP__TABLE(c);
     for (size_t i = 0; i < t->n; i++) {
-        drop_item(t->ent[i].key, dead);
-        drop_item(t->ent[i].value, dead);
+        drop_item(t->ent[i].key, d, own);
+        drop_item(t->ent[i].value, d, own);
     }
 }
 
 void mp_obj_decref(mp_obj_t *o)
 {
-    if (!o || !release(o))
-        return;
-    if (!has_items(o)) {
-        free_storage(o);
-        return;
+    dead_t d = {NULL, NULL};
+    drop_item(o, &d, NULL);
+    while (d.objs || d.cycles) {
+        if (d.objs) {
+            mp_obj_t *c = d.objs;
+            d.objs = c->u.dead_next;
+            empty_container(c, &d, NULL);
+            free_storage(c);
+            continue;
+        }
+        mp__cycle_t *g = d.cycles;
+        d.cycles = g->dead_next;
+        for (size_t i = 0; i < g->n; i++)
+            empty_container(g->member[i], &d, g);
+        for (size_t i = 0; i < g->n; i++)
+            free_storage(g->member[i]);
+        free(g);
     }
-    o->u.dead_next = NULL;
-    mp_obj_t *dead = o;
-    while (dead) {
-        mp_obj_t *c = dead;
-        dead = c->u.dead_next;
-        empty_container(c, &dead);
-        free_storage(c);
+}
+
+/* Every member's own count is a reference from outside or from a fellow member; the unit
+ * keeps only the first kind. */
+int mp__cycle_make(mp_obj_t *const *member, size_t n)
+{
+    mp__cycle_t *g = n <= (SIZE_MAX - sizeof *g) / sizeof *member
+                         ? malloc(sizeof *g + n * sizeof *member) : NULL;
+    if (!g)
+        return mp__fail(MP_ENOMEM, "out of memory");
+    size_t total = 0;
+    g->n = n;
+    g->dead_next = NULL;
+    for (size_t i = 0; i < n; i++) {
+        g->member[i] = member[i];
+        total += atomic_load_explicit(&member[i]->refcnt, memory_order_relaxed);
+        member[i]->u.cycle = g;
+        member[i]->flags |= MP__F_CYCLE;
     }
+    for (size_t i = 0; i < n; i++) {
+        size_t k;
+        mp_obj_t *const *items = mp__seq_items(member[i], &k);
+        const mp__table_t *t = items ? NULL : MP__TABLE(member[i]);
+        for (size_t j = 0; j < (t ? t->n : k); j++) {
+            const mp_obj_t *x = t ? t->ent[j].value : items[j];
+            total -= x && (x->flags & MP__F_CYCLE) && x->u.cycle == g;
+        }
+    }
+    atomic_init(&g->refcnt, total);
+    return 0;
 }
 
 /* ---- None, bool, float --------------------------------------------------------------------- */

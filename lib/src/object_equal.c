@@ -128,13 +128,75 @@ static int push(eqstack_t *s, const mp_obj_t *a, const mp_obj_t *b)
     return 0;
 }
 
+/* Pairs of members of recursive values (MP__F_CYCLE) that the walk has met. Meeting a pair
+ * again means the walk came round a cycle, or already compared it: either way it may be taken
+ * as equal (a difference anywhere ends the walk at once), which makes two recursive values
+ * compare equal when they unfold alike, in time linear in their size. */
+typedef struct {
+    const mp_obj_t **slot; /* pairs (a, b) at 2i, 2i + 1 */
+    size_t mask, n;
+} pairs_t;
+
+static size_t pair_slot(const pairs_t *p, const mp_obj_t *a, const mp_obj_t *b)
+{
+    uint64_t h = ((uint64_t)(uintptr_t)a * 0x9E3779B97F4A7C15u) ^ (uint64_t)(uintptr_t)b;
+    size_t i = (size_t)(h ^ (h >> 29)) & p->mask;
+    while (p->slot[2 * i] && (p->slot[2 * i] != a || p->slot[2 * i + 1] != b))
+        i = (i + 1) & p->mask;
+    return i;
+}
+
+/* 1 if the pair was met before, 0 if it is new (now recorded), -1 when out of memory. */
+static int pairs_seen(pairs_t *p, const mp_obj_t *a, const mp_obj_t *b)
+{
+    if (p->slot && p->slot[2 * pair_slot(p, a, b)])
+        return 1;
+    if (2 * (p->n + 1) > (p->slot ? p->mask + 1 : 0)) {
+        size_t size = p->slot ? 2 * (p->mask + 1) : 64;
+        pairs_t q = {calloc(2 * size, sizeof *q.slot), size - 1, p->n};
+        if (!q.slot)
+            return -1;
+        for (size_t i = 0; p->slot && i <= p->mask; i++) {
+            if (p->slot[2 * i]) {
+                size_t j = pair_slot(&q, p->slot[2 * i], p->slot[2 * i + 1]);
+                q.slot[2 * j] = p->slot[2 * i];
+                q.slot[2 * j + 1] = p->slot[2 * i + 1];
+            }
+        }
+        free(p->slot);
+        *p = q;
+    }
+    size_t i = pair_slot(p, a, b);
+    p->slot[2 * i] = a;
+    p->slot[2 * i + 1] = b;
+    p->n++;
+    return 0;
+}
+
+/* Whether the walk may skip the pair (x, y): only members of recursive values are recorded.
+ * Out of memory, the pair is skipped only if it is open on the stack, which still ends. */
+static int skip_pair(pairs_t *p, const eqstack_t *s, const mp_obj_t *x, const mp_obj_t *y)
+{
+    if (!(x->flags & y->flags & MP__F_CYCLE))
+        return 0;
+    int seen = pairs_seen(p, x, y);
+    if (seen >= 0)
+        return seen;
+    for (size_t i = 0; i < s->n; i++)
+        if (s->f[i].a == x && s->f[i].b == y)
+            return 1;
+    return 0;
+}
+
 /* Compares the items of a and b, which shallow() found alike. */
 static int walk(const mp_obj_t *a, const mp_obj_t *b)
 {
     eqstack_t s;
+    pairs_t seen = {NULL, 0, 0};
     s.f = s.inline_f;
     s.n = 0;
     s.cap = sizeof s.inline_f / sizeof s.inline_f[0];
+    skip_pair(&seen, &s, a, b);
     push(&s, a, b);
     int result = EQUAL;
     while (s.n && result == EQUAL) {
@@ -148,11 +210,14 @@ static int walk(const mp_obj_t *a, const mp_obj_t *b)
         if (x == y) /* identity first, as CPython's containers do: a NaN item equals itself */
             continue;
         result = shallow(x, y);
-        if (result == DESCEND)
+        if (result == DESCEND && skip_pair(&seen, &s, x, y))
+            result = EQUAL;
+        else if (result == DESCEND)
             result = push(&s, x, y) == 0 ? EQUAL : walk(x, y);
     }
     if (s.f != s.inline_f)
         free(s.f);
+    free(seen.slot);
     return result;
 }
 

@@ -19,13 +19,28 @@ enum {
     MP__F_HASHABLE = 2,  /* u.hash is valid */
     MP__F_BIG = 4,       /* an int stored as mp__bigint_t (its value is outside int64) */
     MP__F_SURROGATE = 8, /* a str holding at least one lone surrogate */
-    MP__F_NUL = 16       /* a str or bytes containing a NUL byte */
+    MP__F_NUL = 16,      /* a str or bytes containing a NUL byte */
+    MP__F_CYCLE = 32     /* a member of a recursive value: counted by its mp__cycle_t */
 };
 
-struct mp_obj_s {
+/* A recursive value (Python's `l = [l]`, which only the pickle decoder builds) cannot be freed
+ * by reference counts alone: its members keep each other alive. So the members of each
+ * strongly connected part are counted as one unit. References between members are not
+ * counted; `refcnt` counts the references from outside to any member, and when it drops to
+ * zero every member goes at once. Members are lists, dicts and tuples that hold one of them,
+ * all unhashable, so their hash field is free to point here. */
+typedef struct mp__cycle_s {
     atomic_size_t refcnt;
+    struct mp__cycle_s *dead_next; /* while being freed */
+    size_t n;
+    struct mp_obj_s *member[];
+} mp__cycle_t;
+
+struct mp_obj_s {
+    atomic_size_t refcnt; /* unused while MP__F_CYCLE: the unit's count stands for it */
     union {
         int64_t hash;               /* while alive, if MP__F_HASHABLE */
+        mp__cycle_t *cycle;         /* while alive, if MP__F_CYCLE */
         struct mp_obj_s *dead_next; /* while being freed: the list of containers to empty */
     } u;
     uint8_t type;  /* mp_type_t */
@@ -112,6 +127,10 @@ int mp__unhashable(const mp_obj_t *o); /* sets the message, returns MP_EINVAL */
 int mp__list_append(mp_obj_t *list, mp_obj_t *item);
 int mp__dict_setitem(mp_obj_t *dict, mp_obj_t *key, mp_obj_t *value);
 int mp__set_add(mp_obj_t *set, mp_obj_t *item);
+
+/* Makes the n members, a strongly connected part of a value that the caller has just built
+ * and shared with no one, one counted unit (see mp__cycle_t). Returns 0 or MP_ENOMEM. */
+int mp__cycle_make(mp_obj_t *const *member, size_t n);
 
 /* object_equal.c: equality of two non-NULL values of any types. */
 int mp__equal(const mp_obj_t *a, const mp_obj_t *b);

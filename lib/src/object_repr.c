@@ -291,12 +291,25 @@ static const char *separator(const rframe_t *f)
     return f->i ? ", " : "";
 }
 
+/* Whether o is open on the stack: a recursive value met again prints as Python's `[...]`. */
+static int is_open(const mp_obj_t *o, const rframe_t *st, size_t sp)
+{
+    for (size_t i = 0; (o->flags & MP__F_CYCLE) && i < sp; i++)
+        if (st[i].o == o)
+            return 1;
+    return 0;
+}
+
 /* Prints o, or opens it and pushes a frame; returns -1 if the stack cannot grow. */
 static int begin(sbuf_t *b, const mp_obj_t *o, rframe_t **st, size_t *sp, size_t *cap)
 {
     size_t n;
     if (o->type < MP_TYPE_TUPLE) {
         scalar_repr(b, o);
+        return 0;
+    }
+    if (is_open(o, *st, *sp)) {
+        sb_puts(b, o->type == MP_TYPE_LIST ? "[...]" : o->type == MP_TYPE_DICT ? "{...}" : "(...)");
         return 0;
     }
     unsigned k = o->type - MP_TYPE_TUPLE;

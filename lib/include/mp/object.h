@@ -10,11 +10,14 @@
  * Constructors that take objects (mp_tuple_new(), mp_dict_new(), mp_build()'s `O`...) take their
  * own references and leave the caller's alone, except mp_build()'s `N`, which steals one.
  *
- * Values are immutable, so a value can never contain itself: recursive structures such as
- * Python's `l = []; l.append(l)` cannot be built. The same object may appear any number of
- * times in any number of containers (shared references are kept as the same pointer, which is
- * what pickle's memo needs). Because nothing changes after construction, a value may be read by
- * any number of threads at once; reference counts are atomic.
+ * Values are immutable, so the constructors cannot make a value that contains itself. The
+ * pickle decoder can: Python's `l = []; l.append(l)` pickles, and mp_pickle_loads() gives it
+ * back recursive. The members of such a value are reference-counted as one unit (a reference
+ * to any of them keeps all of them), so it is freed like any other; mp_obj_equal() and
+ * mp_repr() handle it. The same object may appear any number of times in any number of
+ * containers (shared references are kept as the same pointer, which is what pickle's memo
+ * needs). Because nothing changes after construction, a value may be read by any number of
+ * threads at once; reference counts are atomic.
  *
  * What the types carry, beyond the obvious:
  * - **int** is exact at any size: an int64 fast path, and a magnitude array beyond it, with
@@ -114,7 +117,8 @@ MP_EXTERN void mp_obj_decref(mp_obj_t *o);
 /**
  * @brief The number of references to a value (for tests and debugging).
  * @param o the value.
- * @return the count; `SIZE_MAX` for None, True and False, which are never freed.
+ * @return the count; `SIZE_MAX` for None, True and False, which are never freed; for a member
+ *         of a recursive value, the references from outside to the whole value.
  * @pyequiv `sys.getrefcount(o) - 1`.
  */
 MP_EXTERN size_t mp_obj_refcount(const mp_obj_t *o);
@@ -129,7 +133,8 @@ MP_EXTERN size_t mp_obj_refcount(const mp_obj_t *o);
  * set equals frozenset with the same elements; dicts and sets compare without regard to order;
  * tuple never equals list. Inside containers an item is first compared by identity, as CPython
  * does, so a tuple holding a NaN equals itself. Deeply nested values are compared without deep
- * recursion.
+ * recursion. Two recursive values are equal when they unfold alike (CPython raises
+ * RecursionError comparing two distinct ones).
  * @param a a value, or NULL.
  * @param b a value, or NULL.
  * @return 1 if equal, 0 if not (two NULLs are equal, NULL and a value are not).
@@ -178,7 +183,8 @@ MP_EXTERN int mp_obj_len(const mp_obj_t *o, size_t *out);
  * refuses more than 4300 digits by default; libmp prints them all). Sets and frozensets print
  * their elements in insertion order: CPython prints its hash-table order, which for str
  * depends on the process's hash key, so no program can reproduce it in general; a set decoded
- * from a CPython pickle was inserted in the order the sender iterated it.
+ * from a CPython pickle was inserted in the order the sender iterated it. A recursive value
+ * prints as in Python: `l = [l]` is `[[...]]`.
  * @param o the value.
  * @return a malloc'd NUL-terminated string the caller frees; NULL with #MP_ENOMEM's message
  *         when memory runs out, or for a NULL `o`.
@@ -717,11 +723,13 @@ typedef struct mp_pickle_limits {
  * Every type of this header pickles, at every protocol, the way CPython writes it at that
  * protocol (bytes at protocols 0-2, and bytearray, set and frozenset where their opcodes do
  * not exist yet, go through the few constructors that mp_pickle_loads() also accepts). The
- * output carries no FRAME and memoises only what must be: a list, dict, set, frozenset, tuple
- * or bytearray that occurs more than once in the value (shared references stay shared: `a =
- * [1]; [a, a]` loads in Python as one list seen twice), and every list and dict of a
- * recursive value. Recursive values (which only mp_pickle_loads() can produce, such as
- * Python's `l = []; l.append(l)`) round-trip, recursive tuples included, as CPython writes them.
+ * output carries no FRAME and memoises only what repeats: a list, dict, set, frozenset,
+ * non-empty tuple or bytearray that occurs more than once in the value (so shared references
+ * stay shared: `a = [1]; [a, a]` loads in Python as one list seen twice), a str or bytes of
+ * 64 bytes or more that occurs more than once (shorter ones are written again), and every list
+ * and dict of a recursive value. Recursive values (which only mp_pickle_loads() can produce,
+ * such as Python's `l = []; l.append(l)`) round-trip, recursive tuples included, as CPython
+ * writes them. Nesting depth is not limited: the encoder keeps its own stack.
  *
  * With `protocol == -1` the header says 4, or 5 when the value holds a bytearray, which is then
  * written with protocol 5's BYTEARRAY8; every CPython from 3.8 on reads both.

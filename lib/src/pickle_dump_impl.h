@@ -1,0 +1,50 @@
+/* The encoder's state, shared by pickle_dump.c (output, memo, the walk that counts sharing,
+ * the entry point) and pickle_dump_write.c (what each type becomes at each protocol). */
+#ifndef MP_PICKLE_DUMP_IMPL_H
+#define MP_PICKLE_DUMP_IMPL_H
+
+#include "pickle_impl.h"
+
+/* str and bytes at least this long are memoised when they occur more than once. */
+#define MP__PICKLE_SHARED_TEXT 64
+
+/* A container being walked or written. */
+typedef struct {
+    const mp_obj_t *o;
+    size_t i, n;     /* next child; how many (a dict's keys and values both) */
+    uint8_t after;   /* written after every `step`-th child (APPEND, SETITEM); 0 for none */
+    uint8_t step;
+    uint8_t close;   /* how the container ends (pickle_dump_write.c) */
+    uint8_t pending; /* a child was started: its `after` is due when it is done */
+} mp__pframe_t;
+
+typedef struct {
+    unsigned char *buf;
+    size_t len, cap;
+    int proto;           /* the opcodes allowed: 0..5 */
+    int auto_proto;      /* protocol -1: the header says 5 only if a bytearray needed it */
+    int wrote_bytearray;
+    mp__ptrmap_t count;  /* object -> occurrences, for objects that may repeat */
+    mp__ptrmap_t memo;   /* object -> memo index */
+    size_t nmemo;
+    mp__pframe_t *st;
+    size_t sp, scap;
+} mp__pickler_t;
+
+int mp__pickler_room(mp__pickler_t *p, size_t n);
+int mp__pickler_put(mp__pickler_t *p, const void *data, size_t n);
+int mp__pickler_op_le(mp__pickler_t *p, unsigned op, uint64_t v, int width);
+int mp__pickler_op_text(mp__pickler_t *p, unsigned op, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Whether o occurs more than once (or is a list or dict of a recursive value). */
+int mp__pickler_shared(const mp__pickler_t *p, const mp_obj_t *o);
+/* Memoises o, if shared, with the protocol's opcode. */
+int mp__pickler_memo_put(mp__pickler_t *p, const mp_obj_t *o);
+/* Writes a fetch of o if it is memoised: 1 if it was, 0 if not, or an error. */
+int mp__pickler_memo_get(mp__pickler_t *p, const mp_obj_t *o);
+/* Pushes a frame for container o (all but o zeroed). */
+int mp__pickler_push(mp__pickler_t *p, const mp_obj_t *o);
+/* Writes o and everything in it. */
+int mp__pickler_write(mp__pickler_t *p, const mp_obj_t *o);
+
+#endif /* MP_PICKLE_DUMP_IMPL_H */

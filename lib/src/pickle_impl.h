@@ -1,0 +1,119 @@
+/* Internals shared by the pickle*.c files: a map keyed by object address (sharing, memo
+ * indexes, the decoder's walks over the result), the decoder's state, and the opcodes. */
+#ifndef MP_PICKLE_IMPL_H
+#define MP_PICKLE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "object_impl.h"
+
+/* ---- address map ----------------------------------------------------------------------- */
+
+/* Open addressing over object addresses, which are never reused while the map lives (every
+ * key is kept alive by the value being walked). */
+typedef struct {
+    const void **key;
+    size_t *val;
+    size_t mask, n;
+} mp__ptrmap_t;
+
+#define MP__PTRMAP_INIT {NULL, NULL, 0, 0}
+
+/* The value stored for k, or NULL. */
+size_t *mp__ptrmap_get(const mp__ptrmap_t *m, const void *k);
+/* The value slot for k, added with value 0 (and *added = 1) if absent; NULL out of memory. */
+size_t *mp__ptrmap_put(mp__ptrmap_t *m, const void *k, int *added);
+void mp__ptrmap_free(mp__ptrmap_t *m);
+
+/* ---- opcodes ----------------------------------------------------------------------------- */
+
+enum {
+    MP__OP_MARK = '(', MP__OP_STOP = '.', MP__OP_POP = '0', MP__OP_POP_MARK = '1',
+    MP__OP_DUP = '2', MP__OP_FLOAT = 'F', MP__OP_INT = 'I', MP__OP_BININT = 'J',
+    MP__OP_BININT1 = 'K', MP__OP_LONG = 'L', MP__OP_BININT2 = 'M', MP__OP_NONE = 'N',
+    MP__OP_PERSID = 'P', MP__OP_BINPERSID = 'Q', MP__OP_REDUCE = 'R', MP__OP_STRING = 'S',
+    MP__OP_BINSTRING = 'T', MP__OP_SHORT_BINSTRING = 'U', MP__OP_UNICODE = 'V',
+    MP__OP_BINUNICODE = 'X', MP__OP_APPEND = 'a', MP__OP_BUILD = 'b', MP__OP_GLOBAL = 'c',
+    MP__OP_DICT = 'd', MP__OP_EMPTY_DICT = '}', MP__OP_APPENDS = 'e', MP__OP_GET = 'g',
+    MP__OP_BINGET = 'h', MP__OP_INST = 'i', MP__OP_LONG_BINGET = 'j', MP__OP_LIST = 'l',
+    MP__OP_EMPTY_LIST = ']', MP__OP_OBJ = 'o', MP__OP_PUT = 'p', MP__OP_BINPUT = 'q',
+    MP__OP_LONG_BINPUT = 'r', MP__OP_SETITEM = 's', MP__OP_TUPLE = 't',
+    MP__OP_EMPTY_TUPLE = ')', MP__OP_SETITEMS = 'u', MP__OP_BINFLOAT = 'G',
+    MP__OP_PROTO = 0x80, MP__OP_NEWOBJ = 0x81, MP__OP_EXT1 = 0x82, MP__OP_EXT2 = 0x83,
+    MP__OP_EXT4 = 0x84, MP__OP_TUPLE1 = 0x85, MP__OP_TUPLE2 = 0x86, MP__OP_TUPLE3 = 0x87,
+    MP__OP_NEWTRUE = 0x88, MP__OP_NEWFALSE = 0x89, MP__OP_LONG1 = 0x8a, MP__OP_LONG4 = 0x8b,
+    MP__OP_BINBYTES = 'B', MP__OP_SHORT_BINBYTES = 'C', MP__OP_SHORT_BINUNICODE = 0x8c,
+    MP__OP_BINUNICODE8 = 0x8d, MP__OP_BINBYTES8 = 0x8e, MP__OP_EMPTY_SET = 0x8f,
+    MP__OP_ADDITEMS = 0x90, MP__OP_FROZENSET = 0x91, MP__OP_NEWOBJ_EX = 0x92,
+    MP__OP_STACK_GLOBAL = 0x93, MP__OP_MEMOIZE = 0x94, MP__OP_FRAME = 0x95,
+    MP__OP_BYTEARRAY8 = 0x96, MP__OP_NEXT_BUFFER = 0x97, MP__OP_READONLY_BUFFER = 0x98
+};
+
+/* The opcode's name ("BININT1"), or NULL for a byte that is no opcode. */
+const char *mp__pickle_opname(unsigned op);
+
+/* ---- the decoder --------------------------------------------------------------------------- */
+
+typedef struct mp__unpickler {
+    const unsigned char *in;
+    size_t len, pos;
+    size_t op_at; /* offset of the opcode being run, for messages */
+    unsigned op;
+    mp_obj_t **stack; /* owned references; the items above marks[nmarks - 1] are the fence's */
+    size_t sp, scap;
+    size_t *marks;
+    size_t nmarks, mcap;
+    mp_obj_t **memo; /* owned references */
+    size_t nmemo, memocap;
+    mp_pickle_limits_t lim;
+    size_t budget, spent; /* bytes that may still be / have been allocated */
+    int maybe_cyclic;     /* a list or dict came back from the memo: a cycle may exist */
+    int stopped;
+    mp_obj_t *small[256]; /* BININT1's values, made once per call */
+} mp__unpickler_t;
+
+/* An opcode's handler and the argument it is called with (a width, a count, a type...). */
+typedef struct {
+    int (*fn)(mp__unpickler_t *u, int arg);
+    int arg;
+} mp__op_t;
+
+/* Fails the call with MP_EDECODE: "pickle: NAME (0xNN) at byte N: <why>". */
+int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Counts n more bytes against the allocation budget; MP_EDECODE past it. */
+int mp__unpickle_charge(mp__unpickler_t *u, size_t n);
+/* The next n bytes of input (the operand), or NULL after setting the truncation error. */
+const unsigned char *mp__unpickle_take(mp__unpickler_t *u, size_t n);
+/* Pushes an owned reference (released on failure; NULL means the constructor failed). */
+int mp__unpickle_push(mp__unpickler_t *u, mp_obj_t *o);
+/* Pops the top value above the current mark into *o (owned); stack underflow otherwise. */
+int mp__unpickle_pop(mp__unpickler_t *u, mp_obj_t **o);
+/* Closes the innermost MARK: *base is where its items start. */
+int mp__unpickle_pop_mark(mp__unpickler_t *u, size_t *base);
+/* Whether o is one of the decoder's inert stand-ins for a whitelisted callable. */
+int mp__unpickle_is_tag(const mp_obj_t *o);
+/* Refuses a callable stand-in where a value must go. */
+int mp__unpickle_check_values(mp__unpickler_t *u, mp_obj_t *const *items, size_t n);
+
+/* Stores the top of the stack at memo index idx, which must be the next one. */
+int mp__unpickle_memo_put(mp__unpickler_t *u, size_t idx);
+/* Pushes memo entry idx. */
+int mp__unpickle_memo_get(mp__unpickler_t *u, size_t idx);
+
+/* pickle_load_text.c: protocol 0 text operands, and the whitelist. */
+extern const mp__op_t mp__unpickle_text_ops[256];
+
+/* pickle_graph.c: walks over values. */
+/* The i-th child of a container (a dict's are key, value, key, value...), or NULL past the
+ * last. */
+const mp_obj_t *mp__pickle_child(const mp_obj_t *o, size_t i);
+/* Whether o may be met more than once in a walk: it has several references, or is a member
+ * of a recursive value. Objects with one reference are met once, and need no map. */
+int mp__pickle_may_repeat(const mp_obj_t *o);
+/* Makes every recursive part reachable from the memo one counted unit (mp__cycle_make). */
+int mp__unpickle_cycles(mp__unpickler_t *u);
+/* The nesting depth of o, or more than `limit` (the walk stops there); SIZE_MAX out of memory. */
+size_t mp__pickle_depth(const mp_obj_t *o, size_t limit);
+
+#endif /* MP_PICKLE_IMPL_H */
