@@ -332,19 +332,19 @@ static int count_rounds(void *arg)
     return 0;
 }
 
-/* Stress: 8 processes x 20,000 increments of a plain shared counter under the lock (more
+/* Stress: 8 processes x 1,000,000 increments of a plain shared counter under the lock (more
  * processes than CPUs, so holders get preempted): the count is exact. */
 START_TEST(LIBMP_45_many_processes_exact_count)
 {
     mp_lock_t *l = new_lock();
     volatile long *count = shared_mem(sizeof *count);
-    struct counter c = {l, count, NULL, 20000};
+    struct counter c = {l, count, NULL, 1000000};
     mp_process_t *p[8];
     for (int i = 0; i < 8; i++)
         p[i] = go(count_rounds, &c);
     for (int i = 0; i < 8; i++)
         ck_assert_int_eq(finish(p[i], 30), 0);
-    ck_assert_int_eq(*count, 8 * 20000);
+    ck_assert_int_eq(*count, 8 * 1000000);
     mp_lock_free(l);
 }
 END_TEST
