@@ -25,10 +25,14 @@ def main(argv):
     import support
     import test_process    # noqa: F401  (registers the PROC cases)
     import test_daemon     # noqa: F401  (registers the DMN cases)
+    import test_connection  # noqa: F401  (registers the PIPE and WAIT cases)
+
+    # kinds in the order the modules above first register them (catalogue order), then by number
+    kinds = list(dict.fromkeys(c[0].split('-')[0] for c in support.CASES))
 
     def order(c):
         kind, num = c[0].split('-')
-        return (kind != 'PROC', int(num))
+        return (kinds.index(kind), int(num))
     cases = sorted(support.CASES, key=order)
     if argv[:1] == ['--list']:
         for ident, title, _, _ in cases:
