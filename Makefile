@@ -3,6 +3,8 @@
 #   make test          everything a fresh machine needs, then every test (see README)
 #   make lesson-01     build and run one lesson (ARGS="..." passes options)
 #   make coverage      the tests on a --coverage build, gcovr's report of lib/
+#   make sanitize      the conformance suite under ASan, UBSan and LSan
+#   make fuzz          libFuzzer on the pickle decoder (FUZZ_TIME=600 seconds)
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
 
@@ -114,6 +116,35 @@ coverage:
 	@BUILD=build/cov PYTHON=$(PYTHON) scripts/lessons-check >build/coverage/lessons.log 2>&1 || true
 	@gcovr --root . --filter 'lib/' build/cov --print-summary \
 	    --html-details build/coverage/index.html --txt build/coverage/summary.txt
+
+# The library and the conformance suite under AddressSanitizer, UndefinedBehaviorSanitizer and
+# LeakSanitizer (every report is fatal), then the whole suite.
+.PHONY: sanitize
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build/sanitize OPT=-O1 \
+	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    build/sanitize/conformance/mp-conformance
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	    build/sanitize/conformance/mp-conformance
+
+# libFuzzer on the pickle decoder (clang), seeded from the vectors; the corpus stays in
+# $(BUILD)/fuzz/corpus, crashes go to $(BUILD)/fuzz/findings. FUZZ_TIME=seconds (default 600).
+FUZZ_TIME ?= 600
+FUZZ_BIN  := $(BUILD)/fuzz/fuzz-pickle
+FUZZ_SRC  := fuzz/fuzz_pickle.c conformance/pickle_canon.c $(wildcard lib/src/object*.c) \
+             $(wildcard lib/src/pickle*.c) lib/src/errors.c
+.PHONY: fuzz fuzz-smoke
+$(FUZZ_BIN): $(FUZZ_SRC) $(LIB_HDR) conformance/pickle_canon.h
+	@mkdir -p $(@D)
+	clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	    -fno-sanitize-recover=all -Ilib/include -Iconformance $(FUZZ_SRC) -o $@ -pthread -lm
+
+fuzz: $(FUZZ_BIN)
+	@BUILD=$(BUILD) scripts/fuzz-run $(FUZZ_TIME)
+
+fuzz-smoke:
+	@if command -v clang >/dev/null; then $(MAKE) --no-print-directory $(FUZZ_BIN) >/dev/null; fi
+	@BUILD=$(BUILD) scripts/fuzz-run 30
 
 # ---- benchmarks ------------------------------------------------------------------------------
 -include bench/bench.mk

@@ -163,7 +163,7 @@ static mp_obj_t *dict_of_pairs(size_t n, mp_obj_t *const *items)
 static int collect(mp__unpickler_t *u, size_t base, mp_type_t type)
 {
     size_t n = u->sp - base;
-    mp_obj_t **items = u->stack + base;
+    mp_obj_t **items = n ? u->stack + base : NULL; /* the stack may not exist yet */
     int rc = mp__unpickle_check_values(u, items, n);
     if (rc == 0 && type == MP_TYPE_DICT && n % 2)
         rc = mp__unpickle_fail(u, "odd number of items for DICT");
@@ -250,7 +250,8 @@ static int extend_list(mp__unpickler_t *u, size_t base)
         l->item = p;
         l->cap = cap;
     }
-    memcpy(l->item + l->n, u->stack + base, k * sizeof *l->item);
+    if (k) /* an empty list has no item array yet */
+        memcpy(l->item + l->n, u->stack + base, k * sizeof *l->item);
     l->n += k;
     u->sp = base;
     return 0;
