@@ -312,6 +312,42 @@ START_TEST(LIBMP_44_holder_that_exits_counts_as_dead)
 }
 END_TEST
 
+static void *hold_half_a_second(void *arg)
+{
+    struct hold *h = arg;
+    if (mp_lock_acquire(h->l, 1, MP_FOREVER) == 0) {
+        flag_add(h->flag, 1);
+        sleep_s(0.5);
+        mp_lock_release(h->l);
+    }
+    return NULL;
+}
+
+static int leave_main_thread(void *arg)
+{
+    pthread_t t;
+    pthread_create(&t, NULL, hold_half_a_second, arg);
+    pthread_exit(NULL); /* the process lives on in t, though /proc shows its leader a zombie */
+}
+
+/* A holder whose main thread has ended while another thread holds the lock is alive: the
+ * waiter gets the lock when that thread releases it, not MP_EOWNERDEAD. */
+START_TEST(LIBMP_54_holder_without_main_thread_is_alive)
+{
+    mp_lock_t *l = new_lock();
+    volatile int *flag = shared_mem(sizeof *flag);
+    struct hold h = {l, 0, flag};
+    mp_process_t *p = go(leave_main_thread, &h);
+    ck_assert(wait_flag(flag, 1, 5));
+    double took;
+    ck_assert_mp(TIMED(took, mp_lock_acquire(l, 1, 5)), 0);
+    ck_assert_msg(took > 0.3, "acquired after %.3f s, while the holder still held it", took);
+    ck_assert_mp(mp_lock_release(l), 0);
+    ck_assert_int_eq(finish(p, 5), 0);
+    mp_lock_free(l);
+}
+END_TEST
+
 struct counter {
     mp_lock_t *l;
     volatile long *count, *shadow;
@@ -413,6 +449,7 @@ Suite *mp_suite_lock(void)
     tcase_add_test(tc, LIBMP_42_dead_holder_poisons_without_repair);
     tcase_add_test(tc, LIBMP_43_dead_holder_told_to_exactly_one);
     tcase_add_test(tc, LIBMP_44_holder_that_exits_counts_as_dead);
+    tcase_add_test(tc, LIBMP_54_holder_without_main_thread_is_alive);
     tcase_add_test(tc, LIBMP_46_killed_at_random_moments);
     suite_add_tcase(s, tc);
     tc = mp_tcase("stress", 60);

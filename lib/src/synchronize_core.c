@@ -18,10 +18,11 @@
  *
  * Spinning: a wake-up on another core costs tens of microseconds, while the awaited change
  * often comes within a few (PERF.md). So waiters spin first, for a time that adapts per object:
- * a spin that succeeds pulls the estimate towards the time it took, one that fails halves it, so
- * where spinning does not pay (one CPU, more runnable processes than CPUs) it fades out; every
- * PROBE-th wait spins in full to notice when it pays again. A process allowed only one CPU never
- * spins: its peer cannot run while it does. */
+ * a spin that succeeds pulls the estimate towards the time it took, one that fails shrinks it,
+ * so where spinning does not pay (more runnable processes than CPUs) it fades out to nothing.
+ * Now and then a wait probes with a full-length spin to notice when it pays again; probes that
+ * fail grow rarer exponentially, so a loaded machine pays almost nothing for them. A process
+ * allowed only one CPU never spins: its peer cannot run while it does. */
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -40,7 +41,9 @@
 
 #define SLICE 0.05      /* seconds a waiter sleeps between liveness checks of the holder */
 #define CHECK_MS 10u    /* a lock's holder is checked at most this often, whoever asks */
-#define PROBE 64u       /* every PROBE-th spin ignores the estimate */
+#define GAP_MIN 6u      /* while spinning pays, every 64th wait probes with a full spin */
+#define GAP_MAX 14u     /* while it does not, probes thin out to one wait in 16384 */
+#define SPIN_SLACK_NS 1000u /* spins run to twice the estimate plus this */
 #define SPIN_LOCK_NS 20000u /* the longest a lock waiter spins */
 
 /* ===== handles ================================================================================ */
@@ -140,6 +143,22 @@ static int read_stat(pid_t pid, char *state, unsigned long long *start)
     return 0;
 }
 
+/* A process whose main thread called pthread_exit() shows as a zombie while its other threads
+ * run: it is dead only when no thread is left (`Threads:` of /proc/PID/status is 1). */
+static int threads_left(pid_t pid)
+{
+    char path[48], line[128];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    FILE *f = fopen(path, "re");
+    int threads = 0;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "Threads: %d", &threads) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return threads > 1;
+}
+
 uint64_t mp__self_ident(void)
 {
     uint64_t id = atomic_load_explicit(&self_ident, memory_order_relaxed);
@@ -172,7 +191,7 @@ int mp__ident_alive(uint64_t ident)
     int rc = read_stat(pid, &st, &start);
     if (rc == -2) /* no /proc to read: fall back to the pid alone (a zombie looks alive) */
         return kill(pid, 0) == 0 || errno != ESRCH;
-    if (rc < 0 || st == 'Z' || st == 'X' || st == 'x')
+    if (rc < 0 || st == 'X' || st == 'x' || (st == 'Z' && !threads_left(pid)))
         return 0;
     return (uint32_t)start == (uint32_t)(ident >> 32);
 }
@@ -218,34 +237,52 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ,
-             mp__spin_t *est, uint32_t max_ns)
+/* Spins until the condition holds or `limit_ns` pass; *spent gets the time it took. */
+static int spin_for(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ,
+                    uint64_t limit_ns, uint64_t *spent)
 {
-    static _Thread_local unsigned probe;
-    if (!mp__spin_enabled() || cpus_allowed() < 2)
-        return 0;
-    uint32_t e = atomic_load_explicit(est, memory_order_relaxed);
-    uint64_t limit = (++probe % PROBE == 0) ? max_ns : 2u * (uint64_t)e + 200u;
-    if (limit > max_ns)
-        limit = max_ns;
-    uint64_t t0 = now_ns(), spent = 0;
+    uint64_t t0 = now_ns();
     for (unsigned i = 1;; i++) {
         if (((atomic_load_explicit(w, memory_order_relaxed) & mask) == want) != differ) {
-            spent = now_ns() - t0;
-            if (spent > max_ns)
-                spent = max_ns;
-            atomic_store_explicit(est, e + (uint32_t)(((int64_t)spent - (int64_t)e) / 8),
-                                  memory_order_relaxed);
+            *spent = now_ns() - t0;
             return 1;
         }
         cpu_relax();
-        if (i % 32 == 0) { /* the clock is read now and then: it costs more than a pause */
-            spent = now_ns() - t0;
-            if (spent >= limit)
-                break;
-        }
+        if (i % 32 == 0 && now_ns() - t0 >= limit_ns) /* the clock costs more than a pause */
+            return 0;
     }
-    atomic_store_explicit(est, e / 2, memory_order_relaxed);
+}
+
+int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ,
+             mp__spin_t *sp, uint32_t max_ns)
+{
+    static _Thread_local unsigned waits;
+    if (!mp__spin_enabled() || cpus_allowed() < 2)
+        return 0;
+    uint32_t e = atomic_load_explicit(&sp->est, memory_order_relaxed);
+    uint32_t g = atomic_load_explicit(&sp->gap, memory_order_relaxed);
+    if (g < GAP_MIN)
+        g = GAP_MIN;
+    int probe = (++waits & ((1u << g) - 1)) == 0;
+    if (e == 0 && !probe)
+        return 0;
+    uint64_t limit = probe ? max_ns : 2u * (uint64_t)e + SPIN_SLACK_NS, spent = 0;
+    if (limit > max_ns)
+        limit = max_ns;
+    if (spin_for(w, mask, want, differ, limit, &spent)) {
+        if (spent > max_ns)
+            spent = max_ns;
+        /* A probe that pays restarts spinning at once; otherwise follow the recent times. */
+        e = probe ? (spent > e ? (uint32_t)spent : e) : e + (uint32_t)(((int64_t)spent - e) / 8);
+        atomic_store_explicit(&sp->est, e ? e : 1, memory_order_relaxed);
+        if (g != GAP_MIN)
+            atomic_store_explicit(&sp->gap, GAP_MIN, memory_order_relaxed);
+        return 1;
+    }
+    /* A failed spin shrinks the next ones; a failed probe makes probes rarer. */
+    atomic_store_explicit(&sp->est, e - e / 4 - (e < 4), memory_order_relaxed);
+    if (probe && g < GAP_MAX)
+        atomic_store_explicit(&sp->gap, g + 1, memory_order_relaxed);
     return 0;
 }
 

@@ -37,9 +37,13 @@ int mp__ident_alive(uint64_t ident);
 
 /* ---- bounded adaptive spinning ---------------------------------------------------------------- */
 
-/* A spin estimate kept in shared memory, one per object: the nanoseconds a recent spin needed
- * before the awaited change came. Spinning is skipped when this process may use only one CPU. */
-typedef _Atomic uint32_t mp__spin_t;
+/* Spin state kept in shared memory, one per object: `est`, the nanoseconds recent spins needed
+ * before the awaited change came (0: do not spin), and `gap`, log2 of how many waits pass
+ * between two probes (full-length spins that find out whether spinning pays again). */
+typedef struct mp__spin {
+    _Atomic uint32_t est;
+    _Atomic uint32_t gap;
+} mp__spin_t;
 
 /* Spins until (*w & mask) == want (with `differ`: until it is not), for at most `max_ns` scaled
  * by the estimate. Returns 1 when that came true, 0 when the caller should sleep instead. */
