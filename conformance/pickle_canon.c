@@ -185,6 +185,16 @@ char *pickle_canon(const mp_obj_t *o)
     return text;
 }
 
+int pickle_canon_has_nan(const char *canon)
+{
+    for (const char *f = strstr(canon, "f:"); f; f = strstr(f + 2, "f:")) {
+        unsigned long long bits = strtoull(f + 2, NULL, 16);
+        if ((bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (bits << 12))
+            return 1;
+    }
+    return 0;
+}
+
 static int nibble(char c)
 {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10

@@ -2,6 +2,7 @@
  * `Suite *mp_suite_x(void)` builds it. Suite names follow CPython's test classes. */
 MP_SUITE(errors)
 MP_SUITE(object)
+MP_SUITE(pickle)
 MP_SUITE(process)
 MP_SUITE(daemon)
 MP_SUITE(connection)

@@ -14,18 +14,6 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Whether the canonical text holds a NaN (f: and 16 hex digits with every exponent bit set
- * and a mantissa). */
-static int has_nan(const char *canon)
-{
-    for (const char *f = strstr(canon, "f:"); f; f = strstr(f + 2, "f:")) {
-        unsigned long long bits = strtoull(f + 2, NULL, 16);
-        if ((bits & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (bits << 12))
-            return 1;
-    }
-    return 0;
-}
-
 static void round_trip(const mp_obj_t *v, const char *canon, int protocol)
 {
     void *out;
@@ -39,7 +27,7 @@ static void round_trip(const mp_obj_t *v, const char *canon, int protocol)
     if (mp_pickle_loads(out, len, &w) != 0)
         abort();
     /* Protocol 0 writes a float as repr() text, where every NaN is "nan", as in CPython. */
-    int nan = has_nan(canon);
+    int nan = pickle_canon_has_nan(canon);
     char *again = pickle_canon(w);
     if (!again || (strcmp(canon, again) != 0 && !(nan && protocol == 0)))
         abort();

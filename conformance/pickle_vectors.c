@@ -1,0 +1,90 @@
+/* Reading the vector files: one row per line, TAB-separated fields, '#' comments. */
+#include "pickle_vectors.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *pv_dir(void)
+{
+    static char dir[PATH_MAX];
+    char probe[PATH_MAX + 32], exe[PATH_MAX];
+    const char *env = getenv("MP_VECTORS");
+    const char *cands[3] = {env, "../shared/spec/vectors", NULL};
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    static char above[PATH_MAX + 64];
+    if (n > 0) {
+        exe[n] = '\0';
+        for (int up = 0; up < 3; up++) /* build/conformance/mp-conformance -> the root */
+            *(strrchr(exe, '/') ? strrchr(exe, '/') : exe) = '\0';
+        snprintf(above, sizeof above, "%s/../shared/spec/vectors", exe);
+        cands[2] = above;
+    }
+    for (int i = 0; i < 3; i++) {
+        if (!cands[i])
+            continue;
+        snprintf(probe, sizeof probe, "%s/vectors.tsv", cands[i]);
+        if (access(probe, R_OK) == 0) {
+            snprintf(dir, sizeof dir, "%s", cands[i]);
+            return dir;
+        }
+    }
+    return NULL;
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 1 << 16, len = 0, got;
+    char *text = malloc(cap);
+    while (text && (got = fread(text + len, 1, cap - len - 1, f)) > 0) {
+        len += got;
+        if (len + 1 == cap)
+            text = realloc(text, cap *= 2);
+    }
+    fclose(f);
+    if (text)
+        text[len] = '\0';
+    return text;
+}
+
+void pv_load(pv_file_t *f, const char *name)
+{
+    const char *dir = pv_dir();
+    char path[PATH_MAX + 64];
+    memset(f, 0, sizeof *f);
+    if (!dir) {
+        snprintf(f->why, sizeof f->why, "no vectors: set MP_VECTORS, or put the project's shared/ "
+                                        "at ../shared (looked for ../shared/spec/vectors/%s)", name);
+        return;
+    }
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (!(f->text = slurp(path))) {
+        snprintf(f->why, sizeof f->why, "cannot read %s", path);
+        return;
+    }
+    size_t cap = 0;
+    for (char *line = f->text, *next; line; line = next) {
+        next = strchr(line, '\n');
+        if (next)
+            *next++ = '\0';
+        if (line[0] == '#' || line[0] == '\0')
+            continue;
+        if (f->n == cap)
+            f->row = realloc(f->row, (cap = cap ? 2 * cap : 512) * sizeof *f->row);
+        pv_row_t *r = &f->row[f->n++];
+        static char empty[] = "";
+        for (int i = 0; i < 8; i++) {
+            char *tab = line ? strchr(line, '\t') : NULL;
+            r->f[i] = line ? line : empty;
+            if (tab)
+                *tab++ = '\0';
+            line = tab;
+        }
+    }
+    if (!f->n)
+        snprintf(f->why, sizeof f->why, "%s has no rows", path);
+}

@@ -1,0 +1,28 @@
+/* The pickle vectors of ../shared/spec/vectors (CPython's output; see README.md there), read at
+ * test time: the directory is $MP_VECTORS if set, else ../shared/spec/vectors from the current
+ * directory (the repository's root), else the same path from the root above the running
+ * binary (build/conformance/..). */
+#ifndef MP_PICKLE_VECTORS_H
+#define MP_PICKLE_VECTORS_H
+
+#include <limits.h>
+#include <stddef.h>
+
+typedef struct {
+    char *f[8]; /* the TAB-separated fields; missing ones are "" */
+} pv_row_t;
+
+typedef struct {
+    pv_row_t *row;
+    size_t n;
+    char *text;              /* the file, fields cut in place */
+    char why[2 * PATH_MAX]; /* when n is 0: why */
+} pv_file_t;
+
+/* Reads `name` from the vectors directory, skipping comments. */
+void pv_load(pv_file_t *f, const char *name);
+
+/* The vectors directory, or NULL if there is none. */
+const char *pv_dir(void);
+
+#endif

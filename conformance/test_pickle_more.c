@@ -1,0 +1,276 @@
+/* Suite "Pickle", continued: the encoder's arguments and choices (byte for byte where WIRE.md
+ * (e) fixes them), ints too long for protocol 0/1 text, and recursive values: decoded, shared,
+ * compared, printed, freed and encoded back as CPython writes them. */
+#include "helpers.h"
+#include "pickle_canon.h"
+
+/* Asserts that o pickles at `protocol` to exactly the string literal `want`. */
+#define ck_assert_dumps(o, protocol, want) check_dumps(o, protocol, want, sizeof(want) - 1)
+
+static void check_dumps(const mp_obj_t *o, int protocol, const char *want, size_t n)
+{
+    void *out = NULL;
+    size_t len = 0;
+    ck_assert_mp(mp_pickle_dumps(o, protocol, &out, &len), 0);
+    char *got = malloc(2 * len + 1);
+    for (size_t i = 0; i < len; i++)
+        sprintf(got + 2 * i, "%02x", ((unsigned char *)out)[i]);
+    got[2 * len] = '\0';
+    ck_assert_msg(len == n && !memcmp(out, want, n), "protocol %d gave %s", protocol, got);
+    free(got);
+    free(out);
+}
+
+/* Pickles o at every protocol and reads it back: the canonical text must not change. */
+static void check_round_trips(const mp_obj_t *o)
+{
+    char *want = pickle_canon(o);
+    for (int protocol = -1; protocol <= MP_PICKLE_HIGHEST_PROTOCOL; protocol++) {
+        void *out = NULL;
+        size_t len;
+        mp_obj_t *back = NULL;
+        ck_assert_mp(mp_pickle_dumps(o, protocol, &out, &len), 0);
+        ck_assert_mp(mp_pickle_loads(out, len, &back), 0);
+        char *got = pickle_canon(back);
+        ck_assert_msg(!strcmp(got, want), "protocol %d: %.200s\nbecame %.200s", protocol, want, got);
+        ck_assert_msg(mp_obj_equal(o, back), "protocol %d: not ==", protocol);
+        free(got);
+        mp_obj_decref(back);
+        free(out);
+    }
+    free(want);
+}
+
+START_TEST(PICKLE_09_dumps_arguments)
+{
+    mp_obj_t *o = mp_int(1);
+    void *out = (void *)1;
+    size_t len;
+    ck_assert_mp(mp_pickle_dumps(o, 6, &out, &len), MP_EINVAL);
+    ck_assert_ptr_null(out);
+    ck_assert_ptr_nonnull(strstr(mp_errmsg(), "protocol"));
+    ck_assert_mp(mp_pickle_dumps(o, -2, &out, &len), MP_EINVAL);
+    ck_assert_mp(mp_pickle_dumps(NULL, -1, &out, &len), MP_EINVAL);
+    ck_assert_mp(mp_pickle_dumps(o, -1, NULL, &len), MP_EINVAL);
+    ck_assert_mp(mp_pickle_dumps(o, -1, &out, NULL), MP_EINVAL);
+    ck_assert_mp(mp_pickle_loads(NULL, 1, &o), MP_EINVAL);
+    ck_assert_mp(mp_pickle_loads("N.", 2, NULL), MP_EINVAL);
+    ck_assert_dumps(o, -1, "\x80\x04K\x01.");
+    ck_assert_dumps(o, 0, "I1\n.");
+    ck_assert_dumps(o, 1, "K\x01.");
+    mp_obj_decref(o);
+}
+END_TEST
+
+/* WIRE.md (e): memo only for what occurs twice; MEMOIZE right after an opened list. */
+START_TEST(PICKLE_10_encoder_sharing)
+{
+    mp_obj_t *a = mp_build("[ii]", 1, 2);
+    mp_obj_t *v = mp_build("[OO]", a, a); /* encoder-min's shared_sublist */
+    ck_assert_dumps(v, -1, "\x80\x04](]\x94(K\x01K\x02" "eh\x00" "e.");
+    ck_assert_uint_eq(mp_obj_refcount(a), 3);
+    ck_assert_dumps(a, -1, "\x80\x04](K\x01K\x02" "e."); /* a third reference, one occurrence */
+    check_round_trips(v);
+    mp_obj_decref(v);
+    mp_obj_t *s = mp_str("shared"); /* shared_str: a short str is written again */
+    v = mp_build("[OOO]", s, s, s);
+    ck_assert_dumps(v, -1, "\x80\x04](\x8c\x06shared\x8c\x06shared\x8c\x06shared" "e.");
+    mp_obj_decref(v);
+    mp_obj_decref(s);
+    s = mp_str("0123456789012345678901234567890123456789012345678901234567890123"); /* 64 */
+    v = mp_build("[OO]", s, s);
+    ck_assert_dumps(v, -1, "\x80\x04](\x8c@0123456789012345678901234567890123456789012345678901"
+                           "234567890123\x94h\x00" "e.");
+    mp_obj_decref(v);
+    mp_obj_decref(s);
+    mp_obj_t *t = mp_build("(ii)", 1, 2); /* a shared tuple, memoised once made */
+    v = mp_build("[OON]", t, t, mp_tuple_new(0, NULL));
+    ck_assert_dumps(v, -1, "\x80\x04](K\x01K\x02\x86\x94h\x00)e.");
+    ck_assert_dumps(v, 1, "]((K\x01K\x02tq\x00h\x00)e.");
+    ck_assert_dumps(v, 0, "(l(I1\nI2\ntp0\nag0\na(ta.");
+    check_round_trips(v);
+    mp_obj_decref(v);
+    mp_obj_decref(t);
+    mp_obj_decref(a);
+}
+END_TEST
+
+/* The header says 4 unless a bytearray needed protocol 5's BYTEARRAY8. */
+START_TEST(PICKLE_11_encoder_protocols)
+{
+    mp_obj_t *v = mp_build("[Y#]", "z", (size_t)1);
+    ck_assert_dumps(v, -1, "\x80\x05]\x96\x01\x00\x00\x00\x00\x00\x00\x00z" "a.");
+    ck_assert_dumps(v, 4, "\x80\x04]cbuiltins\nbytearray\nC\x01z\x85R" "a.");
+    ck_assert_dumps(v, 2, "\x80\x02]c__builtin__\nbytearray\nc_codecs\nencode\nX\x01\x00\x00\x00"
+                          "zX\x06\x00\x00\x00latin1\x86R\x85R" "a.");
+    check_round_trips(v);
+    mp_obj_decref(v);
+    v = mp_build("(y#Os)", "\x00\xff", (size_t)2, mp_bool(1), "\xe2\x82\xac\\\n");
+    ck_assert_dumps(v, 0, "(c_codecs\nencode\n(V\\u0000\xff\nVlatin1\nt"
+                          "RI01\nV\\u20ac\\u005c\\u000a\nt.");
+    ck_assert_dumps(v, 3, "\x80\x03" "C\x02\x00\xff\x88X\x05\x00\x00\x00\xe2\x82\xac\\\n\x87.");
+    check_round_trips(v);
+    mp_obj_decref(v);
+    mp_obj_t *items[3] = {mp_int(3), mp_int(1), mp_int(2)};
+    v = mp_build("(NN)", mp_set_new(3, items), mp_frozenset_new(0, NULL));
+    ck_assert_dumps(v, -1, "\x80\x04\x8f(K\x03K\x01K\x02\x90(\x91\x86.");
+    ck_assert_dumps(v, 3, "\x80\x03" "cbuiltins\nset\n](K\x03K\x01K\x02" "e\x85R"
+                          "cbuiltins\nfrozenset\n]\x85R\x86.");
+    check_round_trips(v);
+    for (int i = 0; i < 3; i++)
+        mp_obj_decref(items[i]);
+    mp_obj_decref(v);
+    v = mp_build("{s:d,s:[d]}", "inf", (double)INFINITY, "x", -0.0);
+    ck_assert_dumps(v, 0, "(dVinf\nFinf\nsVx\n(lF-0.0\nas.");
+    check_round_trips(v);
+    mp_obj_decref(v);
+}
+END_TEST
+
+/* Protocol 0/1 write ints as text, which CPython reads up to 4300 digits. */
+START_TEST(PICKLE_12_long_ints_at_old_protocols)
+{
+    char *digits = malloc(4302);
+    memset(digits, '0', 4301);
+    digits[0] = '1';
+    digits[4301] = '\0';
+    mp_obj_t *big = mp_int_from_str(digits); /* 10**4300: 4301 digits */
+    digits[4300] = '\0';
+    mp_obj_t *ok = mp_int_from_str(digits); /* 10**4299: 4300 digits */
+    void *out = NULL;
+    size_t len;
+    ck_assert_mp(mp_pickle_dumps(big, 0, &out, &len), MP_EENCODE);
+    ck_assert_ptr_nonnull(strstr(mp_errmsg(), "4300"));
+    ck_assert_mp(mp_pickle_dumps(big, 1, &out, &len), MP_EENCODE);
+    ck_assert_ptr_null(out);
+    check_round_trips(ok);
+    unsigned char huge[4000];
+    memset(huge, 0x5A, sizeof huge);
+    mp_obj_t *h = mp_int_from_bytes(huge, sizeof huge, 1); /* LONG4 */
+    ck_assert_mp(mp_pickle_dumps(h, 2, &out, &len), 0);
+    ck_assert_int_eq(((unsigned char *)out)[2], 0x8b);
+    free(out);
+    ck_assert_mp(mp_pickle_dumps(h, 0, &out, &len), MP_EENCODE);
+    mp_obj_decref(h);
+    mp_obj_decref(big);
+    mp_obj_decref(ok);
+    free(digits);
+}
+END_TEST
+
+static mp_obj_t *loads_lit(const char *p, size_t n)
+{
+    mp_obj_t *o = NULL;
+    ck_assert_mp(mp_pickle_loads(p, n, &o), 0);
+    return o;
+}
+#define LOADS_LIT(lit) loads_lit(lit, sizeof(lit) - 1)
+
+/* t = ([],); t[0].append(t), as CPython 3.11 writes it at protocol 4 (WIRE.md (f)). */
+#define RECURSIVE_TUPLE1 "\x80\x04\x95\x0b\x00\x00\x00\x00\x00\x00\x00]\x94h\x00\x85\x94" "a0h\x01."
+
+START_TEST(PICKLE_13_recursive_values)
+{
+    mp_obj_t *l = LOADS_LIT("\x80\x04]\x94h\x00" "a.");
+    ck_assert_ptr_eq(mp_list_get(l, 0), l);
+    ck_assert_uint_eq(mp_obj_refcount(l), 1);
+    char *r = mp_repr(l);
+    ck_assert_str_eq(r, "[[...]]");
+    free(r);
+    ck_assert_dumps(l, -1, "\x80\x04]\x94h\x00" "a.");
+    check_round_trips(l);
+    mp_obj_decref(l);
+
+    mp_obj_t *t = LOADS_LIT(RECURSIVE_TUPLE1), *t2 = LOADS_LIT(RECURSIVE_TUPLE1);
+    mp_obj_t *inner = mp_tuple_get(t, 0);
+    ck_assert_ptr_eq(mp_list_get(inner, 0), t);
+    r = mp_repr(t);
+    ck_assert_str_eq(r, "([(...)],)");
+    free(r);
+    ck_assert(mp_obj_equal(t, t2));
+    ck_assert_mp(mp_obj_hash(t, NULL), MP_EINVAL);
+    ck_assert_dumps(t, -1, "\x80\x04]\x94h\x00\x85\x94" "a0h\x01.");
+    ck_assert_dumps(t, 0, "((lp0\n(g0\ntp1\na00g1\n.");
+    check_round_trips(t);
+    /* a reference to a part keeps the whole value */
+    mp_obj_incref(inner);
+    mp_obj_decref(t);
+    ck_assert_uint_eq(mp_obj_refcount(inner), 1);
+    ck_assert_ptr_eq(mp_tuple_get(mp_list_get(inner, 0), 0), inner);
+    mp_obj_decref(inner);
+    mp_obj_decref(t2);
+
+    mp_obj_t *d = LOADS_LIT("\x80\x04}\x94\x8c\x04self\x94h\x00s."), *e;
+    ck_assert_ptr_eq(mp_dict_get_str(d, "self"), d);
+    r = mp_repr(d);
+    ck_assert_str_eq(r, "{'self': {...}}");
+    free(r);
+    e = LOADS_LIT("\x80\x04}\x94\x8c\x04self}\x94\x8c\x04self\x94h\x01ss.");
+    ck_assert(mp_obj_equal(d, e)); /* {'self': d} unfolds as d does */
+    mp_obj_decref(e);
+    e = LOADS_LIT("\x80\x04}\x94\x8c\x04self}\x94\x8c\x04self\x94K\x01ss.");
+    ck_assert(!mp_obj_equal(d, e));
+    mp_obj_decref(e);
+    check_round_trips(d);
+    mp_obj_decref(d);
+}
+END_TEST
+
+/* Two cycles sharing a list, a cycle reached twice, a value keeping a cycle it does not
+ * belong to: each part comes back with its sharing, and is freed (the sanitize run). */
+START_TEST(PICKLE_14_recursive_shapes)
+{
+    /* a = []; b = [a]; a.append(b); a.append(a); [a, b, (a,)] */
+    mp_obj_t *v = LOADS_LIT("\x80\x04](]\x94]\x94h\x00" "a0h\x01" "ah\x00" "ah\x01h\x00\x85" "e.");
+    char *c = pickle_canon(v);
+    ck_assert_str_eq(c, "[[[@/0],@/0],@/0/0,(@/0)]");
+    free(c);
+    mp_obj_t *a = mp_list_get(v, 0);
+    ck_assert_ptr_eq(mp_list_get(a, 1), a);
+    ck_assert_ptr_eq(mp_list_get(mp_list_get(a, 0), 0), a);
+    check_round_trips(v);
+    mp_obj_incref(a);
+    mp_obj_decref(v);
+    ck_assert_uint_eq(mp_obj_refcount(a), 1);
+    mp_obj_decref(a);
+    /* a chain of 5000 lists closed into a ring */
+    size_t n = 5000;
+    char *p = malloc(8 * n + 16), *q = p;
+    q += sprintf(q, "\x80\x04");
+    for (size_t i = 0; i < n; i++)
+        *q++ = ']', *q++ = (char)0x94;
+    *q++ = 'j', memcpy(q, "\0\0\0\0", 4), q += 4; /* the first list */
+    for (size_t i = 0; i < n; i++)
+        *q++ = 'a';
+    *q++ = '.';
+    mp_pickle_limits_t lim = MP_PICKLE_LIMITS_DEFAULT;
+    lim.max_depth = n + 1;
+    mp_obj_t *ring = NULL;
+    ck_assert_mp(mp_pickle_loads_ex(p, (size_t)(q - p), &lim, &ring), 0);
+    mp_obj_t *x = ring;
+    for (size_t i = 0; i < n; i++)
+        x = mp_list_get(x, 0);
+    ck_assert_ptr_eq(x, ring); /* round the ring */
+    mp_obj_decref(ring);
+    ck_assert_mp(mp_pickle_loads_ex(p, (size_t)(q - p), NULL, &ring), MP_EDECODE);
+    free(p);
+}
+END_TEST
+
+void pickle_add_more(Suite *s);
+void pickle_add_python(Suite *s);
+
+void pickle_add_more(Suite *s)
+{
+    TCase *tc = mp_tcase("encoder", 30);
+    tcase_add_test(tc, PICKLE_09_dumps_arguments);
+    tcase_add_test(tc, PICKLE_10_encoder_sharing);
+    tcase_add_test(tc, PICKLE_11_encoder_protocols);
+    tcase_add_test(tc, PICKLE_12_long_ints_at_old_protocols);
+    suite_add_tcase(s, tc);
+    tc = mp_tcase("recursive", 30);
+    tcase_add_test(tc, PICKLE_13_recursive_values);
+    tcase_add_test(tc, PICKLE_14_recursive_shapes);
+    suite_add_tcase(s, tc);
+    pickle_add_python(s);
+}
