@@ -1,8 +1,9 @@
 /* Suite "Interop": a C process and a CPython process share one connection. The Python end
  * (conformance/python/conn_peer.py) wraps the inherited socket with
  * multiprocessing.connection.Connection, so everything that crosses is CPython's own framing
- * and pickle. Run against every python3.N found on PATH (3.8 to 3.14) and $PYTHON. */
+ * and pickle. Run against every CPython from 3.8 up that conformance/python/find-pythons finds. */
 #include <limits.h>
+#include <stdio.h>
 #include <math.h>
 #include <sys/wait.h>
 
@@ -12,33 +13,18 @@
 
 /* ---- the interpreters ------------------------------------------------------------------------ */
 
+/* conformance/python/find-pythons prints one interpreter per CPython version found. */
 static int find_pythons(char found[][PATH_MAX], int max)
 {
-    static const char *const names[] = {"python3.8",  "python3.9",  "python3.10", "python3.11",
-                                        "python3.12", "python3.13", "python3.14", "python3"};
-    const char *env = getenv("PYTHON");
+    FILE *f = popen("conformance/python/find-pythons 2>/dev/null", "r");
     int n = 0;
-    for (size_t i = 0; i <= sizeof names / sizeof *names && n < max; i++) {
-        const char *name = i < sizeof names / sizeof *names ? names[i] : env;
-        const char *path = getenv("PATH");
-        char dir[PATH_MAX], cand[2 * PATH_MAX + 2], real[PATH_MAX];
-        while (name && path && *path) {
-            size_t len = strcspn(path, ":");
-            snprintf(dir, sizeof dir, "%.*s", (int)len, path);
-            path += len + (path[len] == ':');
-            snprintf(cand, sizeof cand, "%s/%s", dir, name);
-            if (name[0] == '/')
-                snprintf(cand, sizeof cand, "%s", name);
-            if (access(cand, X_OK) != 0 || !realpath(cand, real))
-                continue;
-            int dup = 0;
-            for (int j = 0; j < n; j++)
-                dup |= strcmp(found[j], real) == 0;
-            if (!dup)
-                snprintf(found[n++], PATH_MAX, "%s", real);
-            break;
-        }
+    while (f && n < max && fgets(found[n], PATH_MAX, f)) {
+        found[n][strcspn(found[n], "\n")] = '\0';
+        if (found[n][0])
+            n++;
     }
+    if (f)
+        pclose(f);
     return n;
 }
 
@@ -151,7 +137,7 @@ static void assert_same(const mp_obj_t *got, const mp_obj_t *want, int k, const 
 
 static int pythons_or_skip(const char *test, char found[][PATH_MAX])
 {
-    int n = find_pythons(found, 9);
+    int n = find_pythons(found, 12);
     if (n == 0 || access(PEER, R_OK) != 0) {
         mp_skip(test, n == 0 ? "no python3 on PATH" : "conformance/python/conn_peer.py not found");
         return 0;
@@ -163,7 +149,7 @@ static int pythons_or_skip(const char *test, char found[][PATH_MAX])
 
 START_TEST(INTEROP_01_values_c_to_python_and_back)
 {
-    char py[9][PATH_MAX];
+    char py[12][PATH_MAX];
     int n = pythons_or_skip("INTEROP_01", py);
     mp_obj_t *v[NVALUES];
     make_values(v);
@@ -187,7 +173,7 @@ END_TEST
 START_TEST(INTEROP_02_values_python_to_c)
 {
     static const char *const frames[] = {"", "abc"};
-    char py[9][PATH_MAX];
+    char py[12][PATH_MAX];
     int n = pythons_or_skip("INTEROP_02", py);
     mp_obj_t *v[NVALUES];
     make_values(v);
@@ -222,7 +208,7 @@ END_TEST
 
 START_TEST(INTEROP_03_frames_both_ways_and_eof)
 {
-    char py[9][PATH_MAX];
+    char py[12][PATH_MAX];
     int n = pythons_or_skip("INTEROP_03", py);
     for (int i = 0; i < n; i++) {
         pid_t pid;
