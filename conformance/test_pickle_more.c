@@ -257,6 +257,40 @@ START_TEST(PICKLE_14_recursive_shapes)
 }
 END_TEST
 
+/* [a, a] where a = [b, b], b = [c, c]... 64 levels: 2**64 paths, 64 lists. Pickling,
+ * unpickling and == take time linear in the lists, not in the paths (the tcase's timeout). */
+static mp_obj_t *doubling(int levels)
+{
+    mp_obj_t *a = mp_build("[s]", "leaf");
+    for (int i = 0; i < levels; i++) {
+        mp_obj_t *b = mp_build("[OO]", a, a);
+        mp_obj_decref(a);
+        a = b;
+    }
+    return a;
+}
+
+START_TEST(PICKLE_16_shared_values_stay_linear)
+{
+    mp_obj_t *a = doubling(64), *b = doubling(64), *c = doubling(63);
+    ck_assert(mp_obj_equal(a, b));
+    ck_assert(!mp_obj_equal(a, c));
+    void *out;
+    size_t len;
+    ck_assert_mp(mp_pickle_dumps(a, -1, &out, &len), 0);
+    ck_assert_uint_lt(len, 64 * 8 + 32);
+    mp_obj_t *back = NULL;
+    ck_assert_mp(mp_pickle_loads(out, len, &back), 0);
+    ck_assert(mp_obj_equal(a, back));
+    ck_assert_ptr_eq(mp_list_get(back, 0), mp_list_get(back, 1));
+    free(out);
+    mp_obj_decref(back);
+    mp_obj_decref(a);
+    mp_obj_decref(b);
+    mp_obj_decref(c);
+}
+END_TEST
+
 void pickle_add_more(Suite *s);
 void pickle_add_python(Suite *s);
 
@@ -271,6 +305,7 @@ void pickle_add_more(Suite *s)
     tc = mp_tcase("recursive", 30);
     tcase_add_test(tc, PICKLE_13_recursive_values);
     tcase_add_test(tc, PICKLE_14_recursive_shapes);
+    tcase_add_test(tc, PICKLE_16_shared_values_stay_linear);
     suite_add_tcase(s, tc);
     pickle_add_python(s);
 }

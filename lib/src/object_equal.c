@@ -128,10 +128,13 @@ static int push(eqstack_t *s, const mp_obj_t *a, const mp_obj_t *b)
     return 0;
 }
 
-/* Pairs of members of recursive values (MP__F_CYCLE) that the walk has met. Meeting a pair
- * again means the walk came round a cycle, or already compared it: either way it may be taken
- * as equal (a difference anywhere ends the walk at once), which makes two recursive values
- * compare equal when they unfold alike, in time linear in their size. */
+/* Pairs of containers that the walk has met and may meet again: members of recursive values
+ * (MP__F_CYCLE), and containers held more than once, which a shared value (`a = [..]; [a, a,
+ * ...]`) would otherwise make the walk compare once per path, exponentially often. Meeting a
+ * pair again means the walk came round a cycle, or already compared it: either way it may be
+ * taken as equal (a difference anywhere ends the walk at once). So two recursive values
+ * compare equal when they unfold alike, and every comparison takes time linear in the size of
+ * its operands. */
 typedef struct {
     const mp_obj_t **slot; /* pairs (a, b) at 2i, 2i + 1 */
     size_t mask, n;
@@ -173,11 +176,16 @@ static int pairs_seen(pairs_t *p, const mp_obj_t *a, const mp_obj_t *b)
     return 0;
 }
 
-/* Whether the walk may skip the pair (x, y): only members of recursive values are recorded.
- * Out of memory, the pair is skipped only if it is open on the stack, which still ends. */
+static int may_repeat(const mp_obj_t *o)
+{
+    return (o->flags & MP__F_CYCLE) || mp_obj_refcount(o) > 1;
+}
+
+/* Whether the walk may skip the pair (x, y). Out of memory, a pair is skipped only if it is
+ * open on the stack, which still ends. */
 static int skip_pair(pairs_t *p, const eqstack_t *s, const mp_obj_t *x, const mp_obj_t *y)
 {
-    if (!(x->flags & y->flags & MP__F_CYCLE))
+    if (!may_repeat(x) || !may_repeat(y))
         return 0;
     int seen = pairs_seen(p, x, y);
     if (seen >= 0)
