@@ -315,11 +315,12 @@ END_TEST
 static void *hold_half_a_second(void *arg)
 {
     struct hold *h = arg;
-    if (mp_lock_acquire(h->l, 1, MP_FOREVER) == 0) {
-        flag_add(h->flag, 1);
-        sleep_s(0.5);
-        mp_lock_release(h->l);
-    }
+    if (mp_lock_acquire(h->l, 1, MP_FOREVER) != 0)
+        mp_exit(1);
+    flag_add(h->flag, 1);
+    sleep_s(0.5);
+    /* The process ends here, through libmp's way out of a child (main() is gone). */
+    mp_exit(mp_lock_release(h->l) == 0 ? 0 : 2);
     return NULL;
 }
 
