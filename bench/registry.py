@@ -42,6 +42,14 @@ WORKLOADS = [
     W("W5b",    "2 processes x COUNT increments under one lock",        1_000_000,  "ns"),
     W("W6",     "two-event ping-pong (Event x2), round trip",           100_000,    "us"),
     W("W6-pin", "two-event ping-pong, both processes on one CPU",       100_000,    "us", pin=True),
+    W("P1d",    "pickle.dumps of a list of 100,000 small ints",         500,        "us"),
+    W("P1l",    "pickle.loads of a list of 100,000 small ints",         200,        "us"),
+    W("P2d",    "pickle.dumps of a dict of 10,000 str keys",            1_000,      "us"),
+    W("P2l",    "pickle.loads of a dict of 10,000 str keys",            1_000,      "us"),
+    W("P3d",    "pickle.dumps of one 64 MiB bytes",                     20,         "GiB/s",
+      bytes_per_op=64 * 2**20),
+    W("P3l",    "pickle.loads of one 64 MiB bytes",                     20,         "GiB/s",
+      bytes_per_op=64 * 2**20),
 ]
 
 VARIANTS = [
@@ -98,4 +106,20 @@ VARIANTS = [
     V("W6-pin", FLOOR,   "pshared mutex + condvar per event",    "floor-w6"),
     V("W6-pin", CPYTHON, "Event x2",                             "cpython/w6.py"),
     V("W6-pin", LIBMP,   "mp_event_t x2 (Event)",                "libmp-w6"),
+    # pickle: no system call does this work, so P1 and P2 have no floor; for P3 the floor is
+    # what any codec must do with 64 MiB, a fresh buffer and a copy.
+    V("P1d",    CPYTHON, "pickle.dumps (C _pickle)",             "cpython/pickle_w.py", "dumps-list"),
+    V("P1d",    LIBMP,   "mp_pickle_dumps",                      "libmp-pickle",   "dumps-list"),
+    V("P1l",    CPYTHON, "pickle.loads (C _pickle)",             "cpython/pickle_w.py", "loads-list"),
+    V("P1l",    LIBMP,   "mp_pickle_loads of CPython's bytes",   "libmp-pickle",   "loads-list"),
+    V("P2d",    CPYTHON, "pickle.dumps (C _pickle)",             "cpython/pickle_w.py", "dumps-dict"),
+    V("P2d",    LIBMP,   "mp_pickle_dumps",                      "libmp-pickle",   "dumps-dict"),
+    V("P2l",    CPYTHON, "pickle.loads (C _pickle)",             "cpython/pickle_w.py", "loads-dict"),
+    V("P2l",    LIBMP,   "mp_pickle_loads of CPython's bytes",   "libmp-pickle",   "loads-dict"),
+    V("P3d",    FLOOR,   "malloc + memcpy of 64 MiB",            "floor-pickle"),
+    V("P3d",    CPYTHON, "pickle.dumps (C _pickle)",             "cpython/pickle_w.py", "dumps-bytes"),
+    V("P3d",    LIBMP,   "mp_pickle_dumps",                      "libmp-pickle",   "dumps-bytes"),
+    V("P3l",    FLOOR,   "malloc + memcpy of 64 MiB",            "floor-pickle"),
+    V("P3l",    CPYTHON, "pickle.loads (C _pickle)",             "cpython/pickle_w.py", "loads-bytes"),
+    V("P3l",    LIBMP,   "mp_pickle_loads",                      "libmp-pickle",   "loads-bytes"),
 ]

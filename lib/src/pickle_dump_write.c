@@ -62,6 +62,27 @@ static int long_text(mp__pickler_t *p, const mp_obj_t *o)
     return rc;
 }
 
+/* BININT1, BININT2 or BININT for v, if one holds it (protocol 1 and up): 1 when written. */
+static int small_int(mp__pickler_t *p, int64_t v)
+{
+    unsigned char *b = p->buf + p->len; /* the caller made room for 5 bytes */
+    if (v >= 0 && v < 0x100) {
+        b[0] = MP__OP_BININT1, b[1] = (unsigned char)v;
+        p->len += 2;
+    } else if (v >= 0 && v < 0x10000) {
+        b[0] = MP__OP_BININT2, b[1] = (unsigned char)v, b[2] = (unsigned char)(v >> 8);
+        p->len += 3;
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        uint32_t u = (uint32_t)v;
+        b[0] = MP__OP_BININT, b[1] = (unsigned char)u, b[2] = (unsigned char)(u >> 8);
+        b[3] = (unsigned char)(u >> 16), b[4] = (unsigned char)(u >> 24);
+        p->len += 5;
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static int write_int(mp__pickler_t *p, const mp_obj_t *o)
 {
     if (o->type == MP_TYPE_BOOL) {
@@ -72,13 +93,11 @@ static int write_int(mp__pickler_t *p, const mp_obj_t *o)
     }
     if (!(o->flags & MP__F_BIG)) {
         int64_t v = MP__SMALL(o)->v;
-        if (p->proto >= 1 && v >= 0 && v < 0x100)
-            return mp__pickler_op_le(p, MP__OP_BININT1, (uint64_t)v, 1);
-        if (p->proto >= 1 && v >= 0 && v < 0x10000)
-            return mp__pickler_op_le(p, MP__OP_BININT2, (uint64_t)v, 2);
-        if (v >= INT32_MIN && v <= INT32_MAX)
-            return p->proto >= 1 ? mp__pickler_op_le(p, MP__OP_BININT, (uint32_t)v, 4)
-                                 : mp__pickler_op_text(p, MP__OP_INT, "%lld", (long long)v);
+        int rc = p->proto >= 1 ? mp__pickler_room(p, 5) : 0;
+        if (rc < 0 || (p->proto >= 1 && small_int(p, v)))
+            return rc;
+        if (p->proto == 0 && v >= INT32_MIN && v <= INT32_MAX)
+            return mp__pickler_op_text(p, MP__OP_INT, "%lld", (long long)v);
     }
     return p->proto >= 2 ? long_binary(p, o) : long_text(p, o);
 }
@@ -423,6 +442,24 @@ static int start(mp__pickler_t *p, const mp_obj_t *o)
     return rc < 0 ? rc : mp__pickler_memo_put(p, o);
 }
 
+/* The ints of a list or tuple, written in one loop while they last (a list of a million ints
+ * is the common case worth it); the frame's index moves past them. */
+static int small_ints(mp__pickler_t *p, mp__pframe_t *f)
+{
+    size_t n;
+    mp_obj_t *const *items = mp__seq_items(f->o, &n);
+    while (items && f->i < n && items[f->i]->type == MP_TYPE_INT &&
+           !(items[f->i]->flags & MP__F_BIG)) {
+        int rc = p->cap - p->len >= 5 ? 0 : mp__pickler_room(p, 5);
+        if (rc < 0)
+            return rc;
+        if (!small_int(p, MP__SMALL(items[f->i])->v))
+            break;
+        f->i++;
+    }
+    return 0;
+}
+
 int mp__pickler_write(mp__pickler_t *p, const mp_obj_t *o)
 {
     int rc = start(p, o);
@@ -433,6 +470,8 @@ int mp__pickler_write(mp__pickler_t *p, const mp_obj_t *o)
             if (f->after && f->i % f->step == 0 && (rc = op(p, f->after)) < 0)
                 break;
         }
+        if (!f->after && p->proto >= 1 && (rc = small_ints(p, f)) < 0)
+            break;
         if (f->i < f->n) {
             f->pending = 1;
             rc = start(p, mp__pickle_child(f->o, f->i++));

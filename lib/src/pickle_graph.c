@@ -50,7 +50,11 @@ size_t mp__pickle_depth(const mp_obj_t *root, size_t limit)
         goto out;
     while (sp) {
         dframe_t *f = &st[sp - 1];
-        const mp_obj_t *c = mp__pickle_child(f->o, f->i++);
+        size_t n;
+        mp_obj_t *const *items = mp__seq_items(f->o, &n);
+        while (items && f->i < n && items[f->i]->type < MP_TYPE_TUPLE) /* leaves, in one loop */
+            f->i++;
+        const mp_obj_t *c = items ? (f->i < n ? items[f->i++] : NULL) : mp__pickle_child(f->o, f->i++);
         if (!c) {
             size_t h = f->height, *slot = mp__ptrmap_get(&seen, f->o);
             if (slot)

@@ -69,6 +69,7 @@ typedef struct mp__unpickler {
     mp_pickle_limits_t lim;
     size_t budget, spent; /* bytes that may still be / have been allocated */
     int maybe_cyclic;     /* a list or dict came back from the memo: a cycle may exist */
+    int saw_tag;          /* a stand-in for a callable was pushed: values must be checked */
     int stopped;
     mp_obj_t *small[256]; /* BININT1's values, made once per call */
 } mp__unpickler_t;
@@ -85,8 +86,16 @@ int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...) __attribute__((f
 int mp__unpickle_charge(mp__unpickler_t *u, size_t n);
 /* The next n bytes of input (the operand), or NULL after setting the truncation error. */
 const unsigned char *mp__unpickle_take(mp__unpickler_t *u, size_t n);
-/* Pushes an owned reference (released on failure; NULL means the constructor failed). */
-int mp__unpickle_push(mp__unpickler_t *u, mp_obj_t *o);
+/* Pushes an owned reference (released on failure; NULL means the constructor failed). The
+ * common case is inline: most opcodes push one value. */
+int mp__unpickle_push_slow(mp__unpickler_t *u, mp_obj_t *o);
+static inline int mp__unpickle_push(mp__unpickler_t *u, mp_obj_t *o)
+{
+    if (!o || u->sp == u->scap)
+        return mp__unpickle_push_slow(u, o);
+    u->stack[u->sp++] = o;
+    return 0;
+}
 /* Pops the top value above the current mark into *o (owned); stack underflow otherwise. */
 int mp__unpickle_pop(mp__unpickler_t *u, mp_obj_t **o);
 /* Closes the innermost MARK: *base is where its items start. */

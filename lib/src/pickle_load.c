@@ -96,7 +96,7 @@ static int grow(mp__unpickler_t *u, void **arr, size_t *cap, size_t used, size_t
     return 0;
 }
 
-int mp__unpickle_push(mp__unpickler_t *u, mp_obj_t *o)
+int mp__unpickle_push_slow(mp__unpickler_t *u, mp_obj_t *o)
 {
     if (!o)
         return mp__fail(MP_ENOMEM, "out of memory");

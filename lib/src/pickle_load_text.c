@@ -32,7 +32,7 @@ int mp__unpickle_is_tag(const mp_obj_t *o)
 
 int mp__unpickle_check_values(mp__unpickler_t *u, mp_obj_t *const *items, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; u->saw_tag && i < n; i++)
         if (items[i]->type == TAG_TYPE)
             return mp__unpickle_fail(u, "refused: the callable %s used as a value",
                                      tag_names[MP__SMALL(items[i])->v]);
@@ -72,8 +72,10 @@ static int push_global(mp__unpickler_t *u, const unsigned char *mod, size_t nm,
                        const unsigned char *name, size_t nn)
 {
     int k = whitelisted(mod, nm, name, nn);
-    if (k >= 0)
+    if (k >= 0) {
+        u->saw_tag = 1;
         return mp__unpickle_push(u, &tags[k].ob);
+    }
     char m[48], n[48];
     quote(m, sizeof m, mod, nm);
     quote(n, sizeof n, name, nn);
