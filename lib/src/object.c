@@ -276,10 +276,8 @@ static mp_obj_t *bytes_like(mp_type_t type, const void *p, size_t n)
         memcpy(s->data, p, n);
     s->data[n] = '\0';
     s->len = s->ncp = n;
-    if (n && memchr(s->data, '\0', n))
-        s->ob.flags |= MP__F_NUL;
     if (type != MP_TYPE_BYTEARRAY) {
-        s->ob.u.hash = mp__hash_bytes(s->data, n);
+        s->ob.u.hash = MP__HASH_UNSET; /* computed on first use: mp__hash() */
         s->ob.flags |= MP__F_HASHABLE;
     }
     return &s->ob;

@@ -57,7 +57,7 @@ static int shallow(const mp_obj_t *a, const mp_obj_t *b)
                !memcmp(MP__STR(a)->data, MP__STR(b)->data, MP__STR(a)->len);
     case MP_TYPE_SET:
         /* Cached hashes settle most unequal frozensets at once. */
-        if ((a->flags & b->flags & MP__F_HASHABLE) && a->u.hash != b->u.hash)
+        if ((a->flags & b->flags & MP__F_HASHABLE) && mp__hash(a) != mp__hash(b))
             return UNEQUAL;
         break;
     default:

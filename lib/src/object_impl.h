@@ -1,11 +1,11 @@
-/* The layout of values, shared by the object*.c files (and, later, the pickle codec).
+/* The layout of values, shared by the object*.c files and the pickle codec (pickle*.c).
  *
  * Every value starts with `struct mp_obj_s`; the per-type structs below embed it first, so a
  * pointer to either is a pointer to the other. Values are immutable once a constructor returns
- * them, which lets each hashable value compute its hash once, at construction, from the cached
- * hashes of its items: hashing never recurses. The builder functions at the end mutate a list,
- * dict or set that the caller has just made and not yet shared (the pickle decoder's APPENDS,
- * SETITEMS and ADDITEMS). */
+ * them, which lets each hashable value compute its hash once (containers at construction, from
+ * the cached hashes of their items; str and bytes on first use): hashing never recurses. The
+ * builder functions at the end mutate a list, dict or set that the caller has just made and
+ * not yet shared (the pickle decoder's APPENDS, SETITEMS and ADDITEMS). */
 #ifndef MP_OBJECT_IMPL_H
 #define MP_OBJECT_IMPL_H
 
@@ -16,10 +16,9 @@
 
 enum {
     MP__F_IMMORTAL = 1,  /* a static singleton: reference counting skips it */
-    MP__F_HASHABLE = 2,  /* u.hash is valid */
+    MP__F_HASHABLE = 2,  /* the value is hashable: mp__hash() gives its hash */
     MP__F_BIG = 4,       /* an int stored as mp__bigint_t (its value is outside int64) */
     MP__F_SURROGATE = 8, /* a str holding at least one lone surrogate */
-    MP__F_NUL = 16,      /* a str or bytes containing a NUL byte */
     MP__F_CYCLE = 32     /* a member of a recursive value: counted by its mp__cycle_t */
 };
 
@@ -115,9 +114,21 @@ int64_t mp__hash_double(const mp_obj_t *owner, double v);
 int mp__int_equal(const mp_obj_t *a, const mp_obj_t *b); /* both int or bool */
 int mp__int_equal_double(const mp_obj_t *i, double d);
 
+/* The hash of a hashable value. A str or bytes computes its own on first use, as CPython's do:
+ * a 64 MiB bytes that never becomes a dict key is never hashed. Two threads may both compute
+ * it first; they store the same number, with atomic stores, so the race is harmless. Every
+ * other value has its hash from construction. */
+#define MP__HASH_UNSET INT64_MIN /* no hash function returns it (mp__hash_bytes avoids it) */
+int64_t mp__hash_slow(const mp_obj_t *o);
+static inline int64_t mp__hash(const mp_obj_t *o)
+{
+    int64_t h = __atomic_load_n(&o->u.hash, __ATOMIC_RELAXED);
+    return h != MP__HASH_UNSET ? h : mp__hash_slow(o);
+}
+
 /* object_table.c */
 mp_obj_t *mp__table_new(mp_type_t type, size_t cap);
-int64_t mp__hash_bytes(const void *p, size_t n);
+int64_t mp__hash_bytes(const void *p, size_t n); /* never MP__HASH_UNSET */
 int64_t mp__hash_tuple(mp_obj_t *const *item, size_t n);
 /* The entry of `key` in a dict/set/frozenset (key must be hashable), or NULL. */
 const mp__entry_t *mp__table_find(const mp_obj_t *t, const mp_obj_t *key);

@@ -172,7 +172,7 @@ static int parse_text(pstate_t *s, char c, const mp_obj_t *o, const char *path)
                         o);
     if (o->type == MP_TYPE_STR && (o->flags & MP__F_SURROGATE))
         return refused(path, "surrogates not allowed", MP_EINVAL);
-    if (!counted && (o->flags & MP__F_NUL))
+    if (!counted && memchr(MP__STR(o)->data, '\0', MP__STR(o)->len))
         return refused(path, o->type == MP_TYPE_STR ? "embedded null character"
                                                     : "embedded null byte",
                        MP_EINVAL);

@@ -64,7 +64,17 @@ int64_t mp__hash_bytes(const void *p, size_t n)
     v[0] ^= last;
     v[2] ^= 0xFF;
     sip_round(v), sip_round(v), sip_round(v);
-    return (int64_t)(v[0] ^ v[1] ^ v[2] ^ v[3]);
+    int64_t h = (int64_t)(v[0] ^ v[1] ^ v[2] ^ v[3]);
+    return h == MP__HASH_UNSET ? h + 1 : h;
+}
+
+int64_t mp__hash_slow(const mp_obj_t *o)
+{
+    if (o->type != MP_TYPE_STR && o->type != MP_TYPE_BYTES)
+        return o->u.hash; /* a tuple or frozenset whose mixed hash happens to be UNSET */
+    int64_t h = mp__hash_bytes(MP__STR(o)->data, MP__STR(o)->len);
+    __atomic_store_n(&((mp_obj_t *)o)->u.hash, h, __ATOMIC_RELAXED);
+    return h;
 }
 
 static uint64_t mix64(uint64_t x) /* a bijective finaliser: spreads sequential int hashes */
@@ -80,7 +90,7 @@ int64_t mp__hash_tuple(mp_obj_t *const *item, size_t n)
 {
     uint64_t h = 0x27D4EB2F165667C5u ^ n;
     for (size_t i = 0; i < n; i++)
-        h = mix64(h ^ (uint64_t)item[i]->u.hash) + 0x9E3779B97F4A7C15u;
+        h = mix64(h ^ (uint64_t)mp__hash(item[i])) + 0x9E3779B97F4A7C15u;
     return (int64_t)h;
 }
 
@@ -110,7 +120,7 @@ int mp_obj_hash(const mp_obj_t *o, int64_t *out)
     if (!(o->flags & MP__F_HASHABLE))
         return mp__unhashable(o);
     if (out)
-        *out = o->u.hash;
+        *out = mp__hash(o);
     return 0;
 }
 
@@ -156,7 +166,7 @@ const mp__entry_t *mp__table_find(const mp_obj_t *o, const mp_obj_t *key)
     const mp__table_t *t = MP__TABLE(o);
     if (!t->slot)
         return NULL;
-    size_t *s = probe(t, key->u.hash, match_obj, key);
+    size_t *s = probe(t, mp__hash(key), match_obj, key);
     return *s ? &t->ent[*s - 1] : NULL;
 }
 
@@ -212,10 +222,11 @@ static int table_insert(mp_obj_t *o, mp_obj_t *key, mp_obj_t *value)
     int rc = grow(t);
     if (rc < 0)
         return rc;
-    *probe(t, key->u.hash, match_obj, key) = t->n + 1;
+    int64_t hash = mp__hash(key);
+    *probe(t, hash, match_obj, key) = t->n + 1;
     t->ent[t->n].key = mp_obj_incref(key);
     t->ent[t->n].value = mp_obj_incref(value);
-    t->ent[t->n].hash = key->u.hash;
+    t->ent[t->n].hash = hash;
     t->n++;
     return 0;
 }
