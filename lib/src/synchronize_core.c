@@ -21,8 +21,8 @@
  * a spin that succeeds pulls the estimate towards the time it took, one that fails shrinks it,
  * so where spinning does not pay (more runnable processes than CPUs) it fades out to nothing.
  * Now and then a wait probes with a full-length spin to notice when it pays again; probes that
- * fail grow rarer exponentially, so a loaded machine pays almost nothing for them. A process
- * allowed only one CPU never spins: its peer cannot run while it does. */
+ * fail grow rarer exponentially, so a loaded machine pays almost nothing for them. A machine
+ * with one CPU never spins. */
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
@@ -106,7 +106,7 @@ void mp__futex_wake(_Atomic uint32_t *addr, int n)
 
 static _Atomic uint64_t self_ident;            /* 0 until first use, and again after fork */
 static _Thread_local pid_t self_tid;
-static _Atomic int self_cpus;                  /* CPUs this process may run on; 0 = not known */
+static _Atomic int self_cpus;                  /* CPUs online; 0 = not known yet */
 static pthread_once_t ident_once = PTHREAD_ONCE_INIT;
 
 static void atfork_child(void)
@@ -209,14 +209,16 @@ int mp__spin_enabled(void)
     return spin_env;
 }
 
-static int cpus_allowed(void)
+/* Spinning needs a second CPU for the peer to run on. Not this process's affinity: processes
+ * pinned one to a CPU each are where spinning pays most. A peer pinned to our CPU makes every
+ * spin fail, and the adaptation below turns spinning off for it. */
+static int cpus_online(void)
 {
     int n = atomic_load_explicit(&self_cpus, memory_order_relaxed);
     if (n == 0) {
-        pthread_once(&ident_once, ident_init);
-        cpu_set_t set;
-        n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : 1;
-        atomic_store_explicit(&self_cpus, n > 0 ? n : 1, memory_order_relaxed);
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        n = c > 0 ? (int)c : 1;
+        atomic_store_explicit(&self_cpus, n, memory_order_relaxed);
     }
     return n;
 }
@@ -257,7 +259,7 @@ int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ
              mp__spin_t *sp, uint32_t max_ns)
 {
     static _Thread_local unsigned waits;
-    if (!mp__spin_enabled() || cpus_allowed() < 2)
+    if (!mp__spin_enabled() || cpus_online() < 2)
         return 0;
     uint32_t e = atomic_load_explicit(&sp->est, memory_order_relaxed);
     uint32_t g = atomic_load_explicit(&sp->gap, memory_order_relaxed);
@@ -269,9 +271,10 @@ int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ
     uint64_t limit = probe ? max_ns : 2u * (uint64_t)e + SPIN_SLACK_NS, spent = 0;
     if (limit > max_ns)
         limit = max_ns;
-    if (spin_for(w, mask, want, differ, limit, &spent)) {
-        if (spent > max_ns)
-            spent = max_ns;
+    int done = spin_for(w, mask, want, differ, limit, &spent);
+    /* Done only after the budget means this process was descheduled while it spun and the peer
+     * ran in its place: sleeping would have done as well, so it counts as a failed spin. */
+    if (done && spent <= limit) {
         /* A probe that pays restarts spinning at once; otherwise follow the recent times. */
         e = probe ? (spent > e ? (uint32_t)spent : e) : e + (uint32_t)(((int64_t)spent - e) / 8);
         atomic_store_explicit(&sp->est, e ? e : 1, memory_order_relaxed);
@@ -280,10 +283,10 @@ int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ
         return 1;
     }
     /* A failed spin shrinks the next ones; a failed probe makes probes rarer. */
-    atomic_store_explicit(&sp->est, e - e / 4 - (e < 4), memory_order_relaxed);
+    atomic_store_explicit(&sp->est, e > 4 ? e - e / 4 : 0, memory_order_relaxed);
     if (probe && g < GAP_MAX)
         atomic_store_explicit(&sp->gap, g + 1, memory_order_relaxed);
-    return 0;
+    return done;
 }
 
 /* ===== the lock word ========================================================================== */
