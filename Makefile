@@ -3,7 +3,7 @@
 #   make test          everything a fresh machine needs, then every test (see README)
 #   make lesson-01     build and run one lesson (ARGS="..." passes options)
 #   make coverage      the tests on a --coverage build, gcovr's report of lib/
-#   make sanitize      the conformance suite under ASan, UBSan and LSan
+#   make sanitize      the conformance suite and the lessons under ASan, UBSan and LSan
 #   make fuzz          libFuzzer on the pickle decoder (FUZZ_TIME=600 seconds)
 .DEFAULT_GOAL := all
 SHELL := /bin/bash
@@ -119,13 +119,25 @@ coverage:
 
 # The library and the conformance suite under AddressSanitizer, UndefinedBehaviorSanitizer and
 # LeakSanitizer (every report is fatal), then the whole suite.
-.PHONY: sanitize
-sanitize:
-	@$(MAKE) --no-print-directory BUILD=build/sanitize OPT=-O1 \
-	    EXTRA_CFLAGS="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+
+# The conformance suite, then the lessons, under AddressSanitizer + UndefinedBehaviorSanitizer
+# (LeakSanitizer on); `make valgrind` runs the lessons under valgrind memcheck.
+.PHONY: sanitize sanitize-conformance sanitize-lessons valgrind
+sanitize: sanitize-conformance sanitize-lessons
+
+sanitize-conformance:
+	@$(MAKE) --no-print-directory BUILD=build/sanitize OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" \
 	    build/sanitize/conformance/mp-conformance
-	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	    build/sanitize/conformance/mp-conformance
+	@$(SAN_ENV) build/sanitize/conformance/mp-conformance
+
+sanitize-lessons:
+	@$(MAKE) --no-print-directory BUILD=build/sanitize OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" lessons
+	@$(SAN_ENV) BUILD=build/sanitize PYTHON=$(PYTHON) scripts/lessons-check
+
+valgrind: lessons
+	@BUILD=$(BUILD) scripts/lessons-valgrind
 
 # libFuzzer on the pickle decoder (clang), seeded from the vectors; the corpus stays in
 # $(BUILD)/fuzz/corpus, crashes go to $(BUILD)/fuzz/findings. FUZZ_TIME=seconds (default 600).

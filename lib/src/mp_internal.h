@@ -75,8 +75,15 @@ void mp__registry_remove(mp_process_t *p);
 int mp__process_poll(mp_process_t *p);
 
 /* Runs in the new child, right after fork: resets the per-process state, then runs the
- * object's run() and leaves through mp__child_exit(). */
-void mp__bootstrap(mp_process_t *p) __attribute__((noreturn));
+ * object's run() and leaves through mp__child_exit(). sentinel_r/w: the pipe sentinel's ends
+ * where pidfds are missing, else -1. */
+void mp__bootstrap(mp_process_t *p, int sentinel_r, int sentinel_w) __attribute__((noreturn));
+
+/* Whether this kernel (or this sandbox, or valgrind) has pidfd_open(2). Probed once. */
+int mp__have_pidfd(void);
+
+/* Whether the parent of this child is alive (not re-parented). */
+int mp__parent_alive(void);
 
 /* The next default name for a new object of class `cls`, consuming the counter; malloc'd. */
 int mp__next_identity(const char *cls, char **name, char **identity);

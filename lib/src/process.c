@@ -1,11 +1,13 @@
 /* Process objects: construction, start, join, signals, close and the accessors.
  *
- * A started child is watched through a pidfd, not a SIGCHLD handler, so libmp never takes a
- * process-wide signal disposition away from the program or another library. The pidfd is also
+ * A started child is watched through a pidfd (or, where the kernel has none, a pipe whose write
+ * end only the child holds), not a SIGCHLD handler, so libmp never takes a process-wide signal
+ * disposition away from the program or another library. The pidfd is also
  * the sentinel: it turns readable when the child ends, whoever else holds its fds (CPython's
  * sentinel pipe can stay open in a grandchild and stall join(timeout); SPEC 2.5).
  * The child is reaped with waitpid() on its own pid, which cannot be reused before we reap it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -147,15 +149,26 @@ int mp_process_start(mp_process_t *p)
     mp_active_children(NULL, 0); /* reap finished children first, as CPython's _cleanup() */
     mp__authkey_init();
     mp__atexit_init();
+    /* Where pidfds are missing (kernels before 5.3, valgrind, some sandboxes) the sentinel is
+     * a pipe whose write end only the child holds, as in CPython. */
+    int pipefd[2] = {-1, -1};
+    if (!mp__have_pidfd() && pipe2(pipefd, O_CLOEXEC) < 0)
+        return mp__fail(-errno, "pipe2: %s", strerror(errno));
     /* Buffered output would otherwise be written once by each process. */
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0)
-        return mp__fail(-errno, "fork: %s", strerror(errno));
+    if (pid < 0) {
+        int err = errno;
+        if (pipefd[0] >= 0)
+            close(pipefd[0]), close(pipefd[1]);
+        return mp__fail(-err, "fork: %s", strerror(err));
+    }
     if (pid == 0)
-        mp__bootstrap(p);
-    int fd = (int)syscall(SYS_pidfd_open, pid, 0);
-    if (fd < 0) {
+        mp__bootstrap(p, pipefd[0], pipefd[1]);
+    int fd = pipefd[0];
+    if (fd >= 0)
+        close(pipefd[1]);
+    else if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
         /* Without a sentinel the child could never be waited on with a timeout: undo it. */
         int err = errno;
         kill(pid, SIGKILL);
@@ -226,7 +239,7 @@ int mp_process_is_alive(mp_process_t *p)
     if (mp__is_current(p))
         return 1;
     if (mp__is_parent(p))
-        return p->pidfd >= 0 && mp__poll_until(p->pidfd, POLLIN, 0) == 0;
+        return mp__parent_alive();
     if ((rc = check_creator(p, "test")) < 0)
         return rc;
     if (p->state == MP__PS_NEW)

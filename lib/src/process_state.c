@@ -28,6 +28,7 @@ static mp_process_t main_process = {
 static mp_process_t *current = &main_process;
 static mp_process_t parent; /* valid when have_parent */
 static int have_parent;
+static int own_sentinel = -1; /* the write end of our pipe sentinel, if we have one */
 static int main_process_renamed;
 
 /* Guards the registry and the counter: threads of one process may start processes at once. */
@@ -245,23 +246,45 @@ void mp_raise(const char *exc_type, const char *fmt, ...)
 
 /* ===== The new child ========================================================================= */
 
+int mp__have_pidfd(void)
+{
+    static int known = -1;
+    if (known < 0 && getenv("MP_NO_PIDFD")) /* testing and debugging: take the pipe path */
+        known = 0;
+    if (known < 0) {
+        int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+        known = fd >= 0;
+        if (fd >= 0)
+            close(fd);
+    }
+    return known;
+}
+
+/* The parent is alive as long as we have not been re-parented: that needs no descriptor, and
+ * cannot be fooled by a reused pid. */
+int mp__parent_alive(void)
+{
+    return have_parent && getppid() == parent.pid;
+}
+
 static void become_child_of(pid_t ppid, const char *parent_name)
 {
     parent = (mp_process_t){.vt = &main_vtable, .state = MP__PS_STARTED, .pid = ppid};
     parent.name = strdup(parent_name);
     parent.identity = "";
-    parent.pidfd = (int)syscall(SYS_pidfd_open, ppid, 0);
-    /* If we were re-parented, the parent died before the pidfd was made and the pid may name
-     * someone else now: a pidfd of -1 reads as "not alive". */
-    if (parent.pidfd >= 0 && getppid() != ppid) {
-        close(parent.pidfd);
-        parent.pidfd = -1;
-    }
+    parent.pidfd = -1;
     have_parent = 1;
 }
 
-void mp__bootstrap(mp_process_t *p)
+void mp__bootstrap(mp_process_t *p, int sentinel_r, int sentinel_w)
 {
+    /* A pipe sentinel: keep our write end (it closes when we end); the parent's own write end,
+     * inherited if the parent is a child with a pipe sentinel, is not ours to hold open. */
+    if (sentinel_r >= 0)
+        close(sentinel_r);
+    if (own_sentinel >= 0)
+        close(own_sentinel);
+    own_sentinel = sentinel_w;
     pid_t ppid = p->parent_pid;
     if (p->daemon) {
         /* Beyond CPython: a daemon must not outlive a parent that died without exit
