@@ -108,14 +108,13 @@ docs:
 
 # One --coverage build of the library, linked into the conformance suite and the lessons; the
 # counters of forked children are dumped by the library's child-exit path (-DMP_COVERAGE).
+COVERAGE_MIN ?= 90
+
 coverage:
-	@rm -rf build/cov && mkdir -p build/coverage
+	@rm -rf build/cov build/coverage && mkdir -p build/coverage
 	@$(MAKE) --no-print-directory BUILD=build/cov OPT=-O0 \
 	    EXTRA_CFLAGS="--coverage -DMP_COVERAGE" all lessons build/cov/conformance/mp-conformance
-	@build/cov/conformance/mp-conformance >build/coverage/conformance.log 2>&1 || true
-	@BUILD=build/cov PYTHON=$(PYTHON) scripts/lessons-check >build/coverage/lessons.log 2>&1 || true
-	@gcovr --root . --filter 'lib/' build/cov --print-summary \
-	    --html-details build/coverage/index.html --txt build/coverage/summary.txt
+	@BUILD=build/cov PYTHON=$(PYTHON) COVERAGE_MIN=$(COVERAGE_MIN) scripts/coverage-check
 
 # The library and the conformance suite under AddressSanitizer, UndefinedBehaviorSanitizer and
 # LeakSanitizer (every report is fatal), then the whole suite.
