@@ -1,6 +1,8 @@
 /* Suite "Pickle", continued: the encoder's arguments and choices (byte for byte where WIRE.md
  * (e) fixes them), ints too long for protocol 0/1 text, and recursive values: decoded, shared,
  * compared, printed, freed and encoded back as CPython writes them. */
+#include <pthread.h>
+
 #include "helpers.h"
 #include "pickle_canon.h"
 
@@ -291,6 +293,48 @@ START_TEST(PICKLE_16_shared_values_stay_linear)
 }
 END_TEST
 
+/* Decoded values are carved from slabs shared by many objects (lib/src/object_slab.c): parts
+ * kept after the rest is gone, and values dropped by other threads while this one decodes,
+ * must all stay sound (the sanitize run checks the memory). */
+static void *drop_all(void *arg)
+{
+    mp_obj_t **v = arg;
+    for (int i = 0; i < 64; i++)
+        mp_obj_decref(v[i]);
+    return NULL;
+}
+
+START_TEST(PICKLE_17_values_outlive_and_cross_threads)
+{
+    mp_obj_t *items[3000];
+    for (int i = 0; i < 3000; i++)
+        items[i] = mp_build("(is)", i * 1000, "x");
+    mp_obj_t *list = mp_list_new(3000, items);
+    for (int i = 0; i < 3000; i++)
+        mp_obj_decref(items[i]);
+    void *data;
+    size_t len;
+    ck_assert_mp(mp_pickle_dumps(list, -1, &data, &len), 0);
+    mp_obj_t *kept[4];
+    pthread_t th[4];
+    mp_obj_t *batch[4][64];
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 64; i++)
+            ck_assert_mp(mp_pickle_loads(data, len, &batch[round][i]), 0);
+        kept[round] = mp_obj_incref(mp_list_get(batch[round][0], 2999));
+        ck_assert_int_eq(pthread_create(&th[round], NULL, drop_all, batch[round]), 0);
+    }
+    for (int round = 0; round < 4; round++)
+        ck_assert_int_eq(pthread_join(th[round], NULL), 0);
+    for (int round = 0; round < 4; round++) {
+        ck_assert(mp_obj_equal(kept[round], mp_list_get(list, 2999)));
+        mp_obj_decref(kept[round]);
+    }
+    free(data);
+    mp_obj_decref(list);
+}
+END_TEST
+
 void pickle_add_more(Suite *s);
 void pickle_add_python(Suite *s);
 
@@ -306,6 +350,7 @@ void pickle_add_more(Suite *s)
     tcase_add_test(tc, PICKLE_13_recursive_values);
     tcase_add_test(tc, PICKLE_14_recursive_shapes);
     tcase_add_test(tc, PICKLE_16_shared_values_stay_linear);
+    tcase_add_test(tc, PICKLE_17_values_outlive_and_cross_threads);
     suite_add_tcase(s, tc);
     pickle_add_python(s);
 }

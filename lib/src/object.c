@@ -35,15 +35,16 @@ mp_type_t mp_obj_type(const mp_obj_t *o)
 
 mp_obj_t *mp__obj_alloc(mp_type_t type, size_t size)
 {
-    mp_obj_t *o = malloc(size);
-    if (!o) {
+    mp_obj_t *o = mp__slab_alloc(size);
+    uint8_t flags = o ? MP__F_SLAB : 0;
+    if (!o && !(o = malloc(size))) {
         mp__set_errmsg("out of memory");
         return NULL;
     }
     atomic_init(&o->refcnt, 1);
     o->u.hash = 0;
     o->type = (uint8_t)type;
-    o->flags = 0;
+    o->flags = flags;
     return o;
 }
 
@@ -99,7 +100,10 @@ static void free_storage(mp_obj_t *o)
         free(((mp__table_t *)o)->ent);
         free(((mp__table_t *)o)->slot);
     }
-    free(o);
+    if (o->flags & MP__F_SLAB)
+        mp__slab_free(o);
+    else
+        free(o);
 }
 
 /* What is waiting to be emptied and freed: containers, and whole recursive units. */
@@ -215,7 +219,7 @@ mp_obj_t *mp_float(double v)
         return NULL;
     f->v = v; /* a plain copy keeps every bit, NaN payload and sign included */
     f->ob.u.hash = mp__hash_double(&f->ob, v);
-    f->ob.flags = MP__F_HASHABLE;
+    f->ob.flags |= MP__F_HASHABLE;
     return &f->ob;
 }
 

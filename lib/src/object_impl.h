@@ -19,7 +19,8 @@ enum {
     MP__F_HASHABLE = 2,  /* the value is hashable: mp__hash() gives its hash */
     MP__F_BIG = 4,       /* an int stored as mp__bigint_t (its value is outside int64) */
     MP__F_SURROGATE = 8, /* a str holding at least one lone surrogate */
-    MP__F_CYCLE = 32     /* a member of a recursive value: counted by its mp__cycle_t */
+    MP__F_CYCLE = 32,    /* a member of a recursive value: counted by its mp__cycle_t */
+    MP__F_SLAB = 64      /* carved from a slab (object_slab.c), not malloc'd */
 };
 
 /* A recursive value (Python's `l = [l]`, which only the pickle decoder builds) cannot be freed
@@ -105,6 +106,13 @@ typedef struct { /* dict, set, frozenset: entries in insertion order plus an ind
 
 /* object.c */
 mp_obj_t *mp__obj_alloc(mp_type_t type, size_t size);
+
+/* object_slab.c: while the calling thread has an arena open, mp__obj_alloc() carves small
+ * objects from shared slabs (the pickle decoder's bulk allocation). Opens nest. */
+void mp__arena_open(void);
+void mp__arena_close(void);
+void *mp__slab_alloc(size_t size); /* NULL: no arena open, too big, or out of memory */
+void mp__slab_free(void *p);
 /* The items of a tuple or list (count in *n); NULL for other types. */
 mp_obj_t *const *mp__seq_items(const mp_obj_t *o, size_t *n);
 int mp__is_int(const mp_obj_t *o); /* int or bool */
@@ -138,6 +146,9 @@ int mp__unhashable(const mp_obj_t *o); /* sets the message, returns MP_EINVAL */
 int mp__list_append(mp_obj_t *list, mp_obj_t *item);
 int mp__dict_setitem(mp_obj_t *dict, mp_obj_t *key, mp_obj_t *value);
 int mp__set_add(mp_obj_t *set, mp_obj_t *item);
+/* As mp__dict_setitem (value NULL: mp__set_add), taking the caller's references instead, even
+ * on failure. */
+int mp__table_insert_steal(mp_obj_t *table, mp_obj_t *key, mp_obj_t *value);
 
 /* Makes the n members, a strongly connected part of a value that the caller has just built
  * and shared with no one, one counted unit (see mp__cycle_t). Returns 0 or MP_ENOMEM. */

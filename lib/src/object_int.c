@@ -139,7 +139,7 @@ static mp_obj_t *small_new(int64_t v)
         return NULL;
     s->v = v;
     s->ob.u.hash = hash_i64(v);
-    s->ob.flags = MP__F_HASHABLE;
+    s->ob.flags |= MP__F_HASHABLE;
     return &s->ob;
 }
 
@@ -168,7 +168,7 @@ static mp_obj_t *from_mag(int neg, const uint32_t *limb, size_t n)
     b->n = n;
     memcpy(b->limb, limb, n * sizeof *limb);
     b->ob.u.hash = hash_mag(neg, limb, n);
-    b->ob.flags = MP__F_HASHABLE | MP__F_BIG;
+    b->ob.flags |= MP__F_HASHABLE | MP__F_BIG;
     return &b->ob;
 }
 

@@ -202,30 +202,40 @@ static int grow(mp__table_t *t)
 }
 
 /* Inserts key (and value, for a dict). An equal key already present keeps its place and its
- * key object; a dict's value is replaced, a set's new element is dropped. */
-static int table_insert(mp_obj_t *o, mp_obj_t *key, mp_obj_t *value)
+ * key object; a dict's value is replaced, a set's new element is dropped. The table grows
+ * first, so that one probe finds either the key or the empty slot for it. With `steal` the
+ * table takes the caller's references, and releases those it does not keep, even on failure:
+ * the decoder moves its stack into a dict without touching reference counts. */
+static int table_insert(mp_obj_t *o, mp_obj_t *key, mp_obj_t *value, int steal)
 {
     mp__table_t *t = (mp__table_t *)o;
+    int rc;
     if (!key || (o->type == MP_TYPE_DICT && !value))
-        return mp__fail(MP_EINVAL, "%s: NULL item", mp_type_name(o->type));
-    if (!(key->flags & MP__F_HASHABLE))
-        return mp__unhashable(key);
-    const mp__entry_t *found = mp__table_find(o, key);
-    if (found) {
-        mp__entry_t *e = (mp__entry_t *)found;
-        if (value && e->value != value) {
-            mp_obj_decref(e->value);
-            e->value = mp_obj_incref(value);
-        }
+        rc = mp__fail(MP_EINVAL, "%s: NULL item", mp_type_name(o->type));
+    else if (!(key->flags & MP__F_HASHABLE))
+        rc = mp__unhashable(key);
+    else
+        rc = grow(t);
+    if (!steal) /* from here on, the references are the table's, to keep or to drop */
+        mp_obj_incref(key), mp_obj_incref(value);
+    if (rc < 0) {
+        mp_obj_decref(key), mp_obj_decref(value);
+        return rc;
+    }
+    int64_t hash = mp__hash(key);
+    size_t *s = probe(t, hash, match_obj, key);
+    if (*s) {
+        mp__entry_t *e = &t->ent[*s - 1];
+        mp_obj_t *old = value ? e->value : NULL;
+        if (value)
+            e->value = value;
+        mp_obj_decref(old);
+        mp_obj_decref(key);
         return 0;
     }
-    int rc = grow(t);
-    if (rc < 0)
-        return rc;
-    int64_t hash = mp__hash(key);
-    *probe(t, hash, match_obj, key) = t->n + 1;
-    t->ent[t->n].key = mp_obj_incref(key);
-    t->ent[t->n].value = mp_obj_incref(value);
+    *s = t->n + 1;
+    t->ent[t->n].key = key;
+    t->ent[t->n].value = value;
     t->ent[t->n].hash = hash;
     t->n++;
     return 0;
@@ -233,12 +243,17 @@ static int table_insert(mp_obj_t *o, mp_obj_t *key, mp_obj_t *value)
 
 int mp__dict_setitem(mp_obj_t *dict, mp_obj_t *key, mp_obj_t *value)
 {
-    return table_insert(dict, key, value);
+    return table_insert(dict, key, value, 0);
 }
 
 int mp__set_add(mp_obj_t *set, mp_obj_t *item)
 {
-    return table_insert(set, item, NULL);
+    return table_insert(set, item, NULL, 0);
+}
+
+int mp__table_insert_steal(mp_obj_t *table, mp_obj_t *key, mp_obj_t *value)
+{
+    return table_insert(table, key, value, 1);
 }
 
 /* ---- dict ---------------------------------------------------------------------------------- */

@@ -20,6 +20,29 @@ const mp_obj_t *mp__pickle_child(const mp_obj_t *o, size_t i)
     return i / 2 < t->n ? (i % 2 ? t->ent[i / 2].value : t->ent[i / 2].key) : NULL;
 }
 
+/* The next child from *i on that is a container (leaves skipped in one loop), or NULL. */
+static const mp_obj_t *next_container(const mp_obj_t *o, size_t *i)
+{
+    size_t n;
+    mp_obj_t *const *items = mp__seq_items(o, &n);
+    if (items) {
+        while (*i < n && items[*i]->type < MP_TYPE_TUPLE)
+            ++*i;
+        return *i < n ? items[(*i)++] : NULL;
+    }
+    const mp__table_t *t = MP__TABLE(o);
+    size_t step = o->type == MP_TYPE_DICT ? 2 : 1; /* a dict's children: key, value, ... */
+    for (; *i < step * t->n; ++*i) {
+        const mp__entry_t *e = &t->ent[*i / step];
+        const mp_obj_t *c = step == 2 && *i % 2 ? e->value : e->key;
+        if (c->type >= MP_TYPE_TUPLE) {
+            ++*i;
+            return c;
+        }
+    }
+    return NULL;
+}
+
 int mp__pickle_may_repeat(const mp_obj_t *o)
 {
     return (o->flags & MP__F_CYCLE) || mp_obj_refcount(o) > 1;
@@ -50,11 +73,7 @@ size_t mp__pickle_depth(const mp_obj_t *root, size_t limit)
         goto out;
     while (sp) {
         dframe_t *f = &st[sp - 1];
-        size_t n;
-        mp_obj_t *const *items = mp__seq_items(f->o, &n);
-        while (items && f->i < n && items[f->i]->type < MP_TYPE_TUPLE) /* leaves, in one loop */
-            f->i++;
-        const mp_obj_t *c = items ? (f->i < n ? items[f->i++] : NULL) : mp__pickle_child(f->o, f->i++);
+        const mp_obj_t *c = next_container(f->o, &f->i);
         if (!c) {
             size_t h = f->height, *slot = mp__ptrmap_get(&seen, f->o);
             if (slot)

@@ -316,12 +316,16 @@ int mp_pickle_loads_ex(const void *data, size_t len, const mp_pickle_limits_t *l
     if (!u.budget) /* 64 MiB + 64 bytes per input byte, saturating */
         u.budget = len < (SIZE_MAX - ((size_t)64 << 20)) / 64 ? ((size_t)64 << 20) + 64 * len
                                                               : SIZE_MAX;
+    mp__arena_open(); /* the values made here come from slabs (object_slab.c) */
     int rc = run(&u);
-    if (rc == 0)
-        return finish(&u, out);
-    if (u.maybe_cyclic)
-        break_cycles(&u);
-    release_all(&u);
+    if (rc == 0) {
+        rc = finish(&u, out);
+    } else {
+        if (u.maybe_cyclic)
+            break_cycles(&u);
+        release_all(&u);
+    }
+    mp__arena_close();
     return rc;
 }
 

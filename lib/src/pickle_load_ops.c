@@ -271,11 +271,14 @@ static int fill_table(mp__unpickler_t *u, size_t base, mp_type_t type)
         rc = check_hashable(u, u->stack + base, k, step);
     if (rc == 0)
         rc = mp__unpickle_charge(u, TABLE_SLOT * (k / step));
-    for (size_t i = base; rc == 0 && i < u->sp; i += step)
-        rc = step == 2 ? mp__dict_setitem(t, u->stack[i], u->stack[i + 1])
-                       : mp__set_add(t, u->stack[i]);
-    while (u->sp > base)
-        mp_obj_decref(u->stack[--u->sp]);
+    if (rc < 0)
+        return rc;
+    size_t i = base; /* the stack's references move into the table */
+    for (; rc == 0 && i < u->sp; i += step)
+        rc = mp__table_insert_steal(t, u->stack[i], step == 2 ? u->stack[i + 1] : NULL);
+    for (; i < u->sp; i++) /* after a failure, the rest is only released */
+        mp_obj_decref(u->stack[i]);
+    u->sp = base;
     return rc;
 }
 

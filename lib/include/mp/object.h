@@ -776,6 +776,10 @@ MP_EXTERN int mp_pickle_loads(const void *data, size_t len, mp_obj_t **out);
  * after STOP, with exactly one value and no open MARK; PROTO may only come first; memo indexes
  * must come in order; dict keys and set elements must be hashable; str must be UTF-8 (lone
  * surrogates pass, as CPython writes them).
+ *
+ * The small objects of the result are allocated together, in 16 KiB blocks, which makes a big
+ * decode several times cheaper than one malloc per object; as with CPython's own allocator, a
+ * part of the result kept after the rest is dropped keeps its block.
  * @param data     the pickle.
  * @param len      its length in bytes.
  * @param limits   the bounds; NULL for the defaults.
