@@ -221,8 +221,8 @@ START_TEST(PICKLE_06_depth_limit)
     lim.max_depth = 2;
     ck_assert_mp(LOADS("\x80\x04]]]aa.", &lim), MP_EDECODE);
     ck_assert_mp(LOADS("\x80\x04]]a.", &lim), 0);
-    ck_assert_mp(LOADS("\x80\x04((((N", &lim), MP_EDECODE); /* 4 MARKs > depth + 1 */
-    ck_assert_ptr_nonnull(strstr(mp_errmsg(), "MARK (0x28) at byte 5"));
+    ck_assert_mp(LOADS("\x80\x04((((((N", &lim), MP_EDECODE); /* 6 MARKs > 2 x depth + 1 */
+    ck_assert_ptr_nonnull(strstr(mp_errmsg(), "MARK (0x28) at byte 7"));
 }
 END_TEST
 

@@ -255,6 +255,16 @@ START_TEST(PICKLE_14_recursive_shapes)
     ck_assert_ptr_eq(x, ring); /* round the ring */
     mp_obj_decref(ring);
     ck_assert_mp(mp_pickle_loads_ex(p, (size_t)(q - p), NULL, &ring), MP_EDECODE);
+    /* l = [t], t = ((((l, l, 13),),) ...) 995 deep: a recursive tuple is written inside itself
+     * once, so its pickle opens twice as many MARKs at protocols 0 and 1 (found by the fuzzer) */
+    q = p;
+    q += sprintf(q, "((lp0\n(g0\ng0\nI13\nt");
+    memset(q, 0x85, 995);
+    q += 995;
+    q += sprintf(q, "p1\na00g1\n.");
+    ck_assert_mp(mp_pickle_loads(p, (size_t)(q - p), &ring), 0);
+    check_round_trips(ring);
+    mp_obj_decref(ring);
     free(p);
 }
 END_TEST

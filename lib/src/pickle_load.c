@@ -133,8 +133,10 @@ int mp__unpickle_pop_mark(mp__unpickler_t *u, size_t *base)
 static int op_mark(mp__unpickler_t *u, int arg)
 {
     (void)arg;
-    if (u->nmarks > u->lim.max_depth)
-        return mp__unpickle_fail(u, "more than %zu MARKs open (max_depth + 1)", u->nmarks);
+    /* Each container being built holds at most one MARK open, and a recursive tuple is
+     * written once inside itself (WIRE.md (f)): twice the depth bounds any pickler's. */
+    if (u->nmarks > u->lim.max_depth && u->nmarks - u->lim.max_depth > u->lim.max_depth)
+        return mp__unpickle_fail(u, "more than %zu MARKs open (2 x max_depth + 1)", u->nmarks);
     int rc = grow(u, (void **)&u->marks, &u->mcap, u->nmarks, sizeof *u->marks);
     if (rc == 0)
         u->marks[u->nmarks++] = u->sp;

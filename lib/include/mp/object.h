@@ -694,8 +694,9 @@ MP_EXTERN int mp_vparse(const mp_obj_t *o, const char *fmt, va_list ap);
  */
 typedef struct mp_pickle_limits {
     /** Deepest nesting of containers in the result: `[[1]]` has depth 2, a scalar 0. Open
-     *  MARKs are bounded by the same number plus one. Default 1000, CPython's default
-     *  recursion limit: a value nested deeper is one CPython could not pickle back. */
+     *  MARKs are bounded by twice that number plus one (a recursive tuple is written inside
+     *  itself once). Default 1000, CPython's default recursion limit: a value nested deeper
+     *  is one CPython could not pickle back. */
     size_t max_depth;
     /** Most memo entries (one per PUT, BINPUT, LONG_BINPUT or MEMOIZE). Default 16777216
      *  (2^24). Memo indexes must also come in order (0, 1, 2...), as every pickler writes
