@@ -11,5 +11,6 @@
 #include "mp/process.h"
 #include "mp/synchronize.h"
 #include "mp/connection.h"
+#include "mp/queues.h"
 
 #endif /* MP_H */

@@ -1,0 +1,432 @@
+/* Suite "Queue", tcase "libmp": what libmp's queues promise beyond CPython's (queues.h): nothing
+ * lost when a producer exits at once, no join-before-drain deadlock, 256 MiB values, an
+ * "unbounded" queue of 1 GiB that costs only what it holds, the end of the producers (MP_EOF),
+ * raw byte messages, and the argument checks. */
+#include <signal.h>
+
+#include "queue_helpers.h"
+
+#define MiB ((size_t)1 << 20)
+
+/* Puts its items, then dies at once by SIGKILL: no exit processing of any kind runs. */
+static int put_range_and_die(void *p)
+{
+    if (put_range(p) != 0)
+        return 1;
+    raise(SIGKILL);
+    return 2;
+}
+
+START_TEST(LIBMP_Q01_producer_that_exits_at_once_loses_nothing)
+{
+    mp_queue_t *q;
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    struct qarg a = {q, 0, 0, 1000, 0}, b = {q, 0, 1000, 1000, 0};
+    ck_assert_int_eq(finish(go(put_range_and_die, &a), 10), -SIGKILL);
+    ck_assert_int_eq(finish(go(put_range, &b), 10), 0);
+    for (int i = 0; i < 2000; i++)
+        ck_get_int(q, i, 0);
+    ck_assert_int_eq(mp_queue_empty(q), 1);
+    mp_queue_free(q);
+}
+END_TEST
+
+/* Puts `n` blobs of `size` bytes (byte j of blob i is (i + j) & 0xff), then `n` ints. */
+static int put_blobs(void *p)
+{
+    const struct qarg *a = p;
+    unsigned char *buf = malloc(a->size);
+    if (!buf)
+        return 1;
+    for (int64_t i = 0; i < a->n; i++) {
+        for (size_t j = 0; j < a->size; j++)
+            buf[j] = (unsigned char)(i + (int64_t)j);
+        mp_obj_t *o = mp_bytes(buf, a->size);
+        int rc = mp_queue_put(a->q, o, 1, 30);
+        mp_obj_decref(o);
+        if (rc != 0)
+            return 2;
+    }
+    free(buf);
+    for (int64_t i = 0; i < a->n; i++)
+        if (qput_int(a->q, i, 1, 30) != 0)
+            return 3;
+    return 0;
+}
+
+static void ck_blob(mp_queue_t *q, int64_t i, size_t size)
+{
+    mp_obj_t *o;
+    size_t n;
+    ck_assert_mp(mp_queue_get(q, &o, 1, 30), 0);
+    const unsigned char *d = mp_bytes_data(o, &n);
+    ck_assert_ptr_nonnull(d);
+    ck_assert_uint_eq(n, size);
+    size_t bad = 0;
+    for (size_t j = 0; j < n; j++)
+        bad += d[j] != (unsigned char)(i + (int64_t)j);
+    ck_assert_uint_eq(bad, 0);
+    mp_obj_decref(o);
+}
+
+START_TEST(LIBMP_Q02_joining_a_child_before_draining_its_queue_does_not_deadlock)
+{
+    /* CPython: the child cannot exit until its feeder has flushed 16 MiB into a 64 KiB pipe,
+     * so p.join() before q.get() waits for ever (SPEC 10.1). */
+    mp_queue_t *q;
+    double took;
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    struct qarg a = {q, 0, 0, 4, 4 * MiB};
+    mp_process_t *p = go(put_blobs, &a);
+    ck_assert_int_eq(TIMED(took, finish(p, 10)), 0);
+    ck_assert_msg(took < 5, "join took %.2f s", took);
+    for (int i = 0; i < 4; i++)
+        ck_blob(q, i, 4 * MiB);
+    for (int i = 0; i < 4; i++)
+        ck_get_int(q, i, 0);
+    mp_queue_free(q);
+}
+END_TEST
+
+START_TEST(LIBMP_Q03_a_value_of_256_MiB_passes)
+{
+    mp_queue_t *q;
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    struct qarg a = {q, 0, 0, 1, 256 * MiB};
+    mp_process_t *p = go(put_blobs, &a);
+    ck_blob(q, 0, 256 * MiB);
+    ck_get_int(q, 0, 10);
+    ck_assert_int_eq(finish(p, 30), 0);
+    mp_queue_stats_t st;
+    ck_assert_mp(mp_queue_stats(q, &st), 0);
+    ck_assert_msg(st.memory <= 2 * MiB, "the drained queue still holds %zu bytes", st.memory);
+    mp_queue_free(q);
+}
+END_TEST
+
+START_TEST(LIBMP_Q04_a_message_larger_than_the_ring_is_refused)
+{
+    mp_queue_t *q;
+    mp_queue_opts_t o = MP_QUEUE_OPTS_INIT;
+    o.ring_bytes = 1000; /* rounded up to the smallest ring */
+    ck_assert_mp(mp_queue_new_ex(&q, 0, &o), 0);
+    mp_queue_stats_t st;
+    ck_assert_mp(mp_queue_stats(q, &st), 0);
+    ck_assert_uint_eq(st.ring_bytes, MP_QUEUE_RING_MIN);
+    size_t most = MP_QUEUE_RING_MIN - 8; /* the ring holds one message of its size less 8 */
+    char *buf = calloc(1, most + 1);
+    void *got;
+    size_t len;
+    ck_assert_mp(mp_queue_put_bytes(q, buf, most + 1, 1, 1), MP_EMSGSIZE);
+    ck_assert_msg(strstr(mp_errmsg(), "does not fit in the queue's ring"), "%s", mp_errmsg());
+    ck_qsize(q, 0);
+    ck_assert_mp(mp_queue_put_bytes(q, buf, most, 0, 0), 0);
+    ck_assert_mp(mp_queue_put_bytes(q, "x", 1, 0, 0), MP_EFULL); /* the ring is full */
+    ck_assert_mp(mp_queue_get_bytes(q, &got, &len, 0, 0), 0);
+    ck_assert_uint_eq(len, most);
+    free(got);
+    ck_assert_mp(mp_queue_put_bytes(q, "x", 1, 0, 0), 0); /* still usable */
+    ck_qsize(q, 1);
+    free(buf);
+    mp_queue_free(q);
+}
+END_TEST
+
+START_TEST(LIBMP_Q05_unbounded_queue_holds_1_GiB_and_costs_only_what_is_pending)
+{
+    enum { N = 64 };
+    size_t size = 16 * MiB;
+    mp_queue_t *q;
+    mp_queue_stats_t st;
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    ck_assert_mp(mp_queue_stats(q, &st), 0);
+    ck_assert_uint_ge(st.ring_bytes, 1024 * MiB);
+    ck_assert_msg(st.memory <= 8192, "a new queue holds %zu bytes", st.memory);
+    char *buf = malloc(size);
+    for (int i = 0; i < N; i++) {
+        memset(buf, 'a' + i % 26, size);
+        ck_assert_mp(mp_queue_put_bytes(q, buf, size, 0, 0), 0); /* never full, never waits */
+    }
+    ck_assert_mp(mp_queue_stats(q, &st), 0);
+    ck_assert_uint_eq(st.items, N);
+    ck_assert_uint_eq(st.bytes, N * (size + 8));
+    ck_assert_msg(st.memory >= N * size && st.memory <= N * size + 3 * MiB,
+                  "1 GiB pending holds %zu bytes", st.memory);
+    for (int i = 0; i < N; i++) {
+        void *got;
+        size_t len;
+        ck_assert_mp(mp_queue_get_bytes(q, &got, &len, 0, 0), 0);
+        ck_assert_uint_eq(len, size);
+        ck_assert_int_eq(((char *)got)[size - 1], 'a' + i % 26);
+        free(got);
+        if (i == N / 2) {
+            ck_assert_mp(mp_queue_stats(q, &st), 0);
+            ck_assert_msg(st.memory <= (N - i) * size + 3 * MiB,
+                          "%d MiB pending hold %zu bytes", (N - i - 1) * 16, st.memory);
+        }
+    }
+    ck_assert_mp(mp_queue_stats(q, &st), 0);
+    ck_assert_msg(st.memory <= MiB + 4096, "the drained queue holds %zu bytes", st.memory);
+    free(buf);
+    mp_queue_free(q);
+}
+END_TEST
+
+/* Streams `n` messages of `size` bytes through a queue of maxsize 4. */
+static int stream_blobs(void *p)
+{
+    const struct qarg *a = p;
+    char *buf = calloc(1, a->size);
+    for (int64_t i = 0; i < a->n; i++)
+        if (mp_queue_put_bytes(a->q, buf, a->size, 1, 30) != 0)
+            return 1;
+    free(buf);
+    return 0;
+}
+
+START_TEST(LIBMP_Q06_streaming_memory_follows_what_is_pending)
+{
+    mp_queue_t *q;
+    mp_queue_stats_t st;
+    size_t most = 0;
+    ck_assert_mp(mp_queue_new(&q, 4), 0);
+    struct qarg a = {q, 0, 0, 300, MiB};
+    mp_process_t *p = go(stream_blobs, &a);
+    for (int i = 0; i < 300; i++) {
+        void *got;
+        size_t len;
+        ck_assert_mp(mp_queue_get_bytes(q, &got, &len, 1, 30), 0);
+        free(got);
+        ck_assert_mp(mp_queue_stats(q, &st), 0);
+        most = st.memory > most ? st.memory : most;
+    }
+    ck_assert_int_eq(finish(p, 30), 0);
+    /* 4 pending MiB, the MiB being written, the MiB kept, whole-MiB rounding and the header */
+    ck_assert_msg(most <= 9 * MiB, "300 MiB streamed 4 at a time held up to %zu bytes", most);
+    mp_queue_free(q);
+}
+END_TEST
+
+START_TEST(LIBMP_Q07_get_reports_the_end_of_every_producer)
+{
+    mp_queue_t *q;
+    double took;
+    int64_t v;
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    struct qarg a = {q, 0, 0, 10, 0}, b = {q, 0, 10, 10, 0}, c = {q, 0.5, 20, 10, 0};
+    mp_process_t *pa = go(put_range, &a), *pb = go(put_range_and_die, &b), *pc = go(put_range, &c);
+    ck_assert_mp(mp_queue_close_put(q), 0); /* the consumer will not put: the end can come */
+    ck_assert_mp(qput_int(q, 99, 1, 0), MP_ECLOSED);
+    int seen[30] = {0};
+    double t0 = now_s();
+    for (int i = 0; i < 30; i++) {
+        ck_assert_mp(qget_int(q, &v, 1, 10), 0);
+        ck_assert(v >= 0 && v < 30 && !seen[v]);
+        seen[v] = 1;
+    }
+    ck_assert_mp(TIMED(took, qget_int(q, &v, 1, 10)), MP_EOF);
+    ck_assert_msg(now_s() - t0 >= 0.49, "MP_EOF before the last producer had put");
+    ck_assert_msg(took < 0.3, "MP_EOF took %.3f s after the last message", took);
+    ck_assert_str_eq(mp_exception_name(MP_EOF), "EOFError");
+    ck_assert_mp(qget_int(q, &v, 0, 0), MP_EOF);
+    ck_assert_int_eq(finish(pa, 10), 0);
+    ck_assert_int_eq(finish(pb, 10), -SIGKILL);
+    ck_assert_int_eq(finish(pc, 10), 0);
+    mp_queue_free(q);
+}
+END_TEST
+
+/* Exit 0 when a put is refused with MP_ECLOSED (the put side was closed before the fork). */
+static int put_is_refused(void *p)
+{
+    const struct qarg *a = p;
+    return qput_int(a->q, 1, 1, 0) == MP_ECLOSED ? 0 : 1;
+}
+
+START_TEST(LIBMP_Q08_the_put_side_is_inherited_like_a_pipe_end)
+{
+    mp_queue_t *q;
+    int64_t v;
+    double took;
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    struct qarg a = {q, 0.3, 7, 1, 0};
+    mp_process_t *before = go(put_range, &a); /* forked while we hold the put side */
+    ck_assert_mp(mp_queue_close_put(q), 0);
+    ck_assert_mp(mp_queue_close_put(q), 0);
+    ck_assert_int_eq(finish(go(put_is_refused, &a), 10), 0);
+    ck_assert_mp(TIMED(took, qget_int(q, &v, 1, 5)), 0); /* not MP_EOF: `before` may put */
+    ck_assert_int_eq(v, 7);
+    ck_assert_msg(took > 0.2, "the get did not wait for the child's put");
+    ck_assert_int_eq(finish(before, 10), 0);
+    ck_assert_mp(qget_int(q, &v, 1, 5), MP_EOF);
+    mp_queue_free(q);
+}
+END_TEST
+
+START_TEST(LIBMP_Q09_byte_messages)
+{
+    mp_queue_t *q;
+    void *got;
+    size_t len;
+    mp_obj_t *o;
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    ck_assert_mp(mp_queue_put_bytes(q, NULL, 0, 1, 0), 0);
+    ck_assert_mp(mp_queue_put_bytes(q, "hello", 5, 1, 0), 0);
+    ck_assert_mp(mp_queue_put_bytes(q, "junk", 4, 1, 0), 0);
+    o = mp_int(5);
+    ck_assert_mp(mp_queue_put(q, o, 1, 0), 0);
+    mp_obj_decref(o);
+    ck_assert_mp(mp_queue_get_bytes(q, &got, &len, 1, 0), 0);
+    ck_assert_ptr_nonnull(got);
+    ck_assert_uint_eq(len, 0);
+    free(got);
+    ck_assert_mp(mp_queue_get_bytes(q, &got, &len, 1, 0), 0);
+    ck_assert_uint_eq(len, 5);
+    ck_assert_int_eq(memcmp(got, "hello", 5), 0);
+    free(got);
+    ck_assert_mp(mp_queue_get(q, &o, 1, 0), MP_EDECODE); /* not a pickle: consumed anyway */
+    ck_assert_ptr_null(o);
+    ck_assert_mp(mp_queue_get_bytes(q, &got, &len, 1, 0), 0); /* the pickle of 5 */
+    ck_assert_uint_ge(len, 4);
+    ck_assert_int_eq(((unsigned char *)got)[0], 0x80);
+    ck_assert_int_eq(((unsigned char *)got)[len - 1], '.');
+    free(got);
+    ck_assert_int_eq(mp_queue_empty(q), 1);
+    mp_queue_free(q);
+}
+END_TEST
+
+START_TEST(LIBMP_Q10_argument_checks)
+{
+    mp_queue_t *q, *jq, *bad = (mp_queue_t *)1;
+    mp_obj_t *o, *one = mp_int(1);
+    void *got;
+    size_t len;
+    mp_queue_opts_t opts = MP_QUEUE_OPTS_INIT;
+    ck_assert_mp(mp_queue_new(NULL, 0), MP_EINVAL);
+    opts.ring_bytes = (size_t)2 << 40;
+    ck_assert_mp(mp_queue_new_ex(&bad, 0, &opts), MP_EINVAL);
+    ck_assert_ptr_null(bad);
+    opts.ring_bytes = 0;
+    opts.protocol = 6;
+    ck_assert_mp(mp_queue_new_ex(&bad, 0, &opts), MP_EINVAL);
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    ck_assert_mp(mp_jqueue_new(&jq, 0), 0);
+    ck_assert_mp(mp_queue_put(NULL, one, 1, 0), MP_EINVAL);
+    ck_assert_mp(mp_queue_put(q, NULL, 1, 0), MP_EINVAL);
+    ck_assert_mp(mp_queue_put(q, one, 1, NAN), MP_EINVAL);
+    ck_assert_mp(mp_queue_put(q, one, 0, NAN), 0); /* block 0 ignores the timeout */
+    ck_assert_mp(mp_queue_get(q, NULL, 1, 0), MP_EINVAL);
+    ck_assert_mp(mp_queue_get(q, &o, 1, NAN), MP_EINVAL);
+    ck_assert_mp(mp_queue_get(q, &o, 0, NAN), 0);
+    mp_obj_decref(o);
+    ck_assert_mp(mp_queue_put_bytes(q, NULL, 1, 1, 0), MP_EINVAL);
+    ck_assert_mp(mp_queue_get_bytes(q, &got, NULL, 1, 0), MP_EINVAL);
+    ck_assert_mp(mp_queue_get_bytes(q, NULL, &len, 1, 0), MP_EINVAL);
+    ck_assert_int_eq(mp_queue_qsize(NULL), MP_EINVAL);
+    ck_assert_mp(mp_queue_empty(NULL), MP_EINVAL);
+    ck_assert_mp(mp_queue_close(NULL), MP_EINVAL);
+    ck_assert_mp(mp_queue_close_put(NULL), MP_EINVAL);
+    ck_assert_mp(mp_queue_stats(q, NULL), MP_EINVAL);
+    ck_assert_mp(mp_jqueue_task_done(q), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "not a JoinableQueue");
+    ck_assert_mp(mp_jqueue_join(q, 0), MP_EINVAL);
+    ck_assert_mp(mp_jqueue_join(jq, NAN), MP_EINVAL);
+    mp_queue_free(NULL);
+    mp_queue_free(q);
+    mp_queue_free(jq);
+    mp_obj_decref(one);
+}
+END_TEST
+
+/* Gets one task, works 0.3 s, marks it done. */
+static int slow_task(void *p)
+{
+    const struct qarg *a = p;
+    int64_t v;
+    if (qget_int(a->q, &v, 1, 10) != 0)
+        return 1;
+    sleep_s(0.3);
+    return mp_jqueue_task_done(a->q) == 0 ? 0 : 2;
+}
+
+START_TEST(LIBMP_Q11_joinable_join_with_a_timeout)
+{
+    mp_queue_t *q;
+    double took;
+    mp_queue_stats_t st;
+    ck_assert_mp(mp_jqueue_new(&q, 0), 0);
+    ck_assert_mp(qput_int(q, 1, 1, 0), 0);
+    ck_assert_mp(mp_queue_stats(q, &st), 0);
+    ck_assert_uint_eq(st.unfinished, 1);
+    struct qarg a = {q, 0, 0, 0, 0};
+    mp_process_t *p = go(slow_task, &a);
+    ck_assert_mp(TIMED(took, mp_jqueue_join(q, 0.1)), MP_ETIMEDOUT);
+    ck_assert_elapsed(took, 0.1);
+    ck_assert_mp(TIMED(took, mp_jqueue_join(q, 5)), 0);
+    ck_assert_elapsed(took, 0.2);
+    ck_assert_int_eq(finish(p, 10), 0);
+    ck_assert_mp(mp_queue_stats(q, &st), 0);
+    ck_assert_uint_eq(st.unfinished, 0);
+    mp_queue_free(q);
+}
+END_TEST
+
+static int get_report(void *p)
+{
+    const struct qarg *a = p;
+    int64_t v;
+    return qget_int(a->q, &v, 1, 5) == 0 ? 0 : 1;
+}
+
+START_TEST(LIBMP_Q12_a_burst_wakes_every_sleeping_getter_and_putter)
+{
+    enum { N = 4 };
+    mp_queue_t *q;
+    mp_process_t *p[N];
+    int64_t v;
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    struct qarg a = {q, 0, 0, 1, 0};
+    for (int i = 0; i < N; i++)
+        p[i] = go(get_report, &a);
+    sleep_s(0.2); /* every getter asleep */
+    double t0 = now_s();
+    for (int i = 0; i < N; i++) /* one burst: each woken getter wakes the next */
+        ck_assert_mp(qput_int(q, i, 1, 5), 0);
+    for (int i = 0; i < N; i++)
+        ck_assert_int_eq(finish(p[i], 5), 0);
+    ck_assert_msg(now_s() - t0 < 0.5, "four getters took %.3f s", now_s() - t0);
+    mp_queue_free(q);
+    ck_assert_mp(mp_queue_new(&q, 1), 0);
+    a.q = q;
+    ck_assert_mp(qput_int(q, 0, 1, 0), 0); /* full: now the putters sleep, the getter is us */
+    for (int i = 0; i < N; i++)
+        p[i] = go(put_range, &a);
+    sleep_s(0.2);
+    t0 = now_s();
+    for (int i = 0; i < N + 1; i++)
+        ck_assert_mp(qget_int(q, &v, 1, 5), 0);
+    for (int i = 0; i < N; i++)
+        ck_assert_int_eq(finish(p[i], 5), 0);
+    ck_assert_msg(now_s() - t0 < 0.5, "four putters took %.3f s", now_s() - t0);
+    mp_queue_free(q);
+}
+END_TEST
+
+TCase *mp_tcase_queue_libmp(void)
+{
+    TCase *tc = mp_tcase("libmp", 60);
+    tcase_add_test(tc, LIBMP_Q01_producer_that_exits_at_once_loses_nothing);
+    tcase_add_test(tc, LIBMP_Q02_joining_a_child_before_draining_its_queue_does_not_deadlock);
+    tcase_add_test(tc, LIBMP_Q03_a_value_of_256_MiB_passes);
+    tcase_add_test(tc, LIBMP_Q04_a_message_larger_than_the_ring_is_refused);
+    tcase_add_test(tc, LIBMP_Q05_unbounded_queue_holds_1_GiB_and_costs_only_what_is_pending);
+    tcase_add_test(tc, LIBMP_Q06_streaming_memory_follows_what_is_pending);
+    tcase_add_test(tc, LIBMP_Q07_get_reports_the_end_of_every_producer);
+    tcase_add_test(tc, LIBMP_Q08_the_put_side_is_inherited_like_a_pipe_end);
+    tcase_add_test(tc, LIBMP_Q09_byte_messages);
+    tcase_add_test(tc, LIBMP_Q10_argument_checks);
+    tcase_add_test(tc, LIBMP_Q11_joinable_join_with_a_timeout);
+    tcase_add_test(tc, LIBMP_Q12_a_burst_wakes_every_sleeping_getter_and_putter);
+    return tc;
+}
