@@ -27,6 +27,7 @@ def main(argv):
     import test_daemon     # noqa: F401  (registers the DMN cases)
     import test_connection  # noqa: F401  (registers the PIPE and WAIT cases)
     import test_sync       # noqa: F401  (registers LOCK, RLOCK, SEM, BSEM, COND, EVT, BAR)
+    import test_queue      # noqa: F401  (registers Q, JQ, SQ)
 
     # kinds in the order the modules above first register them (catalogue order), then by number
     kinds = list(dict.fromkeys(c[0].split('-')[0] for c in support.CASES))
