@@ -114,7 +114,7 @@ int mp_conn_recv_conn(mp_conn_t *c, mp_conn_t **out)
         return mp__fail(MP_EINVAL, "out is NULL");
     if (mp__conn_buffered(c))
         return mp__fail(MP_EBUSY, "read-ahead is on and holds data: receive the end without it");
-    unsigned char hdr[4], body[sizeof conn_tag + 2];
+    unsigned char hdr[4], body[sizeof conn_tag + 2] = {0};
     size_t got, more = 0;
     int sock = mp_conn_fileno(c);
     int fd = recv_with_fd(sock, hdr, sizeof hdr, &got);
