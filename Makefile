@@ -70,11 +70,14 @@ $(CONF_BIN): $(CONF_SRC) $(wildcard conformance/*.h) $(LIBA) | $(BUILD)/conforma
 	$(CC) $(CFLAGS_) -Wno-missing-prototypes $(CHECK_FLAGS) $(CONF_SRC) -o $@ $(LIBA) $(CHECK_LIBS) $(LDLIBS_)
 
 .PHONY: conformance conformance-python
+# Both keep their results for the docs' Spec page: Check's XML log and the output.
 conformance: $(CONF_BIN)
-	@$(CONF_BIN)
+	@CK_XML_LOG_FILE_NAME=$(BUILD)/conformance.xml $(CONF_BIN) | tee $(BUILD)/conformance.log; \
+	    exit $${PIPESTATUS[0]}
 
 conformance-python:
-	@$(PYTHON) conformance/python/run.py
+	@mkdir -p $(BUILD) && $(PYTHON) conformance/python/run.py | tee $(BUILD)/conformance-python.log; \
+	    exit $${PIPESTATUS[0]}
 
 # ---- the whole test run ----------------------------------------------------------------------
 .PHONY: setup test
@@ -101,10 +104,18 @@ install: $(LIBA) $(LIBSO)
 
 # ---- docs and coverage -----------------------------------------------------------------------
 .PHONY: docs coverage
+# The pages that must not drift (Python to C, Errors, Spec with the last results) are generated
+# into build/docs-gen, where docs/Doxyfile looks for them; docs-check loads every page in
+# headless Chromium (broken links, missing images, console errors) and takes screenshots.
+.PHONY: docs-check
 docs:
 	@mkdir -p $(BUILD)/bench
 	@mkdir -p $(BUILD)/docs
+	@BUILD=$(BUILD) $(PYTHON) scripts/docs-gen build/docs-gen
 	@doxygen docs/Doxyfile && echo "docs: $(BUILD)/docs/html/index.html"
+
+docs-check: docs
+	@$(PYTHON) scripts/docs-check build/docs/html $(BUILD)/docs-check
 
 # One --coverage build of the library, linked into the conformance suite and the lessons; the
 # counters of forked children are dumped by the library's child-exit path (-DMP_COVERAGE).

@@ -20,11 +20,13 @@ def say(line):
     print(line + "\n", end="", flush=True)
 
 
+# [worker]
 def worker(interval, count):
     for i in range(count):
         if i:
             time.sleep(interval)
         say("The time is {0}".format(time.ctime()))
+# [worker]
 
 
 def main():
@@ -35,6 +37,7 @@ def main():
                         help='how many times to print (default 5)')
     args = parser.parse_args()
 
+    # [main]
     # fork, said explicitly: the same behaviour on every Python version (3.14 changes the
     # default on Linux) and the same names as the tutorial's (Process-1)
     multiprocessing.set_start_method('fork')
@@ -44,6 +47,7 @@ def main():
     say("p.name: {0}".format(p.name))
     say("p.is_alive: {0}".format(p.is_alive()))
     p.join()
+    # [main]
 
 
 if __name__ == "__main__":

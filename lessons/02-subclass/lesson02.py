@@ -19,6 +19,7 @@ def say(line):
     print(line + "\n", end="", flush=True)
 
 
+# [class]
 class ClockProcess(multiprocessing.Process):
     def __init__(self, interval, count):
         super().__init__()              # the base __init__ must run first
@@ -30,6 +31,7 @@ class ClockProcess(multiprocessing.Process):
             if i:
                 time.sleep(self.interval)
             say("the time is {0}".format(time.ctime()))
+# [class]
 
 
 def main():
@@ -40,6 +42,7 @@ def main():
                         help='how many times to print (default 5)')
     args = parser.parse_args()
 
+    # [main]
     # fork, said explicitly: the same behaviour on every Python version (3.14 changes the
     # default on Linux)
     multiprocessing.set_start_method('fork')
@@ -49,6 +52,7 @@ def main():
     say("p.name: {0}".format(p.name))
     say("p.is_alive: {0}".format(p.is_alive()))
     p.join()
+    # [main]
 
 
 if __name__ == "__main__":

@@ -8,14 +8,17 @@ import multiprocessing
 import time
 
 
+# [proc1]
 def proc1(pipe, count, interval):
     for i in range(count):
         print("send: %s" % i, flush=True)
         pipe.send(i)
         time.sleep(interval)
     pipe.close()
+# [proc1]
 
 
+# [proc2]
 def proc2(pipe):
     while True:
         try:
@@ -23,6 +26,7 @@ def proc2(pipe):
         except EOFError:
             break
         print("proc2 rev:", value, flush=True)
+# [proc2]
 
 
 if __name__ == "__main__":
@@ -30,6 +34,7 @@ if __name__ == "__main__":
     parser.add_argument("--interval", type=float, default=1.0)
     parser.add_argument("--count", type=int, default=10)
     opts = parser.parse_args()
+    # [main]
     ctx = multiprocessing.get_context("fork")
     pipe = ctx.Pipe()
     p1 = ctx.Process(target=proc1, args=(pipe[0], opts.count, opts.interval))
@@ -40,3 +45,4 @@ if __name__ == "__main__":
     pipe[1].close()
     p1.join()
     p2.join()
+    # [main]

@@ -22,17 +22,21 @@ def say(line):
     print(line + "\n", end="", flush=True)
 
 
+# [hello]
 def hello(lock, i):
     with lock:
         say("hello world {0}".format(i))
+# [hello]
 
 
+# [add]
 def add_slowly(count, lock, rounds, pause):
     for _ in range(rounds):
         with lock or contextlib.nullcontext():
             seen = count.value
             time.sleep(pause)
             count.value = seen + 1
+# [add]
 
 
 def run_workers(target, args_of):
@@ -43,6 +47,7 @@ def run_workers(target, args_of):
         p.join()
 
 
+# [count]
 def count_with(lock, rounds, pause):
     count = multiprocessing.Value('i', 0, lock=False)      # a shared int, no lock of its own
     run_workers(add_slowly, lambda i: (count, lock, rounds, pause))
@@ -53,8 +58,10 @@ def count_with(lock, rounds, pause):
         say(head + "{0} counted".format(count.value))
     else:
         say(head + "fewer counted: updates were lost")
+# [count]
 
 
+# [recursive]
 def acquire_twice(pause):
     lock, rlock = multiprocessing.Lock(), multiprocessing.RLock()
     lock.acquire()
@@ -67,6 +74,7 @@ def acquire_twice(pause):
     rlock.release()
     rlock.release()
     say("RLock released 2 times: held {0} times".format(rlock._semlock._count()))
+# [recursive]
 
 
 def main():
@@ -76,11 +84,13 @@ def main():
     parser.add_argument('--count', type=int, default=3, metavar='N',
                         help='how many times each worker adds one')
     args = parser.parse_args()
+    # [main]
     multiprocessing.set_start_method('fork')
     lock = multiprocessing.Lock()
     run_workers(hello, lambda i: (lock, i))
     count_with(None, args.count, args.interval)
     count_with(lock, args.count, args.interval)
+    # [main]
     acquire_twice(args.interval)
 
 

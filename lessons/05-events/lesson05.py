@@ -20,6 +20,7 @@ def say(line):
     print(line + "\n", end="", flush=True)
 
 
+# [producer]
 def producer(cond, items, put, taken, count):
     for n in range(1, count + CONSUMERS + 1):
         item = n if n <= count else 0                   # then one 0 per consumer: stop
@@ -31,8 +32,10 @@ def producer(cond, items, put, taken, count):
             cond.notify_all()
         if item:
             say("producer: item {0} ready".format(item))
+# [producer]
 
 
+# [consumer]
 def consumer(cond, items, put, taken):
     while True:
         with cond:
@@ -44,8 +47,10 @@ def consumer(cond, items, put, taken):
         if item == 0:
             return
         say("a consumer got item {0}".format(item))
+# [consumer]
 
 
+# [worker]
 def worker(i, start, slots, inside, most, interval):
     start.wait()
     with slots:
@@ -56,6 +61,7 @@ def worker(i, start, slots, inside, most, interval):
         time.sleep(interval)
         with inside.get_lock():
             inside.value -= 1
+# [worker]
 
 
 def run(processes):
@@ -76,6 +82,7 @@ def main():
     parser.add_argument('--count', type=int, default=4, metavar='N',
                         help='how many items the producer makes')
     args = parser.parse_args()
+    # [main]
     multiprocessing.set_start_method('fork')
     cond = multiprocessing.Condition()
     items = multiprocessing.Array('i', SHELF, lock=False)
@@ -96,6 +103,7 @@ def main():
     join_all(workers)
     say("at most {0} of {1} workers held a slot at once".format(
         SLOTS if most.value <= SLOTS else most.value, WORKERS))
+    # [main]
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ def say(line):
     print(line, flush=True)
 
 
+# [values]
 def what_pickles():
     say("pickles: None, bool, int, float, str, bytes, bytearray, and tuple, list, dict, set, "
         "frozenset of them")
@@ -29,10 +30,14 @@ def what_pickles():
         # CPython also memoises each str and container; optimize() drops what nothing uses
         data = pickletools.optimize(pickle.dumps(value, protocol=2))
         say("%-16s -> %s" % (repr(value), data.hex()))
+    # [values]
+    # [cpython]
     data = pickle.dumps([1, "two", 3.0], protocol=4)
     say("protocol 4: %s -> %r" % (data.hex(), pickle.loads(bytes.fromhex(DEFAULT_BYTES))))
+    # [cpython]
 
 
+# [cannot]
 square = lambda x: x * x  # noqa: E731 (a lambda has no name to be found by)
 
 
@@ -46,12 +51,15 @@ def what_does_not():
             pickle.dumps(value)
         except Exception as e:
             say("does not pickle: %s (%s)" % (what, type(e).__name__))
+# [cannot]
 
 
+# [child]
 def child(conn, n, text):
     say("child: got args (%d, %r)" % (n, text))
     conn.send({"n": n, "squares": [i * i for i in range(n)]})  # pickled here, in send()
     conn.close()
+# [child]
 
 
 def main():
@@ -61,6 +69,7 @@ def main():
     opts = parser.parse_args()
     what_pickles()
     what_does_not()
+    # [main]
     ctx = multiprocessing.get_context("fork")
     mine, theirs = ctx.Pipe()
     p = ctx.Process(target=child, args=(theirs, opts.count, "abc"))
@@ -68,6 +77,7 @@ def main():
     theirs.close()
     say("parent: the result came back: %r" % (mine.recv(),))
     p.join()
+    # [main]
 
 
 if __name__ == "__main__":

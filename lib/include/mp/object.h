@@ -25,7 +25,7 @@
  *   two's complement (mp_int_from_bytes(), mp_int_to_bytes(), which pickle's LONG1/LONG4 use).
  * - **float** keeps the double's bits, so `-0.0` and every NaN payload survive.
  * - **str** is UTF-8, validated. mp_str() and mp_str_n() refuse lone surrogates, as
- *   `bytes.decode('utf-8')` does; mp_str_decode() with #MP_UTF8_SURROGATEPASS accepts them as
+ *   ``bytes.decode('utf-8')`` does; mp_str_decode() with #MP_UTF8_SURROGATEPASS accepts them as
  *   the 3-byte sequences `ED A0 80`..`ED BF BF`, because CPython's pickle writes them that way
  *   and a Python str may hold them. Such a str keeps those bytes in mp_str_data().
  * - **bool** is an int, as in Python: `True == 1 == 1.0`, and dict keys follow suit.
@@ -73,8 +73,8 @@ typedef enum {
 
 /** @brief How mp_str_decode() treats lone surrogates. */
 typedef enum {
-    MP_UTF8_STRICT = 0,       /**< refuse them, as `bytes.decode('utf-8')`. */
-    MP_UTF8_SURROGATEPASS = 1 /**< accept `ED A0 80`..`ED BF BF`, as `'surrogatepass'`. */
+    MP_UTF8_STRICT = 0,       /**< refuse them, as ``bytes.decode('utf-8')``. */
+    MP_UTF8_SURROGATEPASS = 1 /**< accept `ED A0 80`..`ED BF BF`, as ``'surrogatepass'``. */
 } mp_utf8_errors_t;
 
 /* ---- lifetime and type --------------------------------------------------------------------- */
@@ -244,7 +244,7 @@ MP_EXTERN mp_obj_t *mp_int_from_str(const char *decimal);
  * @param n         how many; 0 gives 0.
  * @param is_signed non-zero to read two's complement (pickle's case), zero for unsigned.
  * @return a new reference; NULL when out of memory.
- * @pyequiv `int.from_bytes(p, 'little', signed=is_signed)`.
+ * @pyequiv ``int.from_bytes(p, 'little', signed=is_signed)``.
  */
 MP_EXTERN mp_obj_t *mp_int_from_bytes(const void *p, size_t n, int is_signed);
 
@@ -284,7 +284,7 @@ MP_EXTERN size_t mp_int_nbytes(const mp_obj_t *o);
  * @param is_signed non-zero for two's complement, zero for unsigned.
  * @return 0; #MP_EOVERFLOW if the value does not fit (or is negative and `is_signed` is 0);
  *         #MP_EINVAL if `o` is not an int or bool.
- * @pyequiv `o.to_bytes(n, 'little', signed=is_signed)`.
+ * @pyequiv ``o.to_bytes(n, 'little', signed=is_signed)``.
  */
 MP_EXTERN int mp_int_to_bytes(const mp_obj_t *o, void *buf, size_t n, int is_signed);
 
@@ -330,7 +330,7 @@ MP_EXTERN int mp_number_as_double(const mp_obj_t *o, double *out);
  *             sequences) and encoded surrogates are refused.
  * @return a new reference; NULL with #MP_EINVAL's message ("invalid UTF-8 at byte 3"), for a
  *         NULL `utf8`, or when out of memory.
- * @pyequiv `utf8.decode('utf-8')`.
+ * @pyequiv ``utf8.decode('utf-8')``.
  */
 MP_EXTERN mp_obj_t *mp_str(const char *utf8);
 
@@ -339,7 +339,7 @@ MP_EXTERN mp_obj_t *mp_str(const char *utf8);
  * @param utf8 the text (may be NULL when `n` is 0); validated as by mp_str().
  * @param n    its length in bytes.
  * @return a new reference; NULL with #MP_EINVAL's message or when out of memory.
- * @pyequiv `utf8[:n].decode('utf-8')`.
+ * @pyequiv ``utf8[:n].decode('utf-8')``.
  */
 MP_EXTERN mp_obj_t *mp_str_n(const char *utf8, size_t n);
 
@@ -349,7 +349,7 @@ MP_EXTERN mp_obj_t *mp_str_n(const char *utf8, size_t n);
  * @param n      its length in bytes.
  * @param errors #MP_UTF8_STRICT (as mp_str_n()) or #MP_UTF8_SURROGATEPASS.
  * @return a new reference; NULL with #MP_EINVAL's message or when out of memory.
- * @pyequiv `utf8.decode('utf-8', errors)`.
+ * @pyequiv ``utf8.decode('utf-8', errors)``.
  */
 MP_EXTERN mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors);
 
@@ -359,7 +359,7 @@ MP_EXTERN mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t e
  * @param[out] nbytes its length in bytes (NULL if not wanted).
  * @return the bytes, NUL-terminated (a str may also contain NUL characters), valid while `o`
  *         lives; NULL if `o` is not a str.
- * @pyequiv `o.encode('utf-8', 'surrogatepass')`.
+ * @pyequiv ``o.encode('utf-8', 'surrogatepass')``.
  */
 MP_EXTERN const char *mp_str_data(const mp_obj_t *o, size_t *nbytes);
 
@@ -479,7 +479,7 @@ MP_EXTERN mp_obj_t *const *mp_list_items(const mp_obj_t *l);
  * @brief A dict from `n` key/value pairs, inserted in order.
  *
  * As in Python, a key equal to an earlier one (`1`, `True` and `1.0` are equal) keeps the
- * earlier key and its position and replaces its value: `{1: 'a', True: 'b'}` is `{1: 'b'}`.
+ * earlier key and its position and replaces its value: ``{1: 'a', True: 'b'}`` is ``{1: 'b'}``.
  * @param n      the number of pairs.
  * @param keys   the keys (may be NULL when `n` is 0); they must be hashable.
  * @param values the values; the dict takes its own references to keys and values.

@@ -277,7 +277,7 @@ MP_EXTERN int mp_process_sentinel(const mp_process_t *p);
 
 /**
  * @brief Writes CPython's repr of the process into `buf`, for example
- *        `<Process name='Process-1' pid=4242 parent=4241 stopped exitcode=-SIGTERM>`.
+ *        ``<Process name='Process-1' pid=4242 parent=4241 stopped exitcode=-SIGTERM>``.
  * @param p    the process (polled, so a finished child shows as stopped).
  * @param buf  where to write; always NUL-terminated when `size` > 0.
  * @param size the size of buf.
