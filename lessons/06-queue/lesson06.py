@@ -20,13 +20,16 @@ def say(line):
     print(line + "\n", end="", flush=True)
 
 
+# [producer]
 def producer(tasks, name, count, interval):
     for n in range(1, count + 1):
         tasks.put((name, n))              # pickled by a feeder thread, later, in CPython
         say("producer {0}: put {1}".format(name, n))
         time.sleep(interval)
+# [producer]
 
 
+# [consumer]
 def consumer(tasks, results):
     while True:
         item = tasks.get()                # waits while the queue is empty
@@ -35,6 +38,7 @@ def consumer(tasks, results):
         name, n = item
         say("a consumer got {0} {1}".format(name, n))
         results.put(n * n)
+# [consumer]
 
 
 def main():
@@ -45,6 +49,7 @@ def main():
                         help='how many tasks each producer puts')
     args = parser.parse_args()
     multiprocessing.set_start_method('fork')
+    # [main]
     tasks, results = multiprocessing.Queue(), multiprocessing.Queue()
     producers = [multiprocessing.Process(target=producer,
                                          args=(tasks, name, args.count, args.interval))
@@ -64,6 +69,7 @@ def main():
     for p in consumers:
         p.join()
     say("main: {0} results, sum of squares {1}".format(total, squares))
+    # [main]
 
 
 if __name__ == "__main__":
