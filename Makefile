@@ -92,8 +92,15 @@ test: setup
 
 # ---- install ---------------------------------------------------------------------------------
 .PHONY: install
-install: $(LIBA) $(LIBSO)
+# The libmp(3) man page is generated from the public headers (scripts/docs-gen --man).
+MAN3 := $(BUILD)/man/libmp.3
+$(MAN3): $(LIB_HDR) scripts/docs-gen
+	@mkdir -p $(@D) && $(PYTHON) scripts/docs-gen --man $@
+
+install: $(LIBA) $(LIBSO) $(MAN3)
 	install -d $(DESTDIR)$(PREFIX)/include/mp $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -d $(DESTDIR)$(PREFIX)/share/man/man3
+	install -m 644 $(MAN3) $(DESTDIR)$(PREFIX)/share/man/man3/
 	install -m 644 lib/include/mp.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/include/mp/*.h $(DESTDIR)$(PREFIX)/include/mp/
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
