@@ -307,10 +307,16 @@ START_TEST(Q_18_each_producers_order_is_kept)
 }
 END_TEST
 
+/* What Q-19 rests on, checked where it can be: a queue handle is no kind of value. */
+_Static_assert(!_Generic((mp_queue_t *)0, mp_obj_t *: 1, const mp_obj_t *: 1, default: 0) &&
+               !_Generic((mp_squeue_t *)0, mp_obj_t *: 1, const mp_obj_t *: 1, default: 0),
+               "a queue handle must not be usable as a value");
+
 START_TEST(Q_19_deviation_a_queue_cannot_be_sent)
 {
     /* CPython raises RuntimeError at run time when a Queue is pickled for a Pipe. In C the
-     * handle is not an mp_obj_t, so such a send does not even compile: nothing to run. */
+     * handle is not an mp_obj_t (asserted above at compile time), so such a send does not even
+     * compile: nothing to run. */
     mp_skip("Q-19", "a queue handle is not an mp_obj_t: sending one through a Pipe does not "
                     "compile, so inheritance is the only way to share it (checked by the type "
                     "system, not at run time)");

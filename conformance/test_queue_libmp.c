@@ -413,6 +413,49 @@ START_TEST(LIBMP_Q12_a_burst_wakes_every_sleeping_getter_and_putter)
 }
 END_TEST
 
+/* A blob whose bytes depend on its index and place, so a wrapped copy that went wrong shows. */
+static size_t wrap_fill(unsigned char *b, int64_t i)
+{
+    size_t size = 1 + (size_t)(i * 7919 % (300 << 10));
+    for (size_t j = 0; j < size; j++)
+        b[j] = (unsigned char)(i * 13 + (int64_t)(j >> 3));
+    return size;
+}
+
+START_TEST(LIBMP_Q13_a_ring_that_wraps_round_keeps_every_byte_and_gives_memory_back)
+{
+    /* 4 MiB ring, never empty: every message after the first few straddles or follows the end
+     * of the ring, and the memory behind the consumer is handed back as it goes. */
+    mp_queue_t *q;
+    mp_queue_opts_t o = MP_QUEUE_OPTS_INIT;
+    mp_queue_stats_t st;
+    o.ring_bytes = 4 * MiB;
+    ck_assert_mp(mp_queue_new_ex(&q, 0, &o), 0);
+    unsigned char *want = malloc(300 << 10), *got;
+    int64_t put = 0, taken = 0;
+    size_t len, most = 0;
+    while (taken < 2000) {
+        ck_assert_mp(mp_queue_stats(q, &st), 0);
+        most = st.memory - st.bytes > most ? st.memory - st.bytes : most;
+        if (put < 2000 && st.bytes < 3 * MiB) { /* keep 2-3 MiB pending */
+            size_t n = wrap_fill(want, put++);
+            ck_assert_mp(mp_queue_put_bytes(q, want, n, 0, 0), 0);
+            continue;
+        }
+        ck_assert_mp(mp_queue_get_bytes(q, (void **)&got, &len, 0, 0), 0);
+        ck_assert_uint_eq(len, wrap_fill(want, taken++));
+        ck_assert_int_eq(memcmp(got, want, len), 0);
+        free(got);
+    }
+    /* beyond what is pending: the kept MiB, the header page, whole-MiB rounding at each end */
+    ck_assert_msg(most <= 3 * MiB + 4096, "up to %zu bytes held beyond the pending ones", most);
+    ck_assert_mp(mp_queue_stats(q, &st), 0);
+    ck_assert_uint_le(st.memory, MiB + 4096);
+    free(want);
+    mp_queue_free(q);
+}
+END_TEST
+
 TCase *mp_tcase_queue_libmp(void)
 {
     TCase *tc = mp_tcase("libmp", 60);
@@ -428,5 +471,6 @@ TCase *mp_tcase_queue_libmp(void)
     tcase_add_test(tc, LIBMP_Q10_argument_checks);
     tcase_add_test(tc, LIBMP_Q11_joinable_join_with_a_timeout);
     tcase_add_test(tc, LIBMP_Q12_a_burst_wakes_every_sleeping_getter_and_putter);
+    tcase_add_test(tc, LIBMP_Q13_a_ring_that_wraps_round_keeps_every_byte_and_gives_memory_back);
     return tc;
 }

@@ -78,6 +78,7 @@ extern "C" {
 /**
  * @brief A Queue or a JoinableQueue (one handle type: a JoinableQueue is a Queue with
  *        task_done() and join(), as in Python, where it is a subclass).
+ * @pyequiv `multiprocessing.queues.Queue`, `multiprocessing.queues.JoinableQueue`
  */
 typedef struct mp_queue_s mp_queue_t;
 
@@ -357,6 +358,7 @@ MP_EXTERN int mp_jqueue_join(mp_queue_t *q, double timeout);
 
 /**
  * @brief A SimpleQueue: unbounded, without timeouts, with the ring and the rules of a Queue.
+ * @pyequiv `multiprocessing.queues.SimpleQueue`
  */
 typedef struct mp_squeue_s mp_squeue_t;
 
