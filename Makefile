@@ -137,7 +137,8 @@ coverage:
 # The library and the conformance suite under AddressSanitizer, UndefinedBehaviorSanitizer and
 # LeakSanitizer (every report is fatal), then the whole suite.
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1
+SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+             MP_TIME_SCALE=4
 
 # The conformance suite, then the lessons, under AddressSanitizer + UndefinedBehaviorSanitizer
 # (LeakSanitizer on); `make valgrind` runs the lessons under valgrind memcheck.

@@ -120,11 +120,12 @@ START_TEST(PIPE_31_pass_an_end)
     mp_conn_close(w);
     expect_bytes(r, "via passed end", 14);
     finish_child(p);
-    mp_conn_t *dummy;
+    mp_conn_t *dummy, *w2;
     ck_assert_mp(mp_conn_send_conn(w, r), MP_ECLOSED);
-    ck_assert_mp(mp_pipe(&dummy, &w, 0), 0);
-    ck_assert_mp(mp_conn_send_conn(w, r), MP_EINVAL); /* a pipe cannot carry descriptors */
+    ck_assert_mp(mp_pipe(&dummy, &w2, 0), 0);
+    ck_assert_mp(mp_conn_send_conn(w2, r), MP_EINVAL); /* a pipe cannot carry descriptors */
     mp_conn_free(dummy);
+    mp_conn_free(w2);
     mp_conn_free(a);
     mp_conn_free(b);
     mp_conn_free(r);
@@ -250,6 +251,10 @@ END_TEST
 /* A header announcing 2^40 bytes, then end of file: an error, not a terabyte allocation. */
 START_TEST(LIBMP_11_lying_header)
 {
+#ifdef __SANITIZE_ADDRESS__
+    mp_skip("LIBMP_11_lying_header", "AddressSanitizer cannot run under a 1 GiB address-space limit");
+    return;
+#endif
     void *data;
     size_t len;
     struct rlimit lim = {1u << 30, 1u << 30}; /* 1 GiB of address space more would fail */

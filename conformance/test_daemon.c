@@ -190,7 +190,7 @@ START_TEST(DMN_06_daemon_terminated_at_exit)
     char *text = run_scene(body_daemon, 0, &st, &exit_at);
     double end = field_time(text, "end "), term = field_time(text, "TERM 15 ");
     ck_assert_msg(end > 0 && term > 0, "reports: %s", text);
-    ck_assert_msg(term - end >= 0 && term - end < 0.1, "SIGTERM %.3f s after the end", term - end);
+    ck_assert_msg(term - end >= 0 && term - end < 0.1 * time_scale(), "SIGTERM %.3f s after the end", term - end);
     ck_assert_msg(!strstr(text, "finished"), "the daemon finished its sleep: %s", text);
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     free(text);
@@ -205,7 +205,7 @@ START_TEST(DMN_08_daemons_before_siblings)
     double end = field_time(text, "end "), term = field_time(text, "TERM 15 ");
     double sibling = field_time(text, "N finished ");
     ck_assert_msg(end > 0 && term > 0 && sibling > 0, "reports: %s", text);
-    ck_assert_msg(term - end < 0.1, "daemon's SIGTERM %.3f s after the end", term - end);
+    ck_assert_msg(term - end < 0.1 * time_scale(), "daemon's SIGTERM %.3f s after the end", term - end);
     ck_assert_msg(term < sibling, "the daemon was terminated after the sibling finished");
     ck_assert_msg(exit_at >= sibling, "the parent did not wait for its non-daemon child");
     free(text);
@@ -268,7 +268,7 @@ START_TEST(DMN_11_rule_applies_one_level_down)
     ck_assert_mp(mp_process_join(c, 5), 0);
     char *text = report_collect(&out, 5);
     double end = field_time(text, "end "), term = field_time(text, "TERM 15 ");
-    ck_assert_msg(end > 0 && term > 0 && term - end < 0.1, "reports: %s", text);
+    ck_assert_msg(end > 0 && term > 0 && term - end < 0.1 * time_scale(), "reports: %s", text);
     free(text);
     report_close(&out);
     report_close(&ready);
@@ -357,7 +357,7 @@ START_TEST(LIBMP_05_exit_with_many_daemons)
     for (const char *at = text; (at = strstr(at, "TERM 15 ")); at++)
         terms++;
     ck_assert_int_eq(terms, 80);
-    ck_assert_msg(exit_at - end < 1.0, "exit took %.3f s", exit_at - end);
+    ck_assert_msg(exit_at - end < 1.0 * time_scale(), "exit took %.3f s", exit_at - end);
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     free(text);
 }
