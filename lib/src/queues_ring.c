@@ -120,19 +120,13 @@ static const mp__qstate_t *committed(const mp__qshared_t *sh)
     return &sh->st[atomic_load_explicit(&sh->cur, memory_order_relaxed)];
 }
 
-/* The scratch copy, filled with the committed state, ready to be changed and committed. */
-static mp__qstate_t *begin(mp__qshared_t *sh)
+/* Writes the new state `n` (a local copy the caller changed) into the scratch copy, then makes
+ * it the committed one with one store; release: the message bytes and the scratch copy are in
+ * memory before it, whatever happens to this process after it. */
+static void commit(mp__qshared_t *sh, const mp__qstate_t *n)
 {
     unsigned cur = atomic_load_explicit(&sh->cur, memory_order_relaxed);
-    sh->st[cur ^ 1] = sh->st[cur];
-    return &sh->st[cur ^ 1];
-}
-
-/* The one store that makes a change visible; release: the message bytes and the scratch copy
- * are in memory before it, whatever happens to this process after it. */
-static void commit(mp__qshared_t *sh)
-{
-    unsigned cur = atomic_load_explicit(&sh->cur, memory_order_relaxed);
+    sh->st[cur ^ 1] = *n;
     atomic_store_explicit(&sh->cur, cur ^ 1, memory_order_release);
 }
 
@@ -340,12 +334,12 @@ int mp__q_put(struct mp_queue_s *q, const void *data, size_t len, int block, dou
     if (tail + rec > sh->keep)
         sh->spilled = 1; /* before the bytes: a death half-way still leaves the hint right */
     write_message(q, tail, data, len);
-    mp__qstate_t *n = begin(sh);
-    n->tail += rec;
-    n->count++;
-    n->unfinished += sh->kind == MP__Q_JOINABLE;
-    int more_room = has_room(sh, n, REC_HDR);
-    commit(sh);
+    mp__qstate_t n = *committed(sh);
+    n.tail += rec;
+    n.count++;
+    n.unfinished += sh->kind == MP__Q_JOINABLE;
+    int more_room = has_room(sh, &n, REC_HDR);
+    commit(sh, &n);
     fault(F_PUT_COMMIT);
     unlock(sh);
     wake_one(&sh->items);
@@ -400,17 +394,16 @@ int mp__q_get(struct mp_queue_s *q, void *small, size_t small_cap, void **out, s
     }
     ring_read(q, s->head + REC_HDR, buf, n_bytes);
     fault(F_GET_COPY);
-    mp__qstate_t *n = begin(sh);
-    n->head += record_size(n_bytes);
-    if (--n->count == 0)
-        n->head = n->tail = 0;
-    uint64_t left = n->count;
-    commit(sh);
+    mp__qstate_t n = *s;
+    n.head += record_size(n_bytes);
+    if (--n.count == 0)
+        n.head = n.tail = 0;
+    commit(sh, &n);
     fault(F_GET_COMMIT);
-    give_back(q, n);
+    give_back(q, &n);
     unlock(sh);
     wake_one(&sh->space);
-    if (left)
+    if (n.count)
         wake_one(&sh->items); /* the baton: messages left for another sleeping getter */
     *out = buf;
     *len = n_bytes;
@@ -429,9 +422,9 @@ int mp__q_task_done(struct mp_queue_s *q)
         unlock(sh);
         return mp__fail(MP_EOVERFLOW, "task_done() called too many times");
     }
-    mp__qstate_t *n = begin(sh);
-    int all_done = --n->unfinished == 0;
-    commit(sh);
+    mp__qstate_t n = *committed(sh);
+    int all_done = --n.unfinished == 0;
+    commit(sh, &n);
     unlock(sh);
     if (all_done)
         wake_all(&sh->done);
