@@ -126,10 +126,10 @@ VARIANTS = [
     V("P2d",    LIBMP,   "mp_pickle_dumps",                      "libmp-pickle",   "dumps-dict"),
     V("P2l",    CPYTHON, "pickle.loads (C _pickle)",             "cpython/pickle_w.py", "loads-dict"),
     V("P2l",    LIBMP,   "mp_pickle_loads of CPython's bytes",   "libmp-pickle",   "loads-dict"),
-    V("P3d",    FLOOR,   "malloc + memcpy of 64 MiB",            "floor-pickle"),
+    V("P3d",    FLOOR,   "malloc + memcpy of 64 MiB, huge pages", "floor-pickle"),
     V("P3d",    CPYTHON, "pickle.dumps (C _pickle)",             "cpython/pickle_w.py", "dumps-bytes"),
     V("P3d",    LIBMP,   "mp_pickle_dumps",                      "libmp-pickle",   "dumps-bytes"),
-    V("P3l",    FLOOR,   "malloc + memcpy of 64 MiB",            "floor-pickle"),
+    V("P3l",    FLOOR,   "malloc + memcpy of 64 MiB, huge pages", "floor-pickle"),
     V("P3l",    CPYTHON, "pickle.loads (C _pickle)",             "cpython/pickle_w.py", "loads-bytes"),
     V("P3l",    LIBMP,   "mp_pickle_loads",                      "libmp-pickle",   "loads-bytes"),
 ]

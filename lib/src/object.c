@@ -276,6 +276,7 @@ static mp_obj_t *bytes_like(mp_type_t type, const void *p, size_t n)
     mp__str_t *s = (mp__str_t *)mp__obj_alloc(type, sizeof *s + n + 1);
     if (!s)
         return NULL;
+    mp__advise_fill(s->data, n);
     if (n)
         memcpy(s->data, p, n);
     s->data[n] = '\0';

@@ -113,6 +113,8 @@ void mp__arena_open(void);
 void mp__arena_close(void);
 void *mp__slab_alloc(size_t size); /* NULL: no arena open, too big, or out of memory */
 void mp__slab_free(void *p);
+/* A hint that p[0..n) is about to be filled at once: huge pages for a buffer of megabytes. */
+void mp__advise_fill(void *p, size_t n);
 /* The items of a tuple or list (count in *n); NULL for other types. */
 mp_obj_t *const *mp__seq_items(const mp_obj_t *o, size_t *n);
 int mp__is_int(const mp_obj_t *o); /* int or bool */

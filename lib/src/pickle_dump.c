@@ -26,10 +26,11 @@ int mp__pickler_room(mp__pickler_t *p, size_t n)
         return mp__fail(MP_ENOMEM, "out of memory");
     size_t cap = p->cap ? p->cap * 2 : 256;
     if (cap < p->len + n)
-        cap = p->len + n;
+        cap = p->len + n + 64; /* a big payload: room for the opcodes after it, no realloc */
     unsigned char *b = realloc(p->buf, cap);
     if (!b)
         return mp__fail(MP_ENOMEM, "out of memory");
+    mp__advise_fill(b + p->len, cap - p->len);
     p->buf = b;
     p->cap = cap;
     return 0;
