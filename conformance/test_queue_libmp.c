@@ -280,10 +280,12 @@ START_TEST(LIBMP_Q09_byte_messages)
     ck_assert_ptr_nonnull(got);
     ck_assert_uint_eq(len, 0);
     free(got);
-    ck_assert_mp(mp_queue_get_bytes(q, &got, &len, 1, 0), 0);
+    char small[8];
+    ck_assert_mp(mp_queue_get_bytes_into(q, small, 4, &len, 1, 0), MP_EMSGSIZE);
+    ck_assert_uint_eq(len, 5); /* the room it needs; it stays in the queue */
+    ck_assert_mp(mp_queue_get_bytes_into(q, small, sizeof small, &len, 1, 0), 0);
     ck_assert_uint_eq(len, 5);
-    ck_assert_int_eq(memcmp(got, "hello", 5), 0);
-    free(got);
+    ck_assert_int_eq(memcmp(small, "hello", 5), 0);
     ck_assert_mp(mp_queue_get(q, &o, 1, 0), MP_EDECODE); /* not a pickle: consumed anyway */
     ck_assert_ptr_null(o);
     ck_assert_mp(mp_queue_get_bytes(q, &got, &len, 1, 0), 0); /* the pickle of 5 */
@@ -323,6 +325,8 @@ START_TEST(LIBMP_Q10_argument_checks)
     ck_assert_mp(mp_queue_put_bytes(q, NULL, 1, 1, 0), MP_EINVAL);
     ck_assert_mp(mp_queue_get_bytes(q, &got, NULL, 1, 0), MP_EINVAL);
     ck_assert_mp(mp_queue_get_bytes(q, NULL, &len, 1, 0), MP_EINVAL);
+    ck_assert_mp(mp_queue_get_bytes_into(q, NULL, 1, &len, 1, 0), MP_EINVAL);
+    ck_assert_mp(mp_queue_get_bytes_into(q, &len, sizeof len, NULL, 1, 0), MP_EINVAL);
     ck_assert_int_eq(mp_queue_qsize(NULL), MP_EINVAL);
     ck_assert_mp(mp_queue_empty(NULL), MP_EINVAL);
     ck_assert_mp(mp_queue_close(NULL), MP_EINVAL);

@@ -3,7 +3,8 @@
  * CPython and floor rows do: each producer puts its share, each consumer gets its share.
  *   queue-*:        mp_queue_put/get of an int (pickled in the caller, as CPython's Queue);
  *   simplequeue-*:  mp_squeue_put/get, the same for SimpleQueue;
- *   bytes-*:        mp_queue_put_bytes/get_bytes of the 8-byte int: the ring without pickle.
+ *   bytes-*:        mp_queue_put_bytes/get_bytes_into of the 8-byte int: the ring without
+ *                   pickle or allocation, the floor's own work.
  */
 #include "common.h"
 
@@ -41,12 +42,10 @@ static void put_one(const role_t *r, int64_t i) {
 static int64_t get_one(const role_t *r) {
     int64_t v = -1;
     if (r->kind == BYTES) {
-        void *data;
         size_t len;
-        if (mp_queue_get_bytes(r->q, &data, &len, 1, MP_FOREVER) != 0 || len != sizeof v)
-            bench_fail("w3: get_bytes");
-        memcpy(&v, data, sizeof v);
-        free(data);
+        if (mp_queue_get_bytes_into(r->q, &v, sizeof v, &len, 1, MP_FOREVER) != 0 ||
+            len != sizeof v)
+            bench_fail("w3: get_bytes_into");
         return v;
     }
     mp_obj_t *o;

@@ -198,6 +198,18 @@ int mp_queue_get_bytes(mp_queue_t *q, void **out, size_t *len, int block, double
     return mp__q_get(q, NULL, 0, out, len, block, deadline, eof_check(q));
 }
 
+int mp_queue_get_bytes_into(mp_queue_t *q, void *buf, size_t size, size_t *len, int block,
+                            double timeout)
+{
+    double deadline = 0;
+    int rc = check_open(q, 0);
+    if (rc == 0 && (!len || (!buf && size)))
+        rc = mp__fail(MP_EINVAL, "buf or len is NULL");
+    if (rc == 0)
+        rc = deadline_of(block, timeout, &deadline);
+    return rc < 0 ? rc : mp__q_get(q, buf, size, NULL, len, block, deadline, eof_check(q));
+}
+
 int mp_queue_get(mp_queue_t *q, mp_obj_t **out, int block, double timeout)
 {
     double deadline = 0;

@@ -84,7 +84,8 @@ int mp__q_shared_new(mp__qshared_t **out, int kind, int64_t maxsize, uint64_t ca
 
 /* Copy a message of `len` bytes in / out. `deadline` is absolute (mp__now()); `block` 0 never
  * waits. mp__q_get copies a message of at most `small_cap` bytes into `small` (then *out ==
- * small) and mallocs a bigger one. */
+ * small) and mallocs a bigger one; with `out` NULL it copies into `small` only, and a longer
+ * message stays in the queue (MP_EMSGSIZE, *len its length). */
 int mp__q_put(struct mp_queue_s *q, const void *data, size_t len, int block, double deadline);
 int mp__q_get(struct mp_queue_s *q, void *small, size_t small_cap, void **out, size_t *len,
               int block, double deadline, mp__q_eof_fn eof);

@@ -386,6 +386,12 @@ int mp__q_get(struct mp_queue_s *q, void *small, size_t small_cap, void **out, s
     int rc = message_length(q, s, &n_bytes);
     if (rc < 0)
         return rc;
+    if (!out && n_bytes > small_cap) { /* into the caller's buffer only: the message stays */
+        unlock(sh);
+        *len = n_bytes;
+        return mp__fail(MP_EMSGSIZE, "the next message has %llu bytes, more than the %zu of the "
+                        "buffer; it stays in the queue", (unsigned long long)n_bytes, small_cap);
+    }
     void *buf = small && n_bytes <= small_cap ? small : malloc(n_bytes ? n_bytes : 1);
     if (!buf) {
         unlock(sh);
@@ -405,7 +411,8 @@ int mp__q_get(struct mp_queue_s *q, void *small, size_t small_cap, void **out, s
     wake_one(&sh->space);
     if (n.count)
         wake_one(&sh->items); /* the baton: messages left for another sleeping getter */
-    *out = buf;
+    if (out)
+        *out = buf;
     *len = n_bytes;
     return 0;
 }

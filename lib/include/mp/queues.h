@@ -228,6 +228,22 @@ MP_EXTERN int mp_queue_get_bytes(mp_queue_t *q, void **out, size_t *len, int blo
                                  double timeout);
 
 /**
+ * @brief Takes the oldest message as bytes into the caller's buffer, without allocating.
+ * @param q        the queue.
+ * @param buf      where the message goes (may be NULL when size is 0).
+ * @param size     the room in buf.
+ * @param[out] len the message's length; when the message is longer than size, its length.
+ * @param block    0: never wait (the timeout is ignored).
+ * @param timeout  the most seconds to wait; #MP_FOREVER for no limit.
+ * @return as mp_queue_get_bytes(); #MP_EMSGSIZE when the oldest message is longer than size:
+ *         it stays in the queue, and *len says how much room it needs.
+ * @pyequiv none: `Connection.recv_bytes_into()` is the nearest (it consumes a message that
+ *          does not fit and raises BufferTooShort).
+ */
+MP_EXTERN int mp_queue_get_bytes_into(mp_queue_t *q, void *buf, size_t size, size_t *len,
+                                      int block, double timeout);
+
+/**
  * @brief The number of messages in the queue, exact at the moment of the call.
  * @param q the queue.
  * @return the count (>= 0); #MP_EINVAL for NULL; #MP_EBROKEN if the queue is damaged.
