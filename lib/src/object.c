@@ -297,7 +297,11 @@ mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors)
         mp__set_errmsg("mp_str: NULL text");
         return NULL;
     }
-    for (size_t i = 0; i < n; ncp++) {
+    size_t i = 0;
+    while (i < n && p[i] < 0x80) /* ASCII, the common case, needs no decoding */
+        i++;
+    ncp = i;
+    for (; i < n; ncp++) {
         int s = 0;
         size_t len = utf8_seq(p + i, n - i, errors == MP_UTF8_SURROGATEPASS, &s);
         if (!len) {

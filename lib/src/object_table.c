@@ -34,7 +34,7 @@ static void sip_init(void)
 
 #define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
 
-static void sip_round(uint64_t v[4])
+static inline __attribute__((always_inline)) void sip_round(uint64_t v[4])
 {
     v[0] += v[1], v[1] = ROTL(v[1], 13), v[1] ^= v[0], v[0] = ROTL(v[0], 32);
     v[2] += v[3], v[3] = ROTL(v[3], 16), v[3] ^= v[2];

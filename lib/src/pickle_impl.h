@@ -80,6 +80,33 @@ typedef struct {
     int arg;
 } mp__op_t;
 
+/* Until the decoder returns, the objects it made are seen by no other thread, so the counts it
+ * moves itself (the memo's, the stack's) need no atomic instruction, which costs as much as the
+ * rest of a small value's decoding. Members of recursive units (made at the end of a run) and
+ * the immortal singletons go the usual way. */
+static inline int mp__private(const mp_obj_t *o)
+{
+    return !(o->flags & (MP__F_IMMORTAL | MP__F_CYCLE));
+}
+
+static inline mp_obj_t *mp__private_incref(mp_obj_t *o)
+{
+    if (!mp__private(o))
+        return mp_obj_incref(o);
+    size_t c = atomic_load_explicit(&o->refcnt, memory_order_relaxed);
+    atomic_store_explicit(&o->refcnt, c + 1, memory_order_relaxed);
+    return o;
+}
+
+static inline void mp__private_decref(mp_obj_t *o)
+{
+    size_t c = mp__private(o) ? atomic_load_explicit(&o->refcnt, memory_order_relaxed) : 0;
+    if (c > 1)
+        atomic_store_explicit(&o->refcnt, c - 1, memory_order_relaxed);
+    else
+        mp_obj_decref(o);
+}
+
 /* Fails the call with MP_EDECODE: "pickle: NAME (0xNN) at byte N: <why>". */
 int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Counts n more bytes against the allocation budget; MP_EDECODE past it. */

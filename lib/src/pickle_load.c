@@ -269,11 +269,12 @@ static void break_cycles(mp__unpickler_t *u)
 static void release_all(mp__unpickler_t *u)
 {
     while (u->sp)
-        mp_obj_decref(u->stack[--u->sp]);
+        mp__private_decref(u->stack[--u->sp]);
     while (u->nmemo)
-        mp_obj_decref(u->memo[--u->nmemo]);
+        mp__private_decref(u->memo[--u->nmemo]);
     for (size_t i = 0; i < 256; i++)
-        mp_obj_decref(u->small[i]);
+        if (u->small[i])
+            mp__private_decref(u->small[i]);
     free(u->stack);
     free(u->memo);
     free(u->marks);

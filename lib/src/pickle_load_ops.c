@@ -37,7 +37,7 @@ static int op_binint(mp__unpickler_t *u, int width)
     if (width == 1) {
         if (!u->small[*p] && !(u->small[*p] = mp_int(*p)))
             return mp__fail(MP_ENOMEM, "out of memory");
-        return mp__unpickle_push(u, mp_obj_incref(u->small[*p]));
+        return mp__unpickle_push(u, mp__private_incref(u->small[*p]));
     }
     int64_t v = width == 2 ? (int64_t)le(p, 2) : (int32_t)(uint32_t)le(p, 4);
     int rc = mp__unpickle_charge(u, OBJ_COST);
@@ -177,7 +177,7 @@ static int collect(mp__unpickler_t *u, size_t base, mp_type_t type)
                   : type == MP_TYPE_FROZENSET ? mp_frozenset_new(n, items)
                   : type == MP_TYPE_LIST ? mp_list_new(n, items) : dict_of_pairs(n, items);
     while (u->sp > base)
-        mp_obj_decref(u->stack[--u->sp]);
+        mp__private_decref(u->stack[--u->sp]);
     return mp__unpickle_push(u, c);
 }
 
@@ -324,7 +324,7 @@ int mp__unpickle_memo_put(mp__unpickler_t *u, size_t idx)
         u->memo = p;
         u->memocap = cap;
     }
-    u->memo[u->nmemo++] = mp_obj_incref(u->stack[u->sp - 1]);
+    u->memo[u->nmemo++] = mp__private_incref(u->stack[u->sp - 1]);
     return 0;
 }
 
@@ -335,7 +335,7 @@ int mp__unpickle_memo_get(mp__unpickler_t *u, size_t idx)
     mp_obj_t *o = u->memo[idx];
     if (o->type == MP_TYPE_LIST || o->type == MP_TYPE_DICT)
         u->maybe_cyclic = 1;
-    return mp__unpickle_push(u, mp_obj_incref(o));
+    return mp__unpickle_push(u, mp__private_incref(o));
 }
 
 /* BINPUT (a 1-byte index), LONG_BINPUT (4 bytes), MEMOIZE (width 0: the next index). */
