@@ -120,6 +120,7 @@ docs:
 	@mkdir -p $(BUILD)/docs
 	@BUILD=$(BUILD) $(PYTHON) scripts/docs-gen build/docs-gen
 	@doxygen docs/Doxyfile && echo "docs: $(BUILD)/docs/html/index.html"
+	@scripts/docs-coverage
 
 docs-check: docs
 	@$(PYTHON) scripts/docs-check build/docs/html $(BUILD)/docs-check
