@@ -487,6 +487,24 @@ START_TEST(LIBMP_69_parties_killed_at_random_moments)
 }
 END_TEST
 
+/* A barrier of 1000 parties has its own region of shared memory (beyond 4 KiB): its state works
+ * like any other's. */
+START_TEST(LIBMP_70_large_barrier)
+{
+    mp_barrier_t *b = new_barrier(1000, NULL, NULL, 0.05);
+    struct party pt = new_party(b);
+    mp_process_t *p = go(wait_for_ever, &pt);
+    ck_assert(wait_flag(pt.a, 1, 5));
+    ck_assert_uint_eq(mp_barrier_parties(b), 1000);
+    ck_assert_mp(mp_barrier_wait(b, MP_BARRIER_DEFAULT, NULL), MP_EBROKEN); /* its timeout */
+    ck_assert_int_eq(finish(p, 5), 0);
+    ck_assert_int_eq(mp_barrier_broken(b), 1);
+    ck_assert_mp(mp_barrier_reset(b), 0);
+    ck_assert_int_eq(mp_barrier_broken(b), 0);
+    mp_barrier_free(b);
+}
+END_TEST
+
 Suite *mp_suite_barrier(void)
 {
     Suite *s = suite_create("Barrier");
@@ -503,6 +521,7 @@ Suite *mp_suite_barrier(void)
     tcase_add_test(tc, BAR_12_thousand_passes_in_order);
     tcase_add_test(tc, BAR_13_zero_parties_refused);
     tcase_add_test(tc, LIBMP_66_one_party);
+    tcase_add_test(tc, LIBMP_70_large_barrier);
     suite_add_tcase(s, tc);
     tc = mp_tcase("dead parties", 30);
     tcase_add_test(tc, LIBMP_67_dead_party_breaks_it);

@@ -430,6 +430,37 @@ START_TEST(LIBMP_46_killed_at_random_moments)
 }
 END_TEST
 
+static int take_all(void *arg)
+{
+    mp_lock_t **locks = arg;
+    for (int i = 0; i < 3000; i++)
+        if (mp_lock_acquire(locks[i], 0, 0) != 0)
+            return 1;
+    return 0;
+}
+
+/* Thousands of locks (several shared-memory chunks), used by a child, freed, and made again:
+ * new locks are free even where the child that held the old ones is gone, and a lock freed
+ * before any fork is reused. */
+START_TEST(LIBMP_55_many_locks_freed_and_made_again)
+{
+    static mp_lock_t *locks[3000];
+    for (int i = 0; i < 3000; i++)
+        ck_assert_mp(mp_lock_new(&locks[i]), 0);
+    ck_assert_int_eq(finish(go(take_all, locks), 10), 0); /* exits holding all of them */
+    for (int round = 0; round < 2; round++) {
+        for (int i = 0; i < 3000; i++)
+            mp_lock_free(locks[i]);
+        for (int i = 0; i < 3000; i++) {
+            ck_assert_mp(mp_lock_new(&locks[i]), 0);
+            ck_assert_mp(mp_lock_acquire(locks[i], 0, 0), 0);
+        }
+    }
+    for (int i = 0; i < 3000; i++)
+        mp_lock_free(locks[i]);
+}
+END_TEST
+
 Suite *mp_suite_lock(void)
 {
     Suite *s = suite_create("Lock");
@@ -455,6 +486,7 @@ Suite *mp_suite_lock(void)
     suite_add_tcase(s, tc);
     tc = mp_tcase("stress", 60);
     tcase_add_test(tc, LIBMP_45_many_processes_exact_count);
+    tcase_add_test(tc, LIBMP_55_many_locks_freed_and_made_again);
     suite_add_tcase(s, tc);
     return s;
 }
