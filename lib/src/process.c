@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "mp_internal.h"
@@ -228,6 +229,12 @@ int mp_process_join(mp_process_t *p, double timeout)
             return mp__fail(rc, "poll: %s", strerror(-rc));
         if (rc == 0 && mp__process_poll(p) == 0)
             return mp__fail(MP_ETIMEDOUT, "join: the process is still running");
+        if (rc == 1 && mp__process_poll(p) == 0) {
+            /* A pipe sentinel reads EOF while the child is still closing its files, a moment
+             * before it can be reaped: wait that moment out without spinning. */
+            struct timespec pause = {0, 200000};
+            nanosleep(&pause, NULL);
+        }
     }
 }
 
