@@ -169,7 +169,14 @@ int mp_process_start(mp_process_t *p)
     int fd = pipefd[0];
     if (fd >= 0)
         close(pipefd[1]);
-    else if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0) {
+    else if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0 && errno == ESRCH) {
+        /* Gone already: with SIGCHLD ignored the kernel reaps a child that ends at once, before
+         * we could open its pidfd. Its status is lost; the sentinel is a pipe that reads EOF. */
+        if (pipe2(pipefd, O_CLOEXEC) < 0)
+            return mp__fail(-errno, "pipe2: %s", strerror(errno));
+        close(pipefd[1]);
+        fd = pipefd[0];
+    } else if (fd < 0) {
         /* Without a sentinel the child could never be waited on with a timeout: undo it. */
         int err = errno;
         kill(pid, SIGKILL);
