@@ -36,24 +36,26 @@ typedef struct mp__qwait {
     mp__spin_t spin;
 } mp__qwait_t;
 
-/* The shared part of a queue: this header, then the ring at MP__Q_RING_OFF. */
+/* The shared part of a queue: this header, then the ring at MP__Q_RING_OFF. Laid out by cache
+ * line, as the processes pass them from core to core: the lock and what is read with it, the
+ * two copies of the state, what changes rarely, then each wake-up channel on a line of its own. */
 typedef struct mp__qshared {
-    uint32_t magic;
-    uint32_t kind;
-    uint64_t cap;       /* ring bytes, a power of two */
-    uint64_t keep;      /* the first `keep` ring bytes are never handed back to the kernel */
-    int64_t maxsize;    /* messages; 0 for none */
     pthread_mutex_t lock; /* process-shared, robust */
-    mp__spin_t lock_spin;
     _Atomic uint32_t cur;
     _Atomic uint32_t broken;
-    _Atomic uint32_t recoveries;
-    mp__qstate_t st[2];
+    uint32_t kind;
     /* Memory hints, under the lock; a stale hint costs memory or a needless call, never data:
-     * `clean`: ring positions below it (and beyond `keep`) hold no pages; `spilled`: some page
-     * beyond `keep` may hold data (set before a put writes past it). */
-    uint64_t clean;
+     * `spilled`: some page beyond `keep` may hold data (set before a put writes past it);
+     * `clean`: ring positions below it (and beyond `keep`) hold no pages. */
     uint32_t spilled;
+    alignas(64) mp__qstate_t st[2];
+    alignas(64) uint64_t cap; /* ring bytes, a power of two */
+    uint64_t keep;            /* the first `keep` ring bytes are never handed back to the kernel */
+    int64_t maxsize;          /* messages; 0 for none */
+    uint64_t clean;
+    uint32_t magic;
+    _Atomic uint32_t recoveries;
+    mp__spin_t lock_spin;
     alignas(64) mp__qwait_t items; /* a message was put: getters wait here */
     alignas(64) mp__qwait_t space; /* a message was taken: putters wait here */
     alignas(64) mp__qwait_t done;  /* unfinished reached 0: joiners wait here */

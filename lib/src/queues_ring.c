@@ -228,7 +228,8 @@ static uint64_t record_size(uint64_t len)
     return REC_HDR + ((len + 7) & ~(uint64_t)7);
 }
 
-static void ring_write(const struct mp_queue_s *q, uint64_t pos, const void *src, size_t n)
+/* Inline, so that the 8-byte lengths and small messages are plain moves, not calls. */
+static inline void ring_write(const struct mp_queue_s *q, uint64_t pos, const void *src, size_t n)
 {
     uint64_t off = pos & (q->sh->cap - 1), room = q->sh->cap - off;
     size_t first = n < room ? n : (size_t)room;
@@ -238,7 +239,7 @@ static void ring_write(const struct mp_queue_s *q, uint64_t pos, const void *src
         memcpy(q->ring, (const char *)src + first, n - first);
 }
 
-static void ring_read(const struct mp_queue_s *q, uint64_t pos, void *dst, size_t n)
+static inline void ring_read(const struct mp_queue_s *q, uint64_t pos, void *dst, size_t n)
 {
     uint64_t off = pos & (q->sh->cap - 1), room = q->sh->cap - off;
     size_t first = n < room ? n : (size_t)room;
