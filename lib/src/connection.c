@@ -152,7 +152,8 @@ int mp_conn_send_bytes(mp_conn_t *c, const void *buf, size_t len)
     unsigned char small[4 + SMALL_COPY];
     if (len <= SMALL_COPY) {
         put_header(small, len);
-        memcpy(small + 4, buf, len);
+        if (len)
+            memcpy(small + 4, buf, len);
         struct iovec one = {small, 4 + len};
         return mp__write_all(c->fd, c->is_socket, &one, 1);
     }
@@ -184,7 +185,7 @@ static int read_header(mp_conn_t *c, uint64_t *size)
 {
     if (c->out_of_step)
         return mp__fail(MP_EPROTO, "connection is out of step after a bad frame header");
-    unsigned char h[8];
+    unsigned char h[8] = {0};
     size_t got;
     int rc = mp__conn_read(c, h, 4, &got);
     if (rc == MP_EOF && got == 0)
@@ -257,7 +258,7 @@ int mp_conn_recv_bytes(mp_conn_t *c, void **out, size_t *len, long long maxlengt
         return mp__fail(MP_EINVAL, "out or len is NULL");
     if (maxlength != MP_SIZE_NONE && maxlength < 0)
         return mp__fail(MP_EINVAL, "negative maxlength");
-    uint64_t size;
+    uint64_t size = 0;
     if ((rc = read_header(c, &size)) < 0)
         return rc;
     if (maxlength != MP_SIZE_NONE && size > (uint64_t)maxlength) {
@@ -283,7 +284,7 @@ int mp_conn_recv_bytes_into(mp_conn_t *c, void *buf, size_t buflen, long long of
         return mp__fail(MP_EINVAL, "negative offset");
     if ((unsigned long long)offset > buflen)
         return mp__fail(MP_EINVAL, "offset too large");
-    uint64_t size;
+    uint64_t size = 0;
     if ((rc = read_header(c, &size)) < 0)
         return rc;
     if (nread)
@@ -294,7 +295,7 @@ int mp_conn_recv_bytes_into(mp_conn_t *c, void *buf, size_t buflen, long long of
         return rc == MP_EOF ? mp__fail(MP_EPROTO, "got end of file during message") : rc;
     }
     /* Too long: consume it whole, and hand it over as BufferTooShort does. */
-    void *msg;
+    void *msg = NULL;
     if ((rc = read_payload(c, size, &msg)) < 0)
         return rc;
     if (whole)

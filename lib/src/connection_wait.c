@@ -131,7 +131,7 @@ int mp_conn_recv_conn(mp_conn_t *c, mp_conn_t **out)
         rc = rc < 0 ? rc : MP_EPROTO;
     } else if (rc == 0)
         rc = MP_EPROTO;
-    if (rc == 0 && (fd < 0 || memcmp(body, conn_tag, sizeof conn_tag)))
+    if (rc == 0 && (fd < 0 || memcmp(body, conn_tag, sizeof conn_tag) != 0))
         rc = MP_EPROTO;
     if (rc == 0)
         rc = mp_conn_from_fd(out, fd, body[sizeof conn_tag], body[sizeof conn_tag + 1]);
@@ -166,7 +166,7 @@ static int fill_pollfds(const mp_waitable_t *objs, size_t n, struct pollfd *pfd,
         int fd = objs[i].conn ? mp_conn_fileno(objs[i].conn) : objs[i].fd;
         if (fd < 0)
             return objs[i].conn ? fd : mp__fail(MP_EINVAL, "wait: object %zu: invalid fd", i);
-        pfd[i] = (struct pollfd){.fd = fd, .events = POLLIN};
+        pfd[i] = (struct pollfd){.fd = fd, .events = POLLIN, .revents = 0};
     }
     return 0;
 }
@@ -179,7 +179,7 @@ int mp_wait(const mp_waitable_t *objs, size_t n, double timeout, unsigned char *
         return rc;
     if ((!objs || !ready) && n)
         return mp__fail(MP_EINVAL, "wait: NULL object list or ready flags");
-    struct pollfd small[16], *pfd = n <= 16 ? small : malloc(n * sizeof *pfd);
+    struct pollfd small[16] = {{0}}, *pfd = n <= 16 ? small : calloc(n, sizeof *pfd);
     if (!pfd)
         return mp__fail(MP_ENOMEM, "out of memory");
     if ((rc = fill_pollfds(objs, n, pfd, &deadline)) == 0)

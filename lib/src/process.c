@@ -156,7 +156,7 @@ int mp_process_start(mp_process_t *p)
     if (!mp__have_pidfd() && pipe2(pipefd, O_CLOEXEC) < 0)
         return mp__fail(-errno, "pipe2: %s", strerror(errno));
     /* Buffered output would otherwise be written once by each process. */
-    fflush(NULL);
+    (void)fflush(NULL);
     pid_t pid = fork();
     if (pid < 0) {
         int err = errno;

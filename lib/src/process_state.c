@@ -173,8 +173,11 @@ void mp__exit_processing(void)
     /* Daemons first, all of them, before waiting on anybody (SPEC 2.3 step 2). */
     int n = mp_active_children(NULL, 0);
     mp_process_t **live = n > 0 ? malloc((size_t)n * sizeof *live) : NULL;
-    if (live)
-        n = mp_active_children(live, (size_t)n);
+    if (live) {
+        /* A thread may have started a child in between: never read past what was stored. */
+        int now = mp_active_children(live, (size_t)n);
+        n = now < n ? now : n;
+    }
     for (int i = 0; live && i < n; i++)
         if (live[i]->daemon)
             mp_process_terminate(live[i]);
