@@ -180,6 +180,14 @@ fuzz-smoke:
 # ---- benchmarks ------------------------------------------------------------------------------
 -include bench/bench.mk
 
+# ---- static analysis ---------------------------------------------------------------------------
+.PHONY: lint format
+lint:
+	@scripts/lint
+
+format:
+	@clang-format -i lib/src/*.c lib/src/*.h lib/include/*.h lib/include/mp/*.h
+
 .PHONY: clean
 clean:
 	rm -rf build
