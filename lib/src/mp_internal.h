@@ -3,6 +3,7 @@
 #ifndef MP_INTERNAL_H
 #define MP_INTERNAL_H
 
+#include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -15,8 +16,22 @@
 /* Sets the calling thread's message for mp_errmsg(). */
 void mp__set_errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
-/* Sets the message and returns `code`, so a failure is one line: `return mp__fail(...)`. */
-int mp__fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Sets the message and returns `code`, so a failure is one line: `return mp__fail(...)`.
+ * A macro, so that the compiler and the static analyser see the code returned (a function in
+ * another file could, as far as they know, return 0); `code` is read before the message is
+ * formatted, so `mp__fail(-errno, "...: %s", strerror(errno))` keeps the right errno. */
+#define mp__fail(code, ...)                                                                       \
+    __extension__({                                                                               \
+        int mp__code_ = (code);                                                                   \
+        mp__set_errmsg(__VA_ARGS__);                                                              \
+        mp__code_;                                                                                \
+    })
+
+/* errno as a libmp code: -errno, never 0 (so a caller, and the analyser, can rely on < 0). */
+static inline int mp__errno(void)
+{
+    return errno > 0 ? -errno : -EIO;
+}
 
 /* ---- time -------------------------------------------------------------------------------- */
 

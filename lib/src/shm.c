@@ -83,17 +83,17 @@ static int map_new(size_t size, struct region **out)
 {
     int fd = memfd_create("libmp", MFD_CLOEXEC);
     if (fd < 0)
-        return mp__fail(-errno, "memfd_create: %s", strerror(errno));
+        return mp__fail(mp__errno(), "memfd_create: %s", strerror(errno));
     if (ftruncate(fd, (off_t)size) < 0) {
-        int e = errno;
+        int e = mp__errno();
         close(fd);
-        return mp__fail(-e, "ftruncate of shared memory: %s", strerror(e));
+        return mp__fail(e, "ftruncate of shared memory: %s", strerror(-e));
     }
     void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (base == MAP_FAILED) {
-        int e = errno;
+        int e = mp__errno();
         close(fd);
-        return mp__fail(-e, "mmap of shared memory: %s", strerror(e));
+        return mp__fail(e, "mmap of shared memory: %s", strerror(-e));
     }
     struct region *r = calloc(1, sizeof *r);
     if (!r) {
@@ -153,10 +153,10 @@ static int alloc_small(size_t want, void **out)
     pid_t me = getpid();
     char *slot = take_slot(size, me);
     if (!slot) {
-        struct region *r;
+        struct region *r = NULL;
         int rc = map_new(CHUNK_SIZE, &r);
-        if (rc < 0)
-            return rc;
+        if (rc < 0 || !r)
+            return rc < 0 ? rc : MP_ENOMEM;
         r->next = regions;
         regions = r;
         slot = take_slot(size, me);
@@ -180,9 +180,9 @@ int mp__shm_alloc(size_t size, void **out)
         rc = alloc_small(size, out);
     } else {
         size_t page = (size_t)sysconf(_SC_PAGESIZE);
-        struct region *r;
+        struct region *r = NULL;
         rc = map_new((size + page - 1) / page * page, &r);
-        if (rc == 0) {
+        if (rc == 0 && r) {
             r->big = 1;
             r->next = regions;
             regions = r;

@@ -44,8 +44,9 @@ struct mp_barrier_s {
 int mp_barrier_new(mp_barrier_t **out, unsigned parties, mp_barrier_action_t action, void *arg,
                    double timeout)
 {
-    if (out)
-        *out = NULL;
+    if (!out)
+        return mp__fail(MP_EINVAL, "out is NULL");
+    *out = NULL;
     if (parties < 1 || parties > (1u << 24))
         return mp__fail(MP_EINVAL, "a barrier needs 1 to 16777216 parties, not %u", parties);
     if (isnan(timeout))

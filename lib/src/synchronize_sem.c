@@ -26,8 +26,9 @@ struct mp_sem_s {
 
 static int sem_new(mp_sem_t **out, long value, int bounded)
 {
-    if (out)
-        *out = NULL;
+    if (!out)
+        return mp__fail(MP_EINVAL, "out is NULL");
+    *out = NULL;
     if (value < 0)
         return mp__fail(MP_EINVAL, "semaphore value must be >= 0, not %ld", value);
     if (value > MP_SEM_VALUE_MAX)
