@@ -518,7 +518,7 @@ int mp_obj_len(const mp_obj_t *o, size_t *out)
 
 int mp_obj_truth(const mp_obj_t *o)
 {
-    size_t n;
+    size_t n = 0;
     switch (o->type) {
     case MP_TYPE_NONE:
         return 0;

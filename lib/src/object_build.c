@@ -153,7 +153,7 @@ static mp_obj_t **build_items(bstate_t *s, char close, size_t *n)
                 items = p;
             }
         }
-        if (o)
+        if (o && items)
             items[(*n)++] = o;
         if (s->failed && (!*s->f || s->depth < 0))
             break;

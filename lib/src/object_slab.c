@@ -163,11 +163,13 @@ void mp__advise_fill(void *p, size_t n)
     uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1);
     uintptr_t to = ((uintptr_t)p + n) & ~(huge - 1);
     if (to > from)
-        madvise((void *)from, to - from, MADV_HUGEPAGE); /* a hint: failure changes nothing */
+        /* A hint: failure changes nothing. */
+        madvise((void *)from, to - from, MADV_HUGEPAGE); /* NOLINT(performance-no-int-to-ptr) */
 }
 
 void mp__slab_free(void *p)
 {
     POISON(p, sizeof(mp_obj_t));
-    slab_release((slab_t *)((uintptr_t)p & ~(uintptr_t)(SLAB_SIZE - 1)), 1);
+    /* The slab is the aligned block the object sits in. */
+    slab_release((slab_t *)((uintptr_t)p & ~(uintptr_t)(SLAB_SIZE - 1)), 1); /* NOLINT */
 }

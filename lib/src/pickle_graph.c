@@ -20,13 +20,21 @@ const mp_obj_t *mp__pickle_child(const mp_obj_t *o, size_t i)
     return i / 2 < t->n ? (i % 2 ? t->ent[i / 2].value : t->ent[i / 2].key) : NULL;
 }
 
-/* The next child from *i on that is a container (leaves skipped in one loop), or NULL. */
-static const mp_obj_t *next_container(const mp_obj_t *o, size_t *i)
+static inline int wanted(const mp_obj_t *c, int texts)
+{
+    if (c->type >= MP_TYPE_TUPLE)
+        return 1;
+    return texts && (c->type == MP_TYPE_BYTEARRAY ||
+                     ((c->type == MP_TYPE_STR || c->type == MP_TYPE_BYTES) &&
+                      MP__STR(c)->len >= MP__PICKLE_SHARED_TEXT));
+}
+
+const mp_obj_t *mp__pickle_next(const mp_obj_t *o, size_t *i, int texts)
 {
     size_t n;
     mp_obj_t *const *items = mp__seq_items(o, &n);
     if (items) {
-        while (*i < n && items[*i]->type < MP_TYPE_TUPLE)
+        while (*i < n && !wanted(items[*i], texts))
             ++*i;
         return *i < n ? items[(*i)++] : NULL;
     }
@@ -35,7 +43,7 @@ static const mp_obj_t *next_container(const mp_obj_t *o, size_t *i)
     for (; *i < step * t->n; ++*i) {
         const mp__entry_t *e = &t->ent[*i / step];
         const mp_obj_t *c = step == 2 && *i % 2 ? e->value : e->key;
-        if (c->type >= MP_TYPE_TUPLE) {
+        if (wanted(c, texts)) {
             ++*i;
             return c;
         }
@@ -73,7 +81,7 @@ size_t mp__pickle_depth(const mp_obj_t *root, size_t limit)
         goto out;
     while (sp) {
         dframe_t *f = &st[sp - 1];
-        const mp_obj_t *c = next_container(f->o, &f->i);
+        const mp_obj_t *c = mp__pickle_next(f->o, &f->i, 0);
         if (!c) {
             size_t h = f->height, *slot = mp__ptrmap_get(&seen, f->o);
             if (slot)
@@ -155,14 +163,17 @@ static size_t visit(scc_t *g, mp_obj_t *o)
         return SIZE_MAX;
     if (g->n == g->cap) {
         size_t cap = g->cap ? 2 * g->cap : 64;
+        /* Each grown array goes into g at once, so a later failure leaks nothing. */
         node_t *nd = realloc(g->node, cap * sizeof *nd);
-        size_t *st = realloc(g->stack, cap * sizeof *st);
+        if (nd)
+            g->node = nd;
+        size_t *st = nd ? realloc(g->stack, cap * sizeof *st) : NULL;
+        if (st)
+            g->stack = st;
         size_t *pa = st ? realloc(g->path, cap * sizeof *pa) : NULL;
-        g->node = nd ? nd : g->node;
-        g->stack = st ? st : g->stack;
-        g->path = pa ? pa : g->path;
-        if (!nd || !st || !pa)
+        if (!pa)
             return SIZE_MAX;
+        g->path = pa;
         g->cap = cap;
     }
     *slot = g->n;

@@ -42,7 +42,8 @@ static int grow(mp__ptrmap_t *m)
             g.val[j] = m->val[i];
         }
     }
-    mp__ptrmap_free(m);
+    free(m->key);
+    free(m->val);
     *m = g;
     return 0;
 }
@@ -57,9 +58,12 @@ size_t *mp__ptrmap_put(mp__ptrmap_t *m, const void *k, int *added)
     }
     if (2 * (m->n + 1) > (m->key ? m->mask + 1 : 0) && grow(m) < 0)
         return NULL;
+    if (!m->key)
+        return NULL;
     size_t i = slot_of(m, k);
     m->key[i] = k;
-    m->val[i] = 0;
+    /* The analyser takes grow()'s free of the old arrays for the new ones. */
+    m->val[i] = 0; /* NOLINT(clang-analyzer-unix.Malloc) */
     m->n++;
     *added = 1;
     return &m->val[i];
