@@ -152,18 +152,14 @@ static int count_visit(mp__pickler_t *p, const mp_obj_t *o)
     return added && o->type >= MP_TYPE_TUPLE ? mp__pickler_push(p, o) : 0;
 }
 
-/* The first walk: p->count gets how often each object that may repeat occurs. Numbers, None
- * and bools are never memoised: a list of them is skipped over in one loop. */
+/* The first walk: p->count gets how often each object that may repeat occurs. Numbers, None,
+ * bools and short text are never memoised: runs of them are skipped over in one loop. */
 static int count_all(mp__pickler_t *p, const mp_obj_t *root)
 {
     int rc = count_visit(p, root);
     while (rc == 0 && p->sp) {
         mp__pframe_t *f = &p->st[p->sp - 1];
-        size_t n;
-        mp_obj_t *const *items = mp__seq_items(f->o, &n);
-        while (items && f->i < n && items[f->i]->type < MP_TYPE_STR)
-            f->i++;
-        const mp_obj_t *c = items ? (f->i < n ? items[f->i++] : NULL) : mp__pickle_child(f->o, f->i++);
+        const mp_obj_t *c = mp__pickle_next(f->o, &f->i, 1);
         if (c)
             rc = count_visit(p, c);
         else

@@ -5,14 +5,11 @@
 
 #include "pickle_impl.h"
 
-/* str and bytes at least this long are memoised when they occur more than once. */
-#define MP__PICKLE_SHARED_TEXT 64
-
 /* A container being walked or written. */
 typedef struct {
     const mp_obj_t *o;
-    size_t i, n;     /* next child; how many (a dict's keys and values both) */
-    uint8_t after;   /* written after every `step`-th child (APPEND, SETITEM); 0 for none */
+    size_t i, n;   /* next child; how many (a dict's keys and values both) */
+    uint8_t after; /* written after every `step`-th child (APPEND, SETITEM); 0 for none */
     uint8_t step;
     uint8_t close;   /* how the container ends (pickle_dump_write.c) */
     uint8_t pending; /* a child was started: its `after` is due when it is done */
@@ -21,11 +18,11 @@ typedef struct {
 typedef struct {
     unsigned char *buf;
     size_t len, cap;
-    int proto;           /* the opcodes allowed: 0..5 */
-    int auto_proto;      /* protocol -1: the header says 5 only if a bytearray needed it */
+    int proto;      /* the opcodes allowed: 0..5 */
+    int auto_proto; /* protocol -1: the header says 5 only if a bytearray needed it */
     int wrote_bytearray;
-    mp__ptrmap_t count;  /* object -> occurrences, for objects that may repeat */
-    mp__ptrmap_t memo;   /* object -> memo index */
+    mp__ptrmap_t count; /* object -> occurrences, for objects that may repeat */
+    mp__ptrmap_t memo;  /* object -> memo index */
     size_t nmemo;
     mp__pframe_t *st;
     size_t sp, scap;

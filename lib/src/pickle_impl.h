@@ -18,7 +18,10 @@ typedef struct {
     size_t mask, n;
 } mp__ptrmap_t;
 
-#define MP__PTRMAP_INIT {NULL, NULL, 0, 0}
+#define MP__PTRMAP_INIT                                                                            \
+    {                                                                                              \
+        NULL, NULL, 0, 0                                                                           \
+    }
 
 /* The value stored for k, or NULL. */
 size_t *mp__ptrmap_get(const mp__ptrmap_t *m, const void *k);
@@ -29,25 +32,74 @@ void mp__ptrmap_free(mp__ptrmap_t *m);
 /* ---- opcodes ----------------------------------------------------------------------------- */
 
 enum {
-    MP__OP_MARK = '(', MP__OP_STOP = '.', MP__OP_POP = '0', MP__OP_POP_MARK = '1',
-    MP__OP_DUP = '2', MP__OP_FLOAT = 'F', MP__OP_INT = 'I', MP__OP_BININT = 'J',
-    MP__OP_BININT1 = 'K', MP__OP_LONG = 'L', MP__OP_BININT2 = 'M', MP__OP_NONE = 'N',
-    MP__OP_PERSID = 'P', MP__OP_BINPERSID = 'Q', MP__OP_REDUCE = 'R', MP__OP_STRING = 'S',
-    MP__OP_BINSTRING = 'T', MP__OP_SHORT_BINSTRING = 'U', MP__OP_UNICODE = 'V',
-    MP__OP_BINUNICODE = 'X', MP__OP_APPEND = 'a', MP__OP_BUILD = 'b', MP__OP_GLOBAL = 'c',
-    MP__OP_DICT = 'd', MP__OP_EMPTY_DICT = '}', MP__OP_APPENDS = 'e', MP__OP_GET = 'g',
-    MP__OP_BINGET = 'h', MP__OP_INST = 'i', MP__OP_LONG_BINGET = 'j', MP__OP_LIST = 'l',
-    MP__OP_EMPTY_LIST = ']', MP__OP_OBJ = 'o', MP__OP_PUT = 'p', MP__OP_BINPUT = 'q',
-    MP__OP_LONG_BINPUT = 'r', MP__OP_SETITEM = 's', MP__OP_TUPLE = 't',
-    MP__OP_EMPTY_TUPLE = ')', MP__OP_SETITEMS = 'u', MP__OP_BINFLOAT = 'G',
-    MP__OP_PROTO = 0x80, MP__OP_NEWOBJ = 0x81, MP__OP_EXT1 = 0x82, MP__OP_EXT2 = 0x83,
-    MP__OP_EXT4 = 0x84, MP__OP_TUPLE1 = 0x85, MP__OP_TUPLE2 = 0x86, MP__OP_TUPLE3 = 0x87,
-    MP__OP_NEWTRUE = 0x88, MP__OP_NEWFALSE = 0x89, MP__OP_LONG1 = 0x8a, MP__OP_LONG4 = 0x8b,
-    MP__OP_BINBYTES = 'B', MP__OP_SHORT_BINBYTES = 'C', MP__OP_SHORT_BINUNICODE = 0x8c,
-    MP__OP_BINUNICODE8 = 0x8d, MP__OP_BINBYTES8 = 0x8e, MP__OP_EMPTY_SET = 0x8f,
-    MP__OP_ADDITEMS = 0x90, MP__OP_FROZENSET = 0x91, MP__OP_NEWOBJ_EX = 0x92,
-    MP__OP_STACK_GLOBAL = 0x93, MP__OP_MEMOIZE = 0x94, MP__OP_FRAME = 0x95,
-    MP__OP_BYTEARRAY8 = 0x96, MP__OP_NEXT_BUFFER = 0x97, MP__OP_READONLY_BUFFER = 0x98
+    MP__OP_MARK = '(',
+    MP__OP_STOP = '.',
+    MP__OP_POP = '0',
+    MP__OP_POP_MARK = '1',
+    MP__OP_DUP = '2',
+    MP__OP_FLOAT = 'F',
+    MP__OP_INT = 'I',
+    MP__OP_BININT = 'J',
+    MP__OP_BININT1 = 'K',
+    MP__OP_LONG = 'L',
+    MP__OP_BININT2 = 'M',
+    MP__OP_NONE = 'N',
+    MP__OP_PERSID = 'P',
+    MP__OP_BINPERSID = 'Q',
+    MP__OP_REDUCE = 'R',
+    MP__OP_STRING = 'S',
+    MP__OP_BINSTRING = 'T',
+    MP__OP_SHORT_BINSTRING = 'U',
+    MP__OP_UNICODE = 'V',
+    MP__OP_BINUNICODE = 'X',
+    MP__OP_APPEND = 'a',
+    MP__OP_BUILD = 'b',
+    MP__OP_GLOBAL = 'c',
+    MP__OP_DICT = 'd',
+    MP__OP_EMPTY_DICT = '}',
+    MP__OP_APPENDS = 'e',
+    MP__OP_GET = 'g',
+    MP__OP_BINGET = 'h',
+    MP__OP_INST = 'i',
+    MP__OP_LONG_BINGET = 'j',
+    MP__OP_LIST = 'l',
+    MP__OP_EMPTY_LIST = ']',
+    MP__OP_OBJ = 'o',
+    MP__OP_PUT = 'p',
+    MP__OP_BINPUT = 'q',
+    MP__OP_LONG_BINPUT = 'r',
+    MP__OP_SETITEM = 's',
+    MP__OP_TUPLE = 't',
+    MP__OP_EMPTY_TUPLE = ')',
+    MP__OP_SETITEMS = 'u',
+    MP__OP_BINFLOAT = 'G',
+    MP__OP_PROTO = 0x80,
+    MP__OP_NEWOBJ = 0x81,
+    MP__OP_EXT1 = 0x82,
+    MP__OP_EXT2 = 0x83,
+    MP__OP_EXT4 = 0x84,
+    MP__OP_TUPLE1 = 0x85,
+    MP__OP_TUPLE2 = 0x86,
+    MP__OP_TUPLE3 = 0x87,
+    MP__OP_NEWTRUE = 0x88,
+    MP__OP_NEWFALSE = 0x89,
+    MP__OP_LONG1 = 0x8a,
+    MP__OP_LONG4 = 0x8b,
+    MP__OP_BINBYTES = 'B',
+    MP__OP_SHORT_BINBYTES = 'C',
+    MP__OP_SHORT_BINUNICODE = 0x8c,
+    MP__OP_BINUNICODE8 = 0x8d,
+    MP__OP_BINBYTES8 = 0x8e,
+    MP__OP_EMPTY_SET = 0x8f,
+    MP__OP_ADDITEMS = 0x90,
+    MP__OP_FROZENSET = 0x91,
+    MP__OP_NEWOBJ_EX = 0x92,
+    MP__OP_STACK_GLOBAL = 0x93,
+    MP__OP_MEMOIZE = 0x94,
+    MP__OP_FRAME = 0x95,
+    MP__OP_BYTEARRAY8 = 0x96,
+    MP__OP_NEXT_BUFFER = 0x97,
+    MP__OP_READONLY_BUFFER = 0x98
 };
 
 /* The opcode's name ("BININT1"), or NULL for a byte that is no opcode. */
@@ -108,7 +160,8 @@ static inline void mp__private_decref(mp_obj_t *o)
 }
 
 /* Fails the call with MP_EDECODE: "pickle: NAME (0xNN) at byte N: <why>". */
-int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 /* Counts n more bytes against the allocation budget; MP_EDECODE past it. */
 int mp__unpickle_charge(mp__unpickler_t *u, size_t n);
 /* The next n bytes of input (the operand), or NULL after setting the truncation error. */
@@ -147,6 +200,12 @@ const mp_obj_t *mp__pickle_child(const mp_obj_t *o, size_t i);
 /* Whether o may be met more than once in a walk: it has several references, or is a member
  * of a recursive value. Objects with one reference are met once, and need no map. */
 int mp__pickle_may_repeat(const mp_obj_t *o);
+/* str and bytes at least this long are memoised by the encoder when they occur more than once. */
+#define MP__PICKLE_SHARED_TEXT 64
+/* The next child of o from *i on that a walk must visit, the leaves in between skipped in one
+ * loop: a container, or with `texts` also a bytearray, or a str or bytes the encoder may
+ * memoise. NULL past the last. */
+const mp_obj_t *mp__pickle_next(const mp_obj_t *o, size_t *i, int texts);
 /* Makes every recursive part reachable from the memo one counted unit (mp__cycle_make). */
 int mp__unpickle_cycles(mp__unpickler_t *u);
 /* The nesting depth of o, or more than `limit` (the walk stops there); SIZE_MAX out of memory. */
