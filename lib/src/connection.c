@@ -19,7 +19,6 @@
 
 #include "connection_impl.h"
 
-
 enum { SMALL_MAX = 0x7fffffff, FIRST_CHUNK = 1 << 20, PIPE_SIZE = 1 << 20, SMALL_COPY = 4096 };
 
 static int conn_make(mp_conn_t **out, int fd, int readable, int writable, int is_socket)
@@ -27,8 +26,8 @@ static int conn_make(mp_conn_t **out, int fd, int readable, int writable, int is
     mp_conn_t *c = malloc(sizeof *c);
     if (!c)
         return mp__fail(MP_ENOMEM, "out of memory");
-    *c = (mp_conn_t){.fd = fd, .readable = !!readable, .writable = !!writable,
-                     .is_socket = is_socket};
+    *c = (mp_conn_t){
+        .fd = fd, .readable = !!readable, .writable = !!writable, .is_socket = is_socket};
     *out = c;
     return 0;
 }
@@ -274,8 +273,8 @@ int mp_conn_recv_bytes(mp_conn_t *c, void **out, size_t *len, long long maxlengt
     return 0;
 }
 
-int mp_conn_recv_bytes_into(mp_conn_t *c, void *buf, size_t buflen, long long offset,
-                            size_t *nread, void **whole)
+int mp_conn_recv_bytes_into(mp_conn_t *c, void *buf, size_t buflen, long long offset, size_t *nread,
+                            void **whole)
 {
     int rc = mp__conn_check(c, 1, 0);
     if (rc < 0)

@@ -59,8 +59,7 @@ int mp__conn_read(mp_conn_t *c, void *buf, size_t n, size_t *got)
     size_t have = 0;
     if (mp__conn_buffered(c) && c->rowner != getpid()) {
         *got = 0;
-        return mp__fail(MP_ESTATE, "this end holds read-ahead data of process %d",
-                        (int)c->rowner);
+        return mp__fail(MP_ESTATE, "this end holds read-ahead data of process %d", (int)c->rowner);
     }
     while (have < n) {
         size_t take = mp__conn_buffered(c);

@@ -11,8 +11,8 @@ const char *mp_strerror(int err)
 {
     if (err == 0)
         return "success";
-#define MP__XX(name, msg, py) \
-    if (err == MP_##name)   \
+#define MP__XX(name, msg, py)                                                                      \
+    if (err == MP_##name)                                                                          \
         return msg;
     MP_ERRNO_MAP(MP__XX)
 #undef MP__XX
@@ -23,8 +23,8 @@ const char *mp_err_name(int err)
 {
     if (err == 0)
         return "MP_OK";
-#define MP__XX(name, msg, py) \
-    if (err == MP_##name)   \
+#define MP__XX(name, msg, py)                                                                      \
+    if (err == MP_##name)                                                                          \
         return "MP_" #name;
     MP_ERRNO_MAP(MP__XX)
 #undef MP__XX
@@ -33,8 +33,8 @@ const char *mp_err_name(int err)
 
 const char *mp_exception_name(int err)
 {
-#define MP__XX(name, msg, py) \
-    if (err == MP_##name)   \
+#define MP__XX(name, msg, py)                                                                      \
+    if (err == MP_##name)                                                                          \
         return py;
     MP_ERRNO_MAP(MP__XX)
 #undef MP__XX

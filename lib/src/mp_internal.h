@@ -20,11 +20,11 @@ void mp__set_errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * A macro, so that the compiler and the static analyser see the code returned (a function in
  * another file could, as far as they know, return 0); `code` is read before the message is
  * formatted, so `mp__fail(-errno, "...: %s", strerror(errno))` keeps the right errno. */
-#define mp__fail(code, ...)                                                                       \
-    __extension__({                                                                               \
-        int mp__code_ = (code);                                                                   \
-        mp__set_errmsg(__VA_ARGS__);                                                              \
-        mp__code_;                                                                                \
+#define mp__fail(code, ...)                                                                        \
+    __extension__({                                                                                \
+        int mp__code_ = (code);                                                                    \
+        mp__set_errmsg(__VA_ARGS__);                                                               \
+        mp__code_;                                                                                 \
     })
 
 /* errno as a libmp code: -errno, never 0 (so a caller, and the analyser, can rely on < 0). */

@@ -17,8 +17,8 @@ static mp__small_t false_obj = {{1, {0}, MP_TYPE_BOOL, MP__F_IMMORTAL | MP__F_HA
 static mp__small_t true_obj = {{1, {1}, MP_TYPE_BOOL, MP__F_IMMORTAL | MP__F_HASHABLE}, 1};
 
 static const char *const type_names[] = {
-    "NoneType", "bool", "int", "float", "str", "bytes", "bytearray",
-    "tuple", "list", "dict", "set", "frozenset",
+    "NoneType",  "bool",  "int",  "float", "str", "bytes",
+    "bytearray", "tuple", "list", "dict",  "set", "frozenset",
 };
 
 const char *mp_type_name(mp_type_t t)
@@ -175,7 +175,8 @@ void mp_obj_decref(mp_obj_t *o)
 int mp__cycle_make(mp_obj_t *const *member, size_t n)
 {
     mp__cycle_t *g = n <= (SIZE_MAX - sizeof *g) / sizeof *member
-                         ? malloc(sizeof *g + n * sizeof *member) : NULL;
+                         ? malloc(sizeof *g + n * sizeof *member)
+                         : NULL;
     if (!g)
         return mp__fail(MP_ENOMEM, "out of memory");
     size_t total = 0;

@@ -102,7 +102,11 @@ static mp_obj_t *integer(bstate_t *s, char code)
     uint64_t u = 0;
     int is_unsigned = 0;
     switch (code) {
-    case 'b': case 'h': case 'i': case 'B': case 'H':
+    case 'b':
+    case 'h':
+    case 'i':
+    case 'B':
+    case 'H':
         v = va_arg(s->ap, int);
         break;
     case 'I':
@@ -206,22 +210,39 @@ static mp_obj_t *build_unit(bstate_t *s)
 {
     char c = *s->f++;
     switch (c) {
-    case 'b': case 'h': case 'i': case 'l': case 'L': case 'n':
-    case 'B': case 'H': case 'I': case 'k': case 'K':
+    case 'b':
+    case 'h':
+    case 'i':
+    case 'l':
+    case 'L':
+    case 'n':
+    case 'B':
+    case 'H':
+    case 'I':
+    case 'k':
+    case 'K':
         return integer(s, c);
     case 'p': {
         int v = va_arg(s->ap, int);
         return s->failed ? NULL : mp_bool(v);
     }
-    case 'd': case 'f': {
+    case 'd':
+    case 'f': {
         double v = va_arg(s->ap, double);
         return s->failed ? NULL : checked(s, mp_float(v));
     }
-    case 's': case 'z': case 'y': case 'Y':
+    case 's':
+    case 'z':
+    case 'y':
+    case 'Y':
         return text(s, c);
-    case 'O': case 'S': case 'N':
+    case 'O':
+    case 'S':
+    case 'N':
         return object(s, c);
-    case '(': case '[': case '{':
+    case '(':
+    case '[':
+    case '{':
         return container(s, c);
     default:
         return bad_format(s, "bad format code '%c'", c);

@@ -124,8 +124,8 @@ int64_t mp__hash_double(const mp_obj_t *owner, double v)
     if (v == 0)
         return 0;
     int e;
-    double m = frexp(fabs(v), &e);                 /* |v| = m * 2**e, 0.5 <= m < 1 */
-    uint64_t mant = (uint64_t)ldexp(m, 53);        /* |v| = mant * 2**(e - 53), exactly */
+    double m = frexp(fabs(v), &e);          /* |v| = m * 2**e, 0.5 <= m < 1 */
+    uint64_t mant = (uint64_t)ldexp(m, 53); /* |v| = mant * 2**(e - 53), exactly */
     int k = (e - 53) % 61;
     return hash_finish(rot61(mant, (unsigned)(k < 0 ? k + 61 : k)), v < 0);
 }

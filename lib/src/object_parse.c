@@ -22,8 +22,7 @@ typedef struct {
 static int mismatch(const char *path, const char *want, const mp_obj_t *got)
 {
     if (!*path)
-        return mp__fail(MP_EINVAL, "mp_parse: expected %s, got %s", want,
-                        mp_type_name(got->type));
+        return mp__fail(MP_EINVAL, "mp_parse: expected %s, got %s", want, mp_type_name(got->type));
     return mp__fail(MP_EINVAL, "mp_parse: item %s: expected %s, got %s", path, want,
                     mp_type_name(got->type));
 }
@@ -57,10 +56,10 @@ static int int_range(char c, int64_t *lo, uint64_t *hi)
         int64_t lo;
         uint64_t hi;
     } t[] = {
-        {'b', 0, UCHAR_MAX},        {'h', SHRT_MIN, SHRT_MAX},   {'i', INT_MIN, INT_MAX},
-        {'l', LONG_MIN, LONG_MAX},  {'L', LLONG_MIN, LLONG_MAX}, {'n', -SSIZE_MAX - 1, SSIZE_MAX},
-        {'B', 0, UCHAR_MAX},        {'H', 0, USHRT_MAX},         {'I', 0, UINT_MAX},
-        {'k', 0, ULONG_MAX},        {'K', 0, ULLONG_MAX},
+        {'b', 0, UCHAR_MAX},       {'h', SHRT_MIN, SHRT_MAX},   {'i', INT_MIN, INT_MAX},
+        {'l', LONG_MIN, LONG_MAX}, {'L', LLONG_MIN, LLONG_MAX}, {'n', -SSIZE_MAX - 1, SSIZE_MAX},
+        {'B', 0, UCHAR_MAX},       {'H', 0, USHRT_MAX},         {'I', 0, UINT_MAX},
+        {'k', 0, ULONG_MAX},       {'K', 0, ULLONG_MAX},
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         if (t[i].code == c) {
@@ -76,32 +75,64 @@ static int int_range(char c, int64_t *lo, uint64_t *hi)
 static void *int_dest(pstate_t *s, char c)
 {
     switch (c) {
-    case 'b': case 'B': return va_arg(s->ap, unsigned char *);
-    case 'h': return va_arg(s->ap, short *);
-    case 'H': return va_arg(s->ap, unsigned short *);
-    case 'i': return va_arg(s->ap, int *);
-    case 'I': return va_arg(s->ap, unsigned int *);
-    case 'l': return va_arg(s->ap, long *);
-    case 'k': return va_arg(s->ap, unsigned long *);
-    case 'L': return va_arg(s->ap, long long *);
-    case 'n': return va_arg(s->ap, ssize_t *);
-    default: return va_arg(s->ap, unsigned long long *);
+    case 'b':
+    case 'B':
+        return va_arg(s->ap, unsigned char *);
+    case 'h':
+        return va_arg(s->ap, short *);
+    case 'H':
+        return va_arg(s->ap, unsigned short *);
+    case 'i':
+        return va_arg(s->ap, int *);
+    case 'I':
+        return va_arg(s->ap, unsigned int *);
+    case 'l':
+        return va_arg(s->ap, long *);
+    case 'k':
+        return va_arg(s->ap, unsigned long *);
+    case 'L':
+        return va_arg(s->ap, long long *);
+    case 'n':
+        return va_arg(s->ap, ssize_t *);
+    default:
+        return va_arg(s->ap, unsigned long long *);
     }
 }
 
 static void store_int(void *dst, char c, int64_t v)
 {
     switch (c) {
-    case 'b': case 'B': *(unsigned char *)dst = (unsigned char)v; break;
-    case 'h': *(short *)dst = (short)v; break;
-    case 'H': *(unsigned short *)dst = (unsigned short)v; break;
-    case 'i': *(int *)dst = (int)v; break;
-    case 'I': *(unsigned int *)dst = (unsigned int)v; break;
-    case 'l': *(long *)dst = (long)v; break;
-    case 'k': *(unsigned long *)dst = (unsigned long)(uint64_t)v; break;
-    case 'L': *(long long *)dst = (long long)v; break;
-    case 'n': *(ssize_t *)dst = (ssize_t)v; break;
-    default: *(unsigned long long *)dst = (unsigned long long)(uint64_t)v; break;
+    case 'b':
+    case 'B':
+        *(unsigned char *)dst = (unsigned char)v;
+        break;
+    case 'h':
+        *(short *)dst = (short)v;
+        break;
+    case 'H':
+        *(unsigned short *)dst = (unsigned short)v;
+        break;
+    case 'i':
+        *(int *)dst = (int)v;
+        break;
+    case 'I':
+        *(unsigned int *)dst = (unsigned int)v;
+        break;
+    case 'l':
+        *(long *)dst = (long)v;
+        break;
+    case 'k':
+        *(unsigned long *)dst = (unsigned long)(uint64_t)v;
+        break;
+    case 'L':
+        *(long long *)dst = (long long)v;
+        break;
+    case 'n':
+        *(ssize_t *)dst = (ssize_t)v;
+        break;
+    default:
+        *(unsigned long long *)dst = (unsigned long long)(uint64_t)v;
+        break;
     }
 }
 
@@ -166,15 +197,16 @@ static int parse_text(pstate_t *s, char c, const mp_obj_t *o, const char *path)
     int want = c == 'y' ? MP_TYPE_BYTES : c == 'Y' ? MP_TYPE_BYTEARRAY : MP_TYPE_STR;
     int ok = o->type == want || (counted && want == MP_TYPE_STR && o->type == MP_TYPE_BYTES);
     if (!ok)
-        return mismatch(path, c == 'z' ? (counted ? "str, bytes or None" : "str or None")
-                              : want == MP_TYPE_STR && counted ? "str or bytes"
-                                                               : mp_type_name(want),
+        return mismatch(path,
+                        c == 'z' ? (counted ? "str, bytes or None" : "str or None")
+                        : want == MP_TYPE_STR && counted ? "str or bytes"
+                                                         : mp_type_name(want),
                         o);
     if (o->type == MP_TYPE_STR && (o->flags & MP__F_SURROGATE))
         return refused(path, "surrogates not allowed", MP_EINVAL);
     if (!counted && memchr(MP__STR(o)->data, '\0', MP__STR(o)->len))
-        return refused(path, o->type == MP_TYPE_STR ? "embedded null character"
-                                                    : "embedded null byte",
+        return refused(path,
+                       o->type == MP_TYPE_STR ? "embedded null character" : "embedded null byte",
                        MP_EINVAL);
     *pp = MP__STR(o)->data;
     if (np)
@@ -270,9 +302,13 @@ static int parse_unit(pstate_t *s, const mp_obj_t *o, const char *path)
             *dst = mp_obj_truth(o);
         return 0;
     }
-    case 'd': case 'f':
+    case 'd':
+    case 'f':
         return parse_double(s, c, o, path);
-    case 's': case 'z': case 'y': case 'Y':
+    case 's':
+    case 'z':
+    case 'y':
+    case 'Y':
         return parse_text(s, c, o, path);
     case 'O': {
         mp_obj_t **dst = va_arg(s->ap, mp_obj_t **);
@@ -280,7 +316,8 @@ static int parse_unit(pstate_t *s, const mp_obj_t *o, const char *path)
             *dst = (mp_obj_t *)o;
         return 0;
     }
-    case '(': case '[': {
+    case '(':
+    case '[': {
         if (++s->depth > MAX_NESTING)
             return mp__fail(MP_EINVAL, "mp_parse: format nested more than 100 deep");
         int rc = parse_group(s, c == '(' ? ')' : ']', o, path);

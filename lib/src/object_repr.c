@@ -120,8 +120,9 @@ static void float_repr(sbuf_t *b, double x)
     char digits[20], out[48], *q = out;
     int decpt;
     if (isnan(x) || isinf(x) || x == 0) {
-        sb_puts(b, isnan(x) ? "nan" : isinf(x) ? (x > 0 ? "inf" : "-inf")
-                                               : (signbit(x) ? "-0.0" : "0.0"));
+        sb_puts(b, isnan(x)   ? "nan"
+                   : isinf(x) ? (x > 0 ? "inf" : "-inf")
+                              : (signbit(x) ? "-0.0" : "0.0"));
         return;
     }
     shortest_digits(fabs(x), digits, &decpt);
@@ -214,7 +215,10 @@ static void str_repr(sbuf_t *b, const mp__str_t *s)
         if (cp < 0x80)
             n = ascii_escape(esc, cp, quote);
         else if (!mp__unicode_printable(cp))
-            n = sprintf(esc, cp <= 0xFF ? "\\x%02x" : cp <= 0xFFFF ? "\\u%04x" : "\\U%08x",
+            n = sprintf(esc,
+                        cp <= 0xFF     ? "\\x%02x"
+                        : cp <= 0xFFFF ? "\\u%04x"
+                                       : "\\U%08x",
                         (unsigned)cp);
         if (n)
             sb_put(b, esc, (size_t)n);

@@ -11,8 +11,16 @@
 
 #include "pickle_dump_impl.h"
 
-enum { CLOSE_NONE, CLOSE_APPENDS, CLOSE_SETITEMS, CLOSE_ADDITEMS, CLOSE_FROZENSET,
-       CLOSE_TUPLE, CLOSE_MARK_TUPLE, CLOSE_REDUCE };
+enum {
+    CLOSE_NONE,
+    CLOSE_APPENDS,
+    CLOSE_SETITEMS,
+    CLOSE_ADDITEMS,
+    CLOSE_FROZENSET,
+    CLOSE_TUPLE,
+    CLOSE_MARK_TUPLE,
+    CLOSE_REDUCE
+};
 
 static int op(mp__pickler_t *p, unsigned opcode)
 {
@@ -46,9 +54,11 @@ static int long_text(mp__pickler_t *p, const mp_obj_t *o)
     size_t n = s ? strlen(s) : SIZE_MAX;
     int rc = 0;
     if (!s || n - (s[0] == '-') > MAX_DIGITS)
-        rc = mp__fail(MP_EENCODE, "pickle: an int of more than %d digits cannot be written at "
-                                  "protocol %d (CPython reads at most %d); use protocol 2 or "
-                                  "more", MAX_DIGITS, p->proto, MAX_DIGITS);
+        rc = mp__fail(MP_EENCODE,
+                      "pickle: an int of more than %d digits cannot be written at "
+                      "protocol %d (CPython reads at most %d); use protocol 2 or "
+                      "more",
+                      MAX_DIGITS, p->proto, MAX_DIGITS);
     if (rc == 0)
         rc = mp__pickler_room(p, n + 3);
     if (rc == 0) {

@@ -21,22 +21,74 @@ extern const mp__op_t mp__unpickle_bin_ops[256];
 /* ---- names and messages -------------------------------------------------------------------- */
 
 static const char *const op_names[256] = {
-    ['('] = "MARK", ['.'] = "STOP", ['0'] = "POP", ['1'] = "POP_MARK", ['2'] = "DUP",
-    ['F'] = "FLOAT", ['I'] = "INT", ['J'] = "BININT", ['K'] = "BININT1", ['L'] = "LONG",
-    ['M'] = "BININT2", ['N'] = "NONE", ['P'] = "PERSID", ['Q'] = "BINPERSID", ['R'] = "REDUCE",
-    ['S'] = "STRING", ['T'] = "BINSTRING", ['U'] = "SHORT_BINSTRING", ['V'] = "UNICODE",
-    ['X'] = "BINUNICODE", ['a'] = "APPEND", ['b'] = "BUILD", ['c'] = "GLOBAL", ['d'] = "DICT",
-    ['}'] = "EMPTY_DICT", ['e'] = "APPENDS", ['g'] = "GET", ['h'] = "BINGET", ['i'] = "INST",
-    ['j'] = "LONG_BINGET", ['l'] = "LIST", [']'] = "EMPTY_LIST", ['o'] = "OBJ", ['p'] = "PUT",
-    ['q'] = "BINPUT", ['r'] = "LONG_BINPUT", ['s'] = "SETITEM", ['t'] = "TUPLE",
-    [')'] = "EMPTY_TUPLE", ['u'] = "SETITEMS", ['G'] = "BINFLOAT", ['B'] = "BINBYTES",
-    ['C'] = "SHORT_BINBYTES", [0x80] = "PROTO", [0x81] = "NEWOBJ", [0x82] = "EXT1",
-    [0x83] = "EXT2", [0x84] = "EXT4", [0x85] = "TUPLE1", [0x86] = "TUPLE2", [0x87] = "TUPLE3",
-    [0x88] = "NEWTRUE", [0x89] = "NEWFALSE", [0x8a] = "LONG1", [0x8b] = "LONG4",
-    [0x8c] = "SHORT_BINUNICODE", [0x8d] = "BINUNICODE8", [0x8e] = "BINBYTES8",
-    [0x8f] = "EMPTY_SET", [0x90] = "ADDITEMS", [0x91] = "FROZENSET", [0x92] = "NEWOBJ_EX",
-    [0x93] = "STACK_GLOBAL", [0x94] = "MEMOIZE", [0x95] = "FRAME", [0x96] = "BYTEARRAY8",
-    [0x97] = "NEXT_BUFFER", [0x98] = "READONLY_BUFFER",
+    ['('] = "MARK",
+    ['.'] = "STOP",
+    ['0'] = "POP",
+    ['1'] = "POP_MARK",
+    ['2'] = "DUP",
+    ['F'] = "FLOAT",
+    ['I'] = "INT",
+    ['J'] = "BININT",
+    ['K'] = "BININT1",
+    ['L'] = "LONG",
+    ['M'] = "BININT2",
+    ['N'] = "NONE",
+    ['P'] = "PERSID",
+    ['Q'] = "BINPERSID",
+    ['R'] = "REDUCE",
+    ['S'] = "STRING",
+    ['T'] = "BINSTRING",
+    ['U'] = "SHORT_BINSTRING",
+    ['V'] = "UNICODE",
+    ['X'] = "BINUNICODE",
+    ['a'] = "APPEND",
+    ['b'] = "BUILD",
+    ['c'] = "GLOBAL",
+    ['d'] = "DICT",
+    ['}'] = "EMPTY_DICT",
+    ['e'] = "APPENDS",
+    ['g'] = "GET",
+    ['h'] = "BINGET",
+    ['i'] = "INST",
+    ['j'] = "LONG_BINGET",
+    ['l'] = "LIST",
+    [']'] = "EMPTY_LIST",
+    ['o'] = "OBJ",
+    ['p'] = "PUT",
+    ['q'] = "BINPUT",
+    ['r'] = "LONG_BINPUT",
+    ['s'] = "SETITEM",
+    ['t'] = "TUPLE",
+    [')'] = "EMPTY_TUPLE",
+    ['u'] = "SETITEMS",
+    ['G'] = "BINFLOAT",
+    ['B'] = "BINBYTES",
+    ['C'] = "SHORT_BINBYTES",
+    [0x80] = "PROTO",
+    [0x81] = "NEWOBJ",
+    [0x82] = "EXT1",
+    [0x83] = "EXT2",
+    [0x84] = "EXT4",
+    [0x85] = "TUPLE1",
+    [0x86] = "TUPLE2",
+    [0x87] = "TUPLE3",
+    [0x88] = "NEWTRUE",
+    [0x89] = "NEWFALSE",
+    [0x8a] = "LONG1",
+    [0x8b] = "LONG4",
+    [0x8c] = "SHORT_BINUNICODE",
+    [0x8d] = "BINUNICODE8",
+    [0x8e] = "BINBYTES8",
+    [0x8f] = "EMPTY_SET",
+    [0x90] = "ADDITEMS",
+    [0x91] = "FROZENSET",
+    [0x92] = "NEWOBJ_EX",
+    [0x93] = "STACK_GLOBAL",
+    [0x94] = "MEMOIZE",
+    [0x95] = "FRAME",
+    [0x96] = "BYTEARRAY8",
+    [0x97] = "NEXT_BUFFER",
+    [0x98] = "READONLY_BUFFER",
 };
 
 const char *mp__pickle_opname(unsigned op)
@@ -70,8 +122,8 @@ int mp__unpickle_charge(mp__unpickler_t *u, size_t n)
 const unsigned char *mp__unpickle_take(mp__unpickler_t *u, size_t n)
 {
     if (n > u->len - u->pos) {
-        mp__unpickle_fail(u, "pickle data was truncated: %zu bytes of operand needed, %zu left",
-                          n, u->len - u->pos);
+        mp__unpickle_fail(u, "pickle data was truncated: %zu bytes of operand needed, %zu left", n,
+                          u->len - u->pos);
         return NULL;
     }
     const unsigned char *p = u->in + u->pos;
@@ -218,8 +270,9 @@ static int op_frame(mp__unpickler_t *u, int arg)
 }
 
 static const mp__op_t core_ops[256] = {
-    [MP__OP_MARK] = {op_mark, 0}, [MP__OP_POP] = {op_pop, 0}, [MP__OP_POP_MARK] = {op_pop_mark, 0},
-    [MP__OP_STOP] = {op_stop, 0}, [MP__OP_PROTO] = {op_proto, 0}, [MP__OP_FRAME] = {op_frame, 0},
+    [MP__OP_MARK] = {op_mark, 0},         [MP__OP_POP] = {op_pop, 0},
+    [MP__OP_POP_MARK] = {op_pop_mark, 0}, [MP__OP_STOP] = {op_stop, 0},
+    [MP__OP_PROTO] = {op_proto, 0},       [MP__OP_FRAME] = {op_frame, 0},
 };
 
 static int run(mp__unpickler_t *u)
@@ -317,8 +370,8 @@ int mp_pickle_loads_ex(const void *data, size_t len, const mp_pickle_limits_t *l
     u.lim = limits ? *limits : defaults;
     u.budget = u.lim.max_alloc;
     if (!u.budget) /* 64 MiB + 64 bytes per input byte, saturating */
-        u.budget = len < (SIZE_MAX - ((size_t)64 << 20)) / 64 ? ((size_t)64 << 20) + 64 * len
-                                                              : SIZE_MAX;
+        u.budget =
+            len < (SIZE_MAX - ((size_t)64 << 20)) / 64 ? ((size_t)64 << 20) + 64 * len : SIZE_MAX;
     mp__arena_open(); /* the values made here come from slabs (object_slab.c) */
     int rc = run(&u);
     if (rc == 0) {

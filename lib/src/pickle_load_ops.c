@@ -173,9 +173,10 @@ static int collect(mp__unpickler_t *u, size_t base, mp_type_t type)
         rc = mp__unpickle_charge(u, OBJ_COST + (type == MP_TYPE_TUPLE ? SEQ_SLOT : TABLE_SLOT) * n);
     if (rc < 0)
         return rc;
-    mp_obj_t *c = type == MP_TYPE_TUPLE ? mp_tuple_new(n, items)
+    mp_obj_t *c = type == MP_TYPE_TUPLE       ? mp_tuple_new(n, items)
                   : type == MP_TYPE_FROZENSET ? mp_frozenset_new(n, items)
-                  : type == MP_TYPE_LIST ? mp_list_new(n, items) : dict_of_pairs(n, items);
+                  : type == MP_TYPE_LIST      ? mp_list_new(n, items)
+                                              : dict_of_pairs(n, items);
     while (u->sp > base)
         mp__private_decref(u->stack[--u->sp]);
     return mp__unpickle_push(u, c);
@@ -206,7 +207,7 @@ static int op_empty(mp__unpickler_t *u, int type)
     int rc = mp__unpickle_charge(u, OBJ_COST);
     if (rc < 0)
         return rc;
-    return mp__unpickle_push(u, type == MP_TYPE_LIST ? mp_list_new(0, NULL)
+    return mp__unpickle_push(u, type == MP_TYPE_LIST   ? mp_list_new(0, NULL)
                                 : type == MP_TYPE_DICT ? mp_dict_new(0, NULL, NULL)
                                                        : mp_set_new(0, NULL));
 }
@@ -369,33 +370,63 @@ static int op_refuse(mp__unpickler_t *u, int why)
     return mp__unpickle_fail(u, "refused: %s", reason[why]);
 }
 
-#define REFUSE(why) {op_refuse, REFUSE_##why}
+#define REFUSE(why)                                                                                \
+    {                                                                                              \
+        op_refuse, REFUSE_##why                                                                    \
+    }
 
 const mp__op_t mp__unpickle_bin_ops[256] = {
-    [MP__OP_NONE] = {op_const, 0}, [MP__OP_NEWTRUE] = {op_const, 1},
-    [MP__OP_NEWFALSE] = {op_const, 2}, [MP__OP_BININT1] = {op_binint, 1},
-    [MP__OP_BININT2] = {op_binint, 2}, [MP__OP_BININT] = {op_binint, 4},
-    [MP__OP_LONG1] = {op_long, 1}, [MP__OP_LONG4] = {op_long, 4},
-    [MP__OP_BINFLOAT] = {op_binfloat, 0}, [MP__OP_SHORT_BINUNICODE] = {op_text, 1},
-    [MP__OP_BINUNICODE] = {op_text, 4}, [MP__OP_BINUNICODE8] = {op_text, 8},
-    [MP__OP_SHORT_BINBYTES] = {op_bytes, 1}, [MP__OP_BINBYTES] = {op_bytes, 4},
-    [MP__OP_BINBYTES8] = {op_bytes, 8}, [MP__OP_BYTEARRAY8] = {op_bytearray8, 0},
-    [MP__OP_EMPTY_TUPLE] = {op_tuple_n, 0}, [MP__OP_TUPLE1] = {op_tuple_n, 1},
-    [MP__OP_TUPLE2] = {op_tuple_n, 2}, [MP__OP_TUPLE3] = {op_tuple_n, 3},
-    [MP__OP_TUPLE] = {op_collect, MP_TYPE_TUPLE}, [MP__OP_FROZENSET] = {op_collect, MP_TYPE_FROZENSET},
-    [MP__OP_LIST] = {op_collect, MP_TYPE_LIST}, [MP__OP_DICT] = {op_collect, MP_TYPE_DICT},
-    [MP__OP_EMPTY_LIST] = {op_empty, MP_TYPE_LIST}, [MP__OP_EMPTY_DICT] = {op_empty, MP_TYPE_DICT},
-    [MP__OP_EMPTY_SET] = {op_empty, MP_TYPE_SET}, [MP__OP_APPEND] = {op_fill_top, MP_TYPE_LIST},
-    [MP__OP_SETITEM] = {op_fill_top, MP_TYPE_DICT}, [MP__OP_APPENDS] = {op_fill_mark, MP_TYPE_LIST},
+    [MP__OP_NONE] = {op_const, 0},
+    [MP__OP_NEWTRUE] = {op_const, 1},
+    [MP__OP_NEWFALSE] = {op_const, 2},
+    [MP__OP_BININT1] = {op_binint, 1},
+    [MP__OP_BININT2] = {op_binint, 2},
+    [MP__OP_BININT] = {op_binint, 4},
+    [MP__OP_LONG1] = {op_long, 1},
+    [MP__OP_LONG4] = {op_long, 4},
+    [MP__OP_BINFLOAT] = {op_binfloat, 0},
+    [MP__OP_SHORT_BINUNICODE] = {op_text, 1},
+    [MP__OP_BINUNICODE] = {op_text, 4},
+    [MP__OP_BINUNICODE8] = {op_text, 8},
+    [MP__OP_SHORT_BINBYTES] = {op_bytes, 1},
+    [MP__OP_BINBYTES] = {op_bytes, 4},
+    [MP__OP_BINBYTES8] = {op_bytes, 8},
+    [MP__OP_BYTEARRAY8] = {op_bytearray8, 0},
+    [MP__OP_EMPTY_TUPLE] = {op_tuple_n, 0},
+    [MP__OP_TUPLE1] = {op_tuple_n, 1},
+    [MP__OP_TUPLE2] = {op_tuple_n, 2},
+    [MP__OP_TUPLE3] = {op_tuple_n, 3},
+    [MP__OP_TUPLE] = {op_collect, MP_TYPE_TUPLE},
+    [MP__OP_FROZENSET] = {op_collect, MP_TYPE_FROZENSET},
+    [MP__OP_LIST] = {op_collect, MP_TYPE_LIST},
+    [MP__OP_DICT] = {op_collect, MP_TYPE_DICT},
+    [MP__OP_EMPTY_LIST] = {op_empty, MP_TYPE_LIST},
+    [MP__OP_EMPTY_DICT] = {op_empty, MP_TYPE_DICT},
+    [MP__OP_EMPTY_SET] = {op_empty, MP_TYPE_SET},
+    [MP__OP_APPEND] = {op_fill_top, MP_TYPE_LIST},
+    [MP__OP_SETITEM] = {op_fill_top, MP_TYPE_DICT},
+    [MP__OP_APPENDS] = {op_fill_mark, MP_TYPE_LIST},
     [MP__OP_SETITEMS] = {op_fill_mark, MP_TYPE_DICT},
-    [MP__OP_ADDITEMS] = {op_fill_mark, MP_TYPE_SET}, [MP__OP_BINPUT] = {op_put, 1},
-    [MP__OP_LONG_BINPUT] = {op_put, 4}, [MP__OP_MEMOIZE] = {op_put, 0},
-    [MP__OP_BINGET] = {op_get, 1}, [MP__OP_LONG_BINGET] = {op_get, 4},
-    [MP__OP_BUILD] = REFUSE(OBJECT), [MP__OP_INST] = REFUSE(OBJECT), [MP__OP_OBJ] = REFUSE(OBJECT),
-    [MP__OP_NEWOBJ] = REFUSE(OBJECT), [MP__OP_NEWOBJ_EX] = REFUSE(OBJECT),
-    [MP__OP_PERSID] = REFUSE(OBJECT), [MP__OP_BINPERSID] = REFUSE(OBJECT),
-    [MP__OP_EXT1] = REFUSE(OBJECT), [MP__OP_EXT2] = REFUSE(OBJECT), [MP__OP_EXT4] = REFUSE(OBJECT),
-    [MP__OP_NEXT_BUFFER] = REFUSE(BUFFER), [MP__OP_READONLY_BUFFER] = REFUSE(BUFFER),
-    [MP__OP_STRING] = REFUSE(PY2), [MP__OP_BINSTRING] = REFUSE(PY2),
-    [MP__OP_SHORT_BINSTRING] = REFUSE(PY2), [MP__OP_DUP] = REFUSE(DUP),
+    [MP__OP_ADDITEMS] = {op_fill_mark, MP_TYPE_SET},
+    [MP__OP_BINPUT] = {op_put, 1},
+    [MP__OP_LONG_BINPUT] = {op_put, 4},
+    [MP__OP_MEMOIZE] = {op_put, 0},
+    [MP__OP_BINGET] = {op_get, 1},
+    [MP__OP_LONG_BINGET] = {op_get, 4},
+    [MP__OP_BUILD] = REFUSE(OBJECT),
+    [MP__OP_INST] = REFUSE(OBJECT),
+    [MP__OP_OBJ] = REFUSE(OBJECT),
+    [MP__OP_NEWOBJ] = REFUSE(OBJECT),
+    [MP__OP_NEWOBJ_EX] = REFUSE(OBJECT),
+    [MP__OP_PERSID] = REFUSE(OBJECT),
+    [MP__OP_BINPERSID] = REFUSE(OBJECT),
+    [MP__OP_EXT1] = REFUSE(OBJECT),
+    [MP__OP_EXT2] = REFUSE(OBJECT),
+    [MP__OP_EXT4] = REFUSE(OBJECT),
+    [MP__OP_NEXT_BUFFER] = REFUSE(BUFFER),
+    [MP__OP_READONLY_BUFFER] = REFUSE(BUFFER),
+    [MP__OP_STRING] = REFUSE(PY2),
+    [MP__OP_BINSTRING] = REFUSE(PY2),
+    [MP__OP_SHORT_BINSTRING] = REFUSE(PY2),
+    [MP__OP_DUP] = REFUSE(DUP),
 };

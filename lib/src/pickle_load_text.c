@@ -18,7 +18,10 @@
 
 enum { TAG_BYTES, TAG_BYTEARRAY, TAG_SET, TAG_FROZENSET, TAG_ENCODE, NTAGS };
 #define TAG_TYPE 0xF0 /* beyond mp_type_t: mp__unpickle_check_values() keeps it out of values */
-#define TAG(k) {{1, {0}, TAG_TYPE, MP__F_IMMORTAL}, k}
+#define TAG(k)                                                                                     \
+    {                                                                                              \
+        {1, {0}, TAG_TYPE, MP__F_IMMORTAL}, k                                                      \
+    }
 
 static mp__small_t tags[NTAGS] = {TAG(TAG_BYTES), TAG(TAG_BYTEARRAY), TAG(TAG_SET),
                                   TAG(TAG_FROZENSET), TAG(TAG_ENCODE)};
@@ -79,8 +82,10 @@ static int push_global(mp__unpickler_t *u, const unsigned char *mod, size_t nm,
     char m[48], n[48];
     quote(m, sizeof m, mod, nm);
     quote(n, sizeof n, name, nn);
-    return mp__unpickle_fail(u, "refused: '%s.%s' is not one of bytes, bytearray, set, "
-                                "frozenset, _codecs.encode", m, n);
+    return mp__unpickle_fail(u,
+                             "refused: '%s.%s' is not one of bytes, bytearray, set, "
+                             "frozenset, _codecs.encode",
+                             m, n);
 }
 
 /* ---- text operands ------------------------------------------------------------------------- */
@@ -141,9 +146,10 @@ static int push_decimal(mp__unpickler_t *u, const unsigned char *p, size_t n)
 {
     size_t nd = digits(u, p, n);
     if (!nd)
-        return mp__unpickle_fail(u, n > u->lim.max_int_digits
-                                        ? "more than %zu digits (max_int_digits)"
-                                        : "invalid literal for int()", u->lim.max_int_digits);
+        return mp__unpickle_fail(u,
+                                 n > u->lim.max_int_digits ? "more than %zu digits (max_int_digits)"
+                                                           : "invalid literal for int()",
+                                 u->lim.max_int_digits);
     int rc = mp__unpickle_charge(u, 2 * n + 64);
     char *s = rc < 0 ? NULL : malloc(n + 1);
     if (!s)
@@ -236,8 +242,9 @@ static size_t escape(const unsigned char *p, size_t n, uint32_t *cp)
     *cp = 0;
     for (size_t i = 1; i <= k; i++) {
         int c = p[i];
-        int v = c >= '0' && c <= '9' ? c - '0' : (c | 0x20) >= 'a' && (c | 0x20) <= 'f'
-                                                     ? (c | 0x20) - 'a' + 10 : -1;
+        int v = c >= '0' && c <= '9'                     ? c - '0'
+                : (c | 0x20) >= 'a' && (c | 0x20) <= 'f' ? (c | 0x20) - 'a' + 10
+                                                         : -1;
         if (v < 0)
             return 0;
         *cp = *cp << 4 | (uint32_t)v;
@@ -352,8 +359,10 @@ static mp_obj_t *apply(int k, const mp_obj_t *args)
     size_t n = MP__TUPLE(args)->n;
     mp_obj_t *const *a = MP__TUPLE(args)->item;
     if (n == 0 && k != TAG_ENCODE)
-        return k == TAG_BYTES ? mp_bytes(NULL, 0) : k == TAG_BYTEARRAY ? mp_bytearray(NULL, 0)
-               : k == TAG_SET ? mp_set_new(0, NULL) : mp_frozenset_new(0, NULL);
+        return k == TAG_BYTES       ? mp_bytes(NULL, 0)
+               : k == TAG_BYTEARRAY ? mp_bytearray(NULL, 0)
+               : k == TAG_SET       ? mp_set_new(0, NULL)
+                                    : mp_frozenset_new(0, NULL);
     if (k == TAG_ENCODE && n == 2 && a[0]->type == MP_TYPE_STR && a[1]->type == MP_TYPE_STR &&
         (eq((const unsigned char *)MP__STR(a[1])->data, MP__STR(a[1])->len, "latin1") ||
          eq((const unsigned char *)MP__STR(a[1])->data, MP__STR(a[1])->len, "latin-1")))
@@ -364,8 +373,7 @@ static mp_obj_t *apply(int k, const mp_obj_t *args)
         const mp__list_t *l = MP__LIST(a[0]);
         return k == TAG_SET ? mp_set_new(l->n, l->item) : mp_frozenset_new(l->n, l->item);
     }
-    mp__set_errmsg("refused: %s called with arguments CPython never pickles for it",
-                   tag_names[k]);
+    mp__set_errmsg("refused: %s called with arguments CPython never pickles for it", tag_names[k]);
     return NULL;
 }
 
@@ -384,8 +392,9 @@ static int op_reduce(mp__unpickler_t *u, int arg)
     size_t cost = 0;
     for (size_t i = 0; rc == 0 && i < MP__TUPLE(args)->n; i++) {
         const mp_obj_t *a = MP__TUPLE(args)->item[i];
-        cost += a->type == MP_TYPE_LIST ? 64 * MP__LIST(a)->n
-                : a->type == MP_TYPE_STR || a->type == MP_TYPE_BYTES ? MP__STR(a)->len : 0;
+        cost += a->type == MP_TYPE_LIST                              ? 64 * MP__LIST(a)->n
+                : a->type == MP_TYPE_STR || a->type == MP_TYPE_BYTES ? MP__STR(a)->len
+                                                                     : 0;
     }
     if (rc == 0)
         rc = mp__unpickle_charge(u, 48 + cost);
@@ -399,8 +408,9 @@ static int op_reduce(mp__unpickler_t *u, int arg)
 }
 
 const mp__op_t mp__unpickle_text_ops[256] = {
-    [MP__OP_INT] = {op_decimal, 0}, [MP__OP_LONG] = {op_decimal, 1}, [MP__OP_FLOAT] = {op_float, 0},
-    [MP__OP_UNICODE] = {op_unicode, 0}, [MP__OP_PUT] = {op_memo, 0}, [MP__OP_GET] = {op_memo, 1},
+    [MP__OP_INT] = {op_decimal, 0},   [MP__OP_LONG] = {op_decimal, 1},
+    [MP__OP_FLOAT] = {op_float, 0},   [MP__OP_UNICODE] = {op_unicode, 0},
+    [MP__OP_PUT] = {op_memo, 0},      [MP__OP_GET] = {op_memo, 1},
     [MP__OP_GLOBAL] = {op_global, 0}, [MP__OP_STACK_GLOBAL] = {op_stack_global, 0},
     [MP__OP_REDUCE] = {op_reduce, 0},
 };

@@ -207,8 +207,9 @@ int mp__process_poll(mp_process_t *p)
     }
     if (!done && r != 0) {
         /* r < 0: SIGCHLD set to SIG_IGN, or a waitpid(-1) elsewhere, took the status. */
-        p->exitcode = r < 0 ? MP_ECHILD
-                            : WIFSIGNALED(status) ? -WTERMSIG(status) : WEXITSTATUS(status);
+        p->exitcode = r < 0                 ? MP_ECHILD
+                      : WIFSIGNALED(status) ? -WTERMSIG(status)
+                                            : WEXITSTATUS(status);
         p->state = MP__PS_REAPED;
         done = 1;
         mp__registry_remove(p);

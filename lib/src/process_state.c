@@ -22,9 +22,11 @@ void __gcov_dump(void);
 #endif
 
 static const mp_process_vtable_t main_vtable = {"_MainProcess", NULL, NULL};
-static mp_process_t main_process = {
-    .vt = &main_vtable, .name = "MainProcess", .identity = "", .state = MP__PS_STARTED,
-    .pidfd = -1};
+static mp_process_t main_process = {.vt = &main_vtable,
+                                    .name = "MainProcess",
+                                    .identity = "",
+                                    .state = MP__PS_STARTED,
+                                    .pidfd = -1};
 static mp_process_t *current = &main_process;
 static mp_process_t parent; /* valid when have_parent */
 static int have_parent;
@@ -237,8 +239,9 @@ void mp_raise(const char *exc_type, const char *fmt, ...)
     fflush(stdout);
     if (current != &main_process)
         fprintf(stderr, "Process %s:\n", current->name);
-    fprintf(stderr, "Traceback (most recent call last):\n  File \"<C target>\", in %s\n%s: ",
-            current->name, exc_type ? exc_type : "Exception");
+    fprintf(stderr,
+            "Traceback (most recent call last):\n  File \"<C target>\", in %s\n%s: ", current->name,
+            exc_type ? exc_type : "Exception");
     va_list ap;
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);

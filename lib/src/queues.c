@@ -16,7 +16,7 @@
 
 #include "queues_impl.h"
 
-#define SMALL_MSG 256                    /* messages up to this size are read on the stack */
+#define SMALL_MSG 256 /* messages up to this size are read on the stack */
 #define RING_MAX ((size_t)1 << 40)
 
 /* ===== making and freeing ====================================================================== */
@@ -119,8 +119,8 @@ static int check_open(const struct mp_queue_s *q, int putting)
     if (!q)
         return mp__fail(MP_EINVAL, "queue is NULL");
     if (q->closed)
-        return mp__fail(MP_ECLOSED, q->kind == MP__Q_SIMPLE ? "handle is closed"
-                                                            : "Queue is closed");
+        return mp__fail(MP_ECLOSED,
+                        q->kind == MP__Q_SIMPLE ? "handle is closed" : "Queue is closed");
     if (putting && q->put_closed)
         return mp__fail(MP_ECLOSED, "this process gave up putting on the queue "
                                     "(mp_queue_close_put)");

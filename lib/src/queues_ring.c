@@ -202,8 +202,8 @@ static void unlock(mp__qshared_t *sh)
 /* Called with the lock held when what the caller waits for is not there yet. Unlocks, then
  * gives up (`miss` when not blocking, MP_ETIMEDOUT past the deadline) or waits until w->seq
  * moves, a slice passes or the deadline comes. Returns 0 when the caller should look again. */
-static int await(mp__qshared_t *sh, mp__qwait_t *w, int spin, int block, double deadline,
-                 int miss, const char *what)
+static int await(mp__qshared_t *sh, mp__qwait_t *w, int spin, int block, double deadline, int miss,
+                 const char *what)
 {
     uint32_t seen = atomic_load(&w->seq);
     unlock(sh);
@@ -318,8 +318,10 @@ int mp__q_put(struct mp_queue_s *q, const void *data, size_t len, int block, dou
 {
     mp__qshared_t *sh = q->sh;
     if (len > sh->cap - REC_HDR)
-        return mp__fail(MP_EMSGSIZE, "a message of %zu bytes does not fit in the queue's ring of "
-                        "%llu bytes", len, (unsigned long long)sh->cap);
+        return mp__fail(MP_EMSGSIZE,
+                        "a message of %zu bytes does not fit in the queue's ring of "
+                        "%llu bytes",
+                        len, (unsigned long long)sh->cap);
     uint64_t rec = record_size(len);
     for (;;) {
         int rc = lock(sh);
@@ -358,8 +360,10 @@ static int message_length(struct mp_queue_s *q, const mp__qstate_t *s, uint64_t 
         return 0;
     atomic_store(&q->sh->broken, 1); /* only a stray write into shared memory can do this */
     unlock(q->sh);
-    return mp__fail(MP_EBROKEN, "queue is broken: a message length of %llu bytes at position "
-                    "%llu does not fit", (unsigned long long)*len, (unsigned long long)s->head);
+    return mp__fail(MP_EBROKEN,
+                    "queue is broken: a message length of %llu bytes at position "
+                    "%llu does not fit",
+                    (unsigned long long)*len, (unsigned long long)s->head);
 }
 
 int mp__q_get(struct mp_queue_s *q, void *small, size_t small_cap, void **out, size_t *len,
@@ -390,8 +394,10 @@ int mp__q_get(struct mp_queue_s *q, void *small, size_t small_cap, void **out, s
     if (!out && n_bytes > small_cap) { /* into the caller's buffer only: the message stays */
         unlock(sh);
         *len = n_bytes;
-        return mp__fail(MP_EMSGSIZE, "the next message has %llu bytes, more than the %zu of the "
-                        "buffer; it stays in the queue", (unsigned long long)n_bytes, small_cap);
+        return mp__fail(MP_EMSGSIZE,
+                        "the next message has %llu bytes, more than the %zu of the "
+                        "buffer; it stays in the queue",
+                        (unsigned long long)n_bytes, small_cap);
     }
     void *buf = small && n_bytes <= small_cap ? small : malloc(n_bytes ? n_bytes : 1);
     if (!buf) {
@@ -450,8 +456,7 @@ int mp__q_join(struct mp_queue_s *q, double deadline)
             unlock(sh);
             return 0;
         }
-        rc = await(sh, &sh->done, 0, 1, deadline, MP_ETIMEDOUT,
-                   "join: tasks are still unfinished");
+        rc = await(sh, &sh->done, 0, 1, deadline, MP_ETIMEDOUT, "join: tasks are still unfinished");
         if (rc < 0)
             return rc;
     }

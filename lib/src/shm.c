@@ -27,15 +27,15 @@
 #include "mp_internal.h"
 
 #define CHUNK_SIZE (64u * 1024u)
-#define SLOT_ALIGN 64u       /* slots start on a cache line: no false sharing between objects */
-#define HDR_SIZE 16u         /* before each arena object: its slot size and fork generation */
-#define SMALL_MAX 4096u      /* larger requests get a memfd of their own */
+#define SLOT_ALIGN 64u  /* slots start on a cache line: no false sharing between objects */
+#define HDR_SIZE 16u    /* before each arena object: its slot size and fork generation */
+#define SMALL_MAX 4096u /* larger requests get a memfd of their own */
 #define SLOT_MAGIC 0x6d707368u
 
 struct slot_hdr {
     uint32_t magic;
-    uint32_t size;     /* the whole slot, header included */
-    uint64_t gen;      /* fork generation of the allocating process when it was allocated */
+    uint32_t size; /* the whole slot, header included */
+    uint64_t gen;  /* fork generation of the allocating process when it was allocated */
 };
 
 struct free_slot {
@@ -48,12 +48,12 @@ struct region {
     char *base;
     size_t size;
     int fd;
-    int big;                 /* a single object, no header */
-    pid_t owner;             /* the process that made it; only it allocates from it */
-    size_t bump;             /* arena: first never-used byte */
-    size_t live;             /* arena: objects allocated and not freed */
-    int quarantined;         /* arena: some freed slot can never be reused */
-    struct free_slot *free;  /* arena: reusable slots */
+    int big;                /* a single object, no header */
+    pid_t owner;            /* the process that made it; only it allocates from it */
+    size_t bump;            /* arena: first never-used byte */
+    size_t live;            /* arena: objects allocated and not freed */
+    int quarantined;        /* arena: some freed slot can never be reused */
+    struct free_slot *free; /* arena: reusable slots */
 };
 
 static pthread_mutex_t shm_lock = PTHREAD_MUTEX_INITIALIZER;

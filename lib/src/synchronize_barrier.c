@@ -197,8 +197,7 @@ int mp_barrier_wait(mp_barrier_t *b, double timeout, unsigned *index)
         return MP_EINVAL;
     lock_internal(sh);
     /* Wait out a drain, a reset or an action in progress, as CPython's _enter() does. */
-    for (int32_t st; (st = atomic_load(&sh->state)) == DRAINING || st == RESETTING ||
-                     st == ACTION;)
+    for (int32_t st; (st = atomic_load(&sh->state)) == DRAINING || st == RESETTING || st == ACTION;)
         sleep_once(sh, INFINITY);
     if (atomic_load(&sh->state) == BROKEN) {
         unlock_internal(sh);

@@ -39,10 +39,10 @@
 
 #include "synchronize_impl.h"
 
-#define SLICE 0.05      /* seconds a waiter sleeps between liveness checks of the holder */
-#define CHECK_MS 10u    /* a lock's holder is checked at most this often, whoever asks */
-#define GAP_MIN 6u      /* while spinning pays, every 64th wait probes with a full spin */
-#define GAP_MAX 14u     /* while it does not, probes thin out to one wait in 16384 */
+#define SLICE 0.05          /* seconds a waiter sleeps between liveness checks of the holder */
+#define CHECK_MS 10u        /* a lock's holder is checked at most this often, whoever asks */
+#define GAP_MIN 6u          /* while spinning pays, every 64th wait probes with a full spin */
+#define GAP_MAX 14u         /* while it does not, probes thin out to one wait in 16384 */
 #define SPIN_SLACK_NS 1000u /* spins run to twice the estimate plus this */
 #define SPIN_LOCK_NS 20000u /* the longest a lock waiter spins */
 
@@ -104,9 +104,9 @@ void mp__futex_wake(_Atomic uint32_t *addr, int n)
 
 /* ===== identity =============================================================================== */
 
-static _Atomic uint64_t self_ident;            /* 0 until first use, and again after fork */
+static _Atomic uint64_t self_ident; /* 0 until first use, and again after fork */
 static _Thread_local pid_t self_tid;
-static _Atomic int self_cpus;                  /* CPUs online; 0 = not known yet */
+static _Atomic int self_cpus; /* CPUs online; 0 = not known yet */
 static pthread_once_t ident_once = PTHREAD_ONCE_INIT;
 
 static void atfork_child(void)
@@ -137,7 +137,8 @@ static int read_stat(pid_t pid, char *state, unsigned long long *start)
     char *p = strrchr(buf, ')');
     if (!p || n == 0)
         return -1;
-    if (sscanf(p + 2, "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
+    if (sscanf(p + 2,
+               "%c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d %*d %*d %*d %llu",
                state, start) != 2)
         return -2;
     return 0;
@@ -255,8 +256,8 @@ static int spin_for(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int
     }
 }
 
-int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ,
-             mp__spin_t *sp, uint32_t max_ns)
+int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ, mp__spin_t *sp,
+             uint32_t max_ns)
 {
     static _Thread_local unsigned waits;
     if (!mp__spin_enabled() || cpus_online() < 2)

@@ -47,17 +47,17 @@ typedef struct mp__spin {
 
 /* Spins until (*w & mask) == want (with `differ`: until it is not), for at most `max_ns` scaled
  * by the estimate. Returns 1 when that came true, 0 when the caller should sleep instead. */
-int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ,
-             mp__spin_t *est, uint32_t max_ns);
+int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ, mp__spin_t *est,
+             uint32_t max_ns);
 
 /* Whether spinning is enabled (MP_SPIN=0 in the environment turns it off, for measurements). */
 int mp__spin_enabled(void);
 
 /* ---- the lock word ---------------------------------------------------------------------------- */
 
-#define MP__LW_PID 0x3FFFFFFFu        /* low half: the holder's pid, 0 when free */
-#define MP__LW_WAITERS 0x80000000u    /* low half: someone may sleep on the futex */
-#define MP__LW_POISON 0x3FFFFFFFu     /* the pid field of a lock that is not recoverable */
+#define MP__LW_PID 0x3FFFFFFFu     /* low half: the holder's pid, 0 when free */
+#define MP__LW_WAITERS 0x80000000u /* low half: someone may sleep on the futex */
+#define MP__LW_POISON 0x3FFFFFFFu  /* the pid field of a lock that is not recoverable */
 
 enum { MP__LW_CONSISTENT = 0, MP__LW_INCONSISTENT = 1 };
 

@@ -80,8 +80,8 @@ int mp_lock_make_consistent(mp_lock_t *l)
 {
     mp__lockword_t *sh = l->sh;
     uint64_t w = atomic_load(&sh->word);
-    int mine = l->recursive ? mp__lw_is_mine(sh)
-                            : (w & MP__LW_PID) == (mp__self_ident() & MP__LW_PID);
+    int mine =
+        l->recursive ? mp__lw_is_mine(sh) : (w & MP__LW_PID) == (mp__self_ident() & MP__LW_PID);
     if (!mine)
         return mp__fail(MP_ENOTOWNER, "make_consistent: the lock is not held by the caller");
     if (atomic_load(&sh->health) != MP__LW_INCONSISTENT)

@@ -111,8 +111,8 @@ MP_EXTERN int mp_conn_send_bytes(mp_conn_t *c, const void *buf, size_t len);
  * @return as mp_conn_send_bytes().
  * @pyequiv `Connection.send_bytes(buf, offset=0, size=None)`.
  */
-MP_EXTERN int mp_conn_send_bytes_ex(mp_conn_t *c, const void *buf, size_t buflen,
-                                    long long offset, long long size);
+MP_EXTERN int mp_conn_send_bytes_ex(mp_conn_t *c, const void *buf, size_t buflen, long long offset,
+                                    long long size);
 
 /**
  * @brief Receives one message as raw bytes.

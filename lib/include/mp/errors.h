@@ -24,6 +24,8 @@ extern "C" {
 /** Base of the codes errno has no name for (libuv reserves the same region). */
 #define MP__EBASE (-4000)
 
+/* The two tables below stay tables, one code a line. */
+/* clang-format off */
 /** The error codes; mp_exception_name() names the Python outcome each stands for. */
 typedef enum {
     MP_EAGAIN = -EAGAIN, /**< A non-blocking call would have blocked (Python returns False). */
@@ -88,6 +90,8 @@ typedef enum {
     XX(EBROKEN, "barrier is broken", "threading.BrokenBarrierError") \
     XX(EENCODE, "value cannot be pickled", "pickle.PicklingError") \
     XX(EDECODE, "data cannot be unpickled", "pickle.UnpicklingError")
+
+/* clang-format on */
 
 /** Success. */
 #define MP_OK 0

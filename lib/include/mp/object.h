@@ -716,7 +716,10 @@ typedef struct mp_pickle_limits {
  * @brief The default limits, as an initializer: `mp_pickle_limits_t lim =
  *        MP_PICKLE_LIMITS_DEFAULT; lim.max_depth = 5000;`.
  */
-#define MP_PICKLE_LIMITS_DEFAULT {1000, 16777216, 4300, 0}
+#define MP_PICKLE_LIMITS_DEFAULT                                                                   \
+    {                                                                                              \
+        1000, 16777216, 4300, 0                                                                    \
+    }
 
 /**
  * @brief Pickles a value: the bytes CPython's `pickle.loads` turns back into an equal value.

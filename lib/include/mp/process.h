@@ -70,14 +70,17 @@ typedef struct mp_process_vtable_s {
  * Initialise with #MP_PROCESS_OPTS_INIT, or with `{0}` and then set `daemon` explicitly.
  */
 typedef struct mp_process_opts_s {
-    const char *name;  /**< NULL or "" for the default name `Process-N[:M...]`. */
-    int daemon;        /**< 0, 1, or #MP_DAEMON_INHERIT. */
-    mp_obj_t *kwargs;  /**< a dict of keyword arguments, or NULL for `{}`. */
-    void *ctx;         /**< passed as-is to the target. */
+    const char *name; /**< NULL or "" for the default name `Process-N[:M...]`. */
+    int daemon;       /**< 0, 1, or #MP_DAEMON_INHERIT. */
+    mp_obj_t *kwargs; /**< a dict of keyword arguments, or NULL for `{}`. */
+    void *ctx;        /**< passed as-is to the target. */
 } mp_process_opts_t;
 
 /** Default options: default name, daemon inherited, no kwargs, no ctx. */
-#define MP_PROCESS_OPTS_INIT {NULL, MP_DAEMON_INHERIT, NULL, NULL}
+#define MP_PROCESS_OPTS_INIT                                                                       \
+    {                                                                                              \
+        NULL, MP_DAEMON_INHERIT, NULL, NULL                                                        \
+    }
 
 /**
  * @brief The process object. Embed it first in a subclass; treat every field as private.
@@ -92,15 +95,15 @@ struct mp_process_s {
     mp_obj_t *args, *kwargs;
     void *ctx;
     char *name;
-    char *identity;       /* "3:1" for the first child of Process-3; "" for MainProcess */
+    char *identity; /* "3:1" for the first child of Process-3; "" for MainProcess */
     int daemon;
-    int state;            /* MP__PS_* in mp_internal.h */
-    pid_t pid;            /* 0 until started */
-    pid_t parent_pid;     /* the creating process */
-    int pidfd;            /* the sentinel: readable once the child has ended */
+    int state;        /* MP__PS_* in mp_internal.h */
+    pid_t pid;        /* 0 until started */
+    pid_t parent_pid; /* the creating process */
+    int pidfd;        /* the sentinel: readable once the child has ended */
     int exitcode;
-    int allocated;        /* made by mp_process_new(): mp_process_free() frees it */
-    mp_process_t *next;   /* the creator's list of unreaped children */
+    int allocated;      /* made by mp_process_new(): mp_process_free() frees it */
+    mp_process_t *next; /* the creator's list of unreaped children */
     /** @endcond */
 };
 

@@ -98,17 +98,20 @@ typedef struct mp_queue_opts_s {
 } mp_queue_opts_t;
 
 /** @brief Default settings: the default ring, the default protocol, not joinable. */
-#define MP_QUEUE_OPTS_INIT {0, -1, 0}
+#define MP_QUEUE_OPTS_INIT                                                                         \
+    {                                                                                              \
+        0, -1, 0                                                                                   \
+    }
 
 /**
  * @brief What mp_queue_stats() reports: a snapshot of the queue's shared state.
  */
 typedef struct mp_queue_stats_s {
-    size_t items;        /**< messages in the ring (what mp_queue_qsize() returns). */
-    size_t bytes;        /**< ring bytes those messages take, 8-byte headers and padding included. */
-    size_t ring_bytes;   /**< the ring's capacity in bytes. */
-    size_t memory;       /**< bytes of shared memory the queue holds now: the pages in use. */
-    size_t unfinished;   /**< JoinableQueue: messages put and not yet marked task_done(). */
+    size_t items;      /**< messages in the ring (what mp_queue_qsize() returns). */
+    size_t bytes;      /**< ring bytes those messages take, 8-byte headers and padding included. */
+    size_t ring_bytes; /**< the ring's capacity in bytes. */
+    size_t memory;     /**< bytes of shared memory the queue holds now: the pages in use. */
+    size_t unfinished; /**< JoinableQueue: messages put and not yet marked task_done(). */
     unsigned recoveries; /**< times a process took the queue over from a lock holder that died. */
 } mp_queue_stats_t;
 
@@ -224,8 +227,7 @@ MP_EXTERN int mp_queue_put_bytes(mp_queue_t *q, const void *buf, size_t len, int
  * @return as mp_queue_get(), without #MP_EDECODE.
  * @pyequiv none: Python's Queue always unpickles; `Connection.recv_bytes()` is the nearest.
  */
-MP_EXTERN int mp_queue_get_bytes(mp_queue_t *q, void **out, size_t *len, int block,
-                                 double timeout);
+MP_EXTERN int mp_queue_get_bytes(mp_queue_t *q, void **out, size_t *len, int block, double timeout);
 
 /**
  * @brief Takes the oldest message as bytes into the caller's buffer, without allocating.
@@ -240,8 +242,8 @@ MP_EXTERN int mp_queue_get_bytes(mp_queue_t *q, void **out, size_t *len, int blo
  * @pyequiv none: `Connection.recv_bytes_into()` is the nearest (it consumes a message that
  *          does not fit and raises BufferTooShort).
  */
-MP_EXTERN int mp_queue_get_bytes_into(mp_queue_t *q, void *buf, size_t size, size_t *len,
-                                      int block, double timeout);
+MP_EXTERN int mp_queue_get_bytes_into(mp_queue_t *q, void *buf, size_t size, size_t *len, int block,
+                                      double timeout);
 
 /**
  * @brief The number of messages in the queue, exact at the moment of the call.
