@@ -5,7 +5,7 @@
  * character, bytes, containers, sharing, recursion) is pickled by libmp at each protocol;
  * python3.N loads each pickle and sends back pickle.dumps of what it got, at a protocol that
  * varies from line to line; libmp reads that and the canonical text must be the one it
- * started from. Run with each of python3.8 ... python3.14 found on PATH, and python3; an
+ * started from. Run with each CPython >= 3.8 that conformance/python/find-pythons finds; an
  * interpreter that is absent, or present but does not run (a pyenv shim for a version that is
  * not selected), is a skip with that reason. */
 #include <stdint.h>
@@ -15,8 +15,26 @@
 #include "pickle_canon.h"
 #include "pickle_vectors.h"
 
-static const char *const pythons[] = {"python3.8",  "python3.9",  "python3.10", "python3.11",
-                                      "python3.12", "python3.13", "python3.14", "python3"};
+/* The interpreters to run against: one per CPython version that conformance/python/find-pythons
+ * finds (on PATH, or in pyenv's tree), read when the suite is built; "python3" if it finds none,
+ * so that the test still says why it cannot run. */
+enum { MAX_PYTHONS = 16 };
+static char pythons[MAX_PYTHONS][512];
+static int npythons;
+
+static void find_pythons(void)
+{
+    FILE *f = popen("conformance/python/find-pythons 2>/dev/null", "r");
+    while (f && npythons < MAX_PYTHONS && fgets(pythons[npythons], sizeof pythons[0], f)) {
+        pythons[npythons][strcspn(pythons[npythons], "\n")] = '\0';
+        if (pythons[npythons][0])
+            npythons++;
+    }
+    if (f)
+        pclose(f);
+    if (npythons == 0)
+        snprintf(pythons[npythons++], sizeof pythons[0], "python3");
+}
 
 static const char echo_py[] =
     "import pickle, sys\n"
@@ -329,6 +347,7 @@ void pickle_add_python(Suite *s);
 void pickle_add_python(Suite *s)
 {
     TCase *tc = mp_tcase("cpython", 120);
-    tcase_add_loop_test(tc, PICKLE_15_cpython_round_trip, 0, sizeof pythons / sizeof *pythons);
+    find_pythons();
+    tcase_add_loop_test(tc, PICKLE_15_cpython_round_trip, 0, npythons);
     suite_add_tcase(s, tc);
 }
