@@ -305,10 +305,10 @@ START_TEST(PICKLE_15_cpython_round_trip)
 {
     const char *python = pythons[_i];
     char version[256], test[64];
-    snprintf(test, sizeof test, "PICKLE_15 %s", python);
+    snprintf(test, sizeof test, "PICKLE_15 %.32s", python);
     if (probe(python, version, sizeof version) != 0) {
         char why[400];
-        snprintf(why, sizeof why, "%s: %s", python,
+        snprintf(why, sizeof why, "%.32s: %s", python,
                  strcmp(version, "not on PATH") ? "on PATH but does not run" : "not on PATH");
         if (strcmp(version, "not on PATH") && version[0])
             snprintf(why + strlen(why), sizeof why - strlen(why), " (%.200s)", version);
