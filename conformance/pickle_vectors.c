@@ -57,8 +57,9 @@ void pv_load(pv_file_t *f, const char *name)
     char path[PATH_MAX + 64];
     memset(f, 0, sizeof *f);
     if (!dir) {
-        snprintf(f->why, sizeof f->why, "no vectors: set MP_VECTORS, or put the project's shared/ "
-                                        "at ../shared (looked for ../shared/spec/vectors/%s)", name);
+        snprintf(f->why, sizeof f->why,
+                 "no vectors: set MP_VECTORS, or put the project's shared/ at ../shared "
+                 "(looked for ../shared/spec/vectors/%s)", name);
         return;
     }
     snprintf(path, sizeof path, "%s/%s", dir, name);

@@ -34,7 +34,8 @@ static void check_round_trips(const mp_obj_t *o)
         ck_assert_mp(mp_pickle_dumps(o, protocol, &out, &len), 0);
         ck_assert_mp(mp_pickle_loads(out, len, &back), 0);
         char *got = pickle_canon(back);
-        ck_assert_msg(!strcmp(got, want), "protocol %d: %.200s\nbecame %.200s", protocol, want, got);
+        ck_assert_msg(!strcmp(got, want), "protocol %d: %.200s\nbecame %.200s", protocol, want,
+                      got);
         ck_assert_msg(mp_obj_equal(o, back), "protocol %d: not ==", protocol);
         free(got);
         mp_obj_decref(back);
