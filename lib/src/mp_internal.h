@@ -27,6 +27,26 @@ void mp__set_errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
         mp__code_;                                                                                 \
     })
 
+/* The one NULL policy of the public API (errors.h, "NULL handles"): a call that frees or
+ * releases a handle's memory (mp_*_free, mp_obj_decref) takes NULL as a no-op, like free(3);
+ * every other call refuses a NULL handle or a NULL out-pointer with MP_EINVAL and the message
+ * "<function>: <argument> is NULL", before touching anything. Calls that return no int code
+ * (a pid, a flag, a name) return their documented "none" value and set the same message. */
+#define MP__NEED(arg)                                                                              \
+    do {                                                                                           \
+        if (!(arg))                                                                                \
+            return mp__fail(MP_EINVAL, "%s: %s is NULL", __func__, #arg);                          \
+    } while (0)
+
+/* The same check for calls whose failure value is not an int code (pass it as `none`). */
+#define MP__NEED_OR(arg, none)                                                                     \
+    do {                                                                                           \
+        if (!(arg)) {                                                                              \
+            mp__set_errmsg("%s: %s is NULL", __func__, #arg);                                      \
+            return none;                                                                           \
+        }                                                                                          \
+    } while (0)
+
 /* errno as a libmp code: -errno, never 0 (so a caller, and the analyser, can rely on < 0). */
 static inline int mp__errno(void)
 {

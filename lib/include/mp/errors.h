@@ -7,6 +7,12 @@
  * range below -4000. One X-macro table, #MP_ERRNO_MAP, gives the code, its name, its message and
  * the Python exception it stands for, so the four can never drift apart.
  *
+ * **NULL handles.** One policy holds for every public call: a call that frees a handle
+ * (`mp_*_free`, mp_obj_decref()) takes NULL as a no-op, as free(3) does; every other call given
+ * a NULL handle or a NULL out-pointer returns #MP_EINVAL, touches nothing, and sets mp_errmsg()
+ * to "<function>: <argument> is NULL". A call that returns no code (a pid, a flag, a name)
+ * returns the "none" value its documentation names and sets the same message.
+ *
  * @defgroup mp_errors Errors
  * @{
  */
