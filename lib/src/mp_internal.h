@@ -1,4 +1,4 @@
-/* Internals shared by the files of lib/src: error messages, time, and the process registry.
+/* Internals shared by the files of lib/src: error messages, time, I/O and shared memory.
  * Nothing here is part of the API; every name is mp__ (cross-file) or static. */
 #ifndef MP_INTERNAL_H
 #define MP_INTERNAL_H
@@ -88,55 +88,6 @@ int mp__conn_is_socket(const mp_conn_t *c);
 
 /* Reads a payload whose header was read already, into a buffer that grows as bytes arrive. */
 int mp__conn_read_payload(mp_conn_t *c, uint64_t size, void **out);
-
-/* ---- processes --------------------------------------------------------------------------- */
-
-enum { MP__PS_NEW, MP__PS_STARTED, MP__PS_REAPED, MP__PS_CLOSED };
-
-/* Leaves a libmp child: the child's own exit processing, stdio flushed, coverage counters
- * dumped in coverage builds, then _exit(code & 0xFF). The one way out of a child. */
-void mp__child_exit(int code) __attribute__((noreturn));
-
-/* CPython's util._exit_function for the calling process: SIGTERM to every live daemonic
- * child, then join every child. Runs at most once per process. */
-void mp__exit_processing(void);
-
-/* The registry of the calling process's started, unreaped children. */
-void mp__registry_add(mp_process_t *p);
-void mp__registry_remove(mp_process_t *p);
-
-/* Non-blocking reap: if the child has ended, records its exit code and takes it out of the
- * registry. Returns 1 ended, 0 running, or a negative code. */
-int mp__process_poll(mp_process_t *p);
-
-/* Runs in the new child, right after fork: resets the per-process state, then runs the
- * object's run() and leaves through mp__child_exit(). sentinel_r/w: the pipe sentinel's ends
- * where pidfds are missing, else -1. */
-void mp__bootstrap(mp_process_t *p, int sentinel_r, int sentinel_w) __attribute__((noreturn));
-
-/* Whether this kernel (or this sandbox, or valgrind) has pidfd_open(2). Probed once. */
-int mp__have_pidfd(void);
-
-/* Whether the parent of this child is alive (not re-parented). */
-int mp__parent_alive(void);
-
-/* The next default name for a new object of class `cls`, consuming the counter; malloc'd. */
-int mp__next_identity(const char *cls, char **name, char **identity);
-
-/* Makes sure the authkey exists before a fork, so every child inherits the same key. */
-void mp__authkey_init(void);
-
-/* Registers the atexit handler once. */
-void mp__atexit_init(void);
-
-/* Whether `p` is this process's own object (MainProcess or the started object in a child), or
- * its parent's. */
-int mp__is_current(const mp_process_t *p);
-int mp__is_parent(const mp_process_t *p);
-
-/* Whether p->name is malloc'd (MainProcess's first name is a literal); marks it owned. */
-int mp__owns_name(const mp_process_t *p);
-void mp__name_set_owned(const mp_process_t *p);
 
 /* ---- shared memory (shm.c) ----------------------------------------------------------------- */
 

@@ -1,29 +1,18 @@
-/* Process objects: construction, start, join, signals, close and the accessors.
- *
- * A started child is watched through a pidfd (or, where the kernel has none, a pipe whose write
- * end only the child holds), not a SIGCHLD handler, so libmp never takes a process-wide signal
- * disposition away from the program or another library. The pidfd is also
- * the sentinel: it turns readable when the child ends, whoever else holds its fds (CPython's
- * sentinel pipe can stay open in a grandchild and stall join(timeout); SPEC 2.5).
- * The child is reaped with waitpid() on its own pid, which cannot be reused before we reap it. */
+/* The Process object's life: construction, start, the child's bootstrap, join, signals, close
+ * (CPython's process.py, BaseProcess). The attributes and repr are in process_info.c, the
+ * start method in process_fork.c, the registry of children in process_exit.c, and who the
+ * calling process is in process_self.c; process_impl.h shows how they stack. */
 #include <errno.h>
-#include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <time.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
-#include "mp_internal.h"
+#include "process_impl.h"
 
 static int check_open(const mp_process_t *p)
 {
-    if (!p)
-        return mp__fail(MP_EINVAL, "process is NULL");
     if (p->state == MP__PS_CLOSED)
         return mp__fail(MP_ECLOSED, "process object is closed");
     return 0;
@@ -105,16 +94,14 @@ static int init_common(mp_process_t *p, const mp_process_vtable_t *vt,
 
 int mp_process_init(mp_process_t *p, const mp_process_vtable_t *vt, const mp_process_opts_t *opts)
 {
-    if (!p)
-        return mp__fail(MP_EINVAL, "process is NULL");
+    MP__NEED(p);
     return init_common(p, vt, opts, NULL);
 }
 
 int mp_process_new(mp_process_t **out, mp_target_t target, mp_obj_t *args,
                    const mp_process_opts_t *opts)
 {
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
+    MP__NEED(out);
     *out = NULL;
     mp_process_t *p = malloc(sizeof *p);
     if (!p)
@@ -132,12 +119,41 @@ int mp_process_new(mp_process_t **out, mp_target_t target, mp_obj_t *args,
 
 void mp_process_run(mp_process_t *p)
 {
-    if (p && p->target)
+    MP__NEED_OR(p, );
+    if (p->target)
         p->target(p->args, p->kwargs, p->ctx);
+}
+
+/* The child's side of start() once the start method has set it up (CPython's
+ * BaseProcess._bootstrap): every per-process state it inherited describes the parent until it
+ * is reset here, then run() runs and the child leaves through its own exit processing. */
+static void __attribute__((noreturn)) bootstrap(mp_process_t *p)
+{
+    if (p->daemon) {
+        /* Beyond CPython (docs/pages/deviations.md): a daemon must not outlive a parent that
+         * died without exit processing. The death signal is armed first, then the parent is
+         * checked, so a parent that died in between is seen either way. */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != p->parent_pid)
+            _exit(128 + SIGKILL);
+    }
+    mp__self_enter_child(p);
+    mp__exit_state_reset();
+    p->pid = getpid();
+    p->state = MP__PS_STARTED;
+    if (p->pidfd >= 0)
+        close(p->pidfd);
+    p->pidfd = -1;
+    if (p->vt && p->vt->run)
+        p->vt->run(p);
+    else
+        mp_process_run(p);
+    mp__child_exit(0);
 }
 
 int mp_process_start(mp_process_t *p)
 {
+    MP__NEED(p);
     int rc = check_open(p);
     if (rc < 0)
         return rc;
@@ -150,76 +166,16 @@ int mp_process_start(mp_process_t *p)
     mp_active_children(NULL, 0); /* reap finished children first, as CPython's _cleanup() */
     mp__authkey_init();
     mp__atexit_init();
-    /* Where pidfds are missing (kernels before 5.3, valgrind, some sandboxes) the sentinel is
-     * a pipe whose write end only the child holds, as in CPython. */
-    int pipefd[2] = {-1, -1};
-    if (!mp__have_pidfd() && pipe2(pipefd, O_CLOEXEC) < 0)
-        return mp__fail(-errno, "pipe2: %s", strerror(errno));
-    /* Buffered output would otherwise be written once by each process. */
-    (void)fflush(NULL);
-    pid_t pid = fork();
-    if (pid < 0) {
-        int err = errno;
-        if (pipefd[0] >= 0)
-            close(pipefd[0]), close(pipefd[1]);
-        return mp__fail(-err, "fork: %s", strerror(err));
-    }
-    if (pid == 0)
-        mp__bootstrap(p, pipefd[0], pipefd[1]);
-    int fd = pipefd[0];
-    if (fd >= 0)
-        close(pipefd[1]);
-    else if ((fd = (int)syscall(SYS_pidfd_open, pid, 0)) < 0 && errno == ESRCH) {
-        /* Gone already: with SIGCHLD ignored the kernel reaps a child that ends at once, before
-         * we could open its pidfd. Its status is lost; the sentinel is a pipe that reads EOF. */
-        if (pipe2(pipefd, O_CLOEXEC) < 0)
-            return mp__fail(-errno, "pipe2: %s", strerror(errno));
-        close(pipefd[1]);
-        fd = pipefd[0];
-    } else if (fd < 0) {
-        /* Without a sentinel the child could never be waited on with a timeout: undo it. */
-        int err = errno;
-        kill(pid, SIGKILL);
-        while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-            ;
-        return mp__fail(-err, "pidfd_open: %s", strerror(err));
-    }
-    p->pid = pid;
-    p->pidfd = fd;
+    if ((rc = mp__popen_fork(p, bootstrap)) < 0)
+        return rc;
     p->state = MP__PS_STARTED;
     mp__registry_add(p);
     return 0;
 }
 
-/* Serialises reaping: two threads polling one child must not both call waitpid(), or the
- * loser would see ECHILD and overwrite the exit code the winner recorded. */
-static pthread_mutex_t reap_lock = PTHREAD_MUTEX_INITIALIZER;
-
-int mp__process_poll(mp_process_t *p)
-{
-    pthread_mutex_lock(&reap_lock);
-    int done = p->state == MP__PS_REAPED;
-    int status = 0;
-    pid_t r = 0;
-    if (!done) {
-        while ((r = waitpid(p->pid, &status, WNOHANG)) < 0 && errno == EINTR)
-            ;
-    }
-    if (!done && r != 0) {
-        /* r < 0: SIGCHLD set to SIG_IGN, or a waitpid(-1) elsewhere, took the status. */
-        p->exitcode = r < 0                 ? MP_ECHILD
-                      : WIFSIGNALED(status) ? -WTERMSIG(status)
-                                            : WEXITSTATUS(status);
-        p->state = MP__PS_REAPED;
-        done = 1;
-        mp__registry_remove(p);
-    }
-    pthread_mutex_unlock(&reap_lock);
-    return done;
-}
-
 int mp_process_join(mp_process_t *p, double timeout)
 {
+    MP__NEED(p);
     double deadline;
     int rc = check_open(p);
     if (rc < 0 || (rc = mp__deadline(timeout, &deadline)) < 0)
@@ -228,26 +184,15 @@ int mp_process_join(mp_process_t *p, double timeout)
         return rc;
     if (p->state == MP__PS_NEW)
         return mp__fail(MP_ESTATE, "can only join a started process");
-    for (;;) {
-        rc = mp__process_poll(p);
-        if (rc != 0)
-            return rc < 0 ? rc : 0;
-        rc = mp__poll_until(p->pidfd, POLLIN, deadline);
-        if (rc < 0)
-            return mp__fail(rc, "poll: %s", strerror(-rc));
-        if (rc == 0 && mp__process_poll(p) == 0)
-            return mp__fail(MP_ETIMEDOUT, "join: the process is still running");
-        if (rc == 1 && mp__process_poll(p) == 0) {
-            /* A pipe sentinel reads EOF while the child is still closing its files, a moment
-             * before it can be reaped: wait that moment out without spinning. */
-            struct timespec pause = {0, 200000};
-            nanosleep(&pause, NULL);
-        }
-    }
+    rc = mp__child_wait(p, deadline);
+    if (rc == 0)
+        return mp__fail(MP_ETIMEDOUT, "join: the process is still running");
+    return rc < 0 ? rc : 0;
 }
 
 int mp_process_is_alive(mp_process_t *p)
 {
+    MP__NEED(p);
     int rc = check_open(p);
     if (rc < 0)
         return rc;
@@ -259,12 +204,13 @@ int mp_process_is_alive(mp_process_t *p)
         return rc;
     if (p->state == MP__PS_NEW)
         return 0;
-    rc = mp__process_poll(p);
-    return rc < 0 ? rc : !rc;
+    return !mp__child_poll(p);
 }
 
 int mp_process_exitcode(mp_process_t *p, int *code)
 {
+    MP__NEED(p);
+    MP__NEED(code);
     int rc = check_open(p);
     if (rc < 0)
         return rc;
@@ -272,16 +218,15 @@ int mp_process_exitcode(mp_process_t *p, int *code)
         return mp__fail(MP_EAGAIN, "no exit code: the process has not ended");
     if ((rc = check_creator(p, "poll")) < 0)
         return rc;
-    rc = mp__process_poll(p);
-    if (rc == 0)
+    if (mp__child_poll(p) == 0)
         return mp__fail(MP_EAGAIN, "no exit code: the process is still running");
     if (p->exitcode == MP_ECHILD)
         return mp__fail(MP_ECHILD, "the child's status was taken by someone else");
-    if (code)
-        *code = p->exitcode;
+    *code = p->exitcode;
     return 0;
 }
 
+/* terminate() and kill(); each checks its own NULL first, so that the message names it. */
 static int send_signal(mp_process_t *p, int sig)
 {
     int rc = check_open(p);
@@ -291,33 +236,36 @@ static int send_signal(mp_process_t *p, int sig)
         return mp__fail(MP_ESTATE, "process not started");
     if ((rc = check_creator(p, "signal")) < 0)
         return rc;
-    /* Once reaped the pid may belong to someone else: never signal it then (CPython's no-op). */
-    if (mp__process_poll(p) == 0 && kill(p->pid, sig) < 0 && errno != ESRCH)
-        return mp__fail(-errno, "kill: %s", strerror(errno));
-    return 0;
+    /* The poll sees a status that SIGCHLD's SIG_IGN took, after which the pid is not ours. */
+    mp__child_poll(p);
+    return mp__popen_send_signal(p, sig);
 }
 
 int mp_process_terminate(mp_process_t *p)
 {
+    MP__NEED(p);
     return send_signal(p, SIGTERM);
 }
 
 int mp_process_kill(mp_process_t *p)
 {
+    MP__NEED(p);
     return send_signal(p, SIGKILL);
 }
 
 int mp_process_close(mp_process_t *p)
 {
-    if (!p)
-        return mp__fail(MP_EINVAL, "process is NULL");
+    MP__NEED(p);
     if (p->state == MP__PS_CLOSED)
         return 0;
-    if (p->state == MP__PS_STARTED && p->parent_pid == getpid() && mp__process_poll(p) == 0)
+    if (p->state == MP__PS_STARTED && p->parent_pid == getpid() && mp__child_poll(p) == 0)
         return mp__fail(MP_EBUSY, "Cannot close a process while it is still running. "
                                   "You should first call join() or terminate().");
-    if (p->state == MP__PS_STARTED)
-        mp__registry_remove(p); /* a copy inherited by another process: just forget it */
+    /* A child reaped without leaving the registry (process_fork.c reaps and knows none), or a
+     * copy inherited by another process: either way the registry must not keep a pointer to
+     * an object that may be freed next. */
+    if (p->state != MP__PS_NEW)
+        mp__registry_remove(p);
     if (p->pidfd >= 0)
         close(p->pidfd);
     p->pidfd = -1;

@@ -1,21 +1,24 @@
-/* The read-mostly side of Process: name, pid, daemon, sentinel and CPython's repr. */
+/* The attributes of a Process object: name, pid, daemon, sentinel, and CPython's repr
+ * (process.py, BaseProcess's properties and __repr__). Reading one never changes the child,
+ * except that the repr reaps a child that has ended, as CPython's does through poll(). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "mp_internal.h"
+#include "process_impl.h"
 
 const char *mp_process_name(const mp_process_t *p)
 {
-    return p ? p->name : NULL;
+    MP__NEED_OR(p, NULL);
+    return p->name;
 }
 
 int mp_process_set_name(mp_process_t *p, const char *name)
 {
-    if (!p || !name)
-        return mp__fail(MP_EINVAL, "name must be a string");
+    MP__NEED(p);
+    MP__NEED(name); /* Python's "name must be a string" */
     char *copy = strdup(name);
     if (!copy)
         return mp__fail(MP_ENOMEM, "out of memory");
@@ -28,8 +31,7 @@ int mp_process_set_name(mp_process_t *p, const char *name)
 
 pid_t mp_process_pid(const mp_process_t *p)
 {
-    if (!p)
-        return mp__fail(MP_EINVAL, "process is NULL");
+    MP__NEED(p);
     if (p->state == MP__PS_CLOSED)
         return mp__fail(MP_ECLOSED, "process object is closed");
     if (mp__is_current(p))
@@ -39,13 +41,13 @@ pid_t mp_process_pid(const mp_process_t *p)
 
 int mp_process_daemon(const mp_process_t *p)
 {
-    return p ? p->daemon : 0;
+    MP__NEED_OR(p, 0);
+    return p->daemon;
 }
 
 int mp_process_set_daemon(mp_process_t *p, int daemon)
 {
-    if (!p)
-        return mp__fail(MP_EINVAL, "process is NULL");
+    MP__NEED(p);
     if (p->state != MP__PS_NEW)
         return mp__fail(MP_ESTATE, "process has already started");
     p->daemon = !!daemon;
@@ -54,8 +56,7 @@ int mp_process_set_daemon(mp_process_t *p, int daemon)
 
 int mp_process_sentinel(const mp_process_t *p)
 {
-    if (!p)
-        return mp__fail(MP_EINVAL, "process is NULL");
+    MP__NEED(p);
     if (p->state == MP__PS_CLOSED)
         return mp__fail(MP_ECLOSED, "process object is closed");
     if (p->state == MP__PS_NEW || p->pidfd < 0)
@@ -84,7 +85,7 @@ static const char *repr_status(mp_process_t *p, int *has_code)
         return "unknown";
     if (p->state == MP__PS_NEW)
         return "initial";
-    if (mp__process_poll(p) == 0)
+    if (mp__child_poll(p) == 0)
         return "started";
     *has_code = p->exitcode != MP_ECHILD;
     return "stopped";
@@ -92,8 +93,9 @@ static const char *repr_status(mp_process_t *p, int *has_code)
 
 int mp_process_repr(mp_process_t *p, char *buf, size_t size)
 {
-    if (!p || (!buf && size))
-        return mp__fail(MP_EINVAL, "process or buffer is NULL");
+    MP__NEED(p);
+    if (!buf && size) /* NULL with size 0 asks only for the length, as snprintf */
+        return mp__fail(MP_EINVAL, "%s: buf is NULL", __func__);
     int has_code;
     const char *status = repr_status(p, &has_code);
     const char *cls = p->vt && p->vt->class_name ? p->vt->class_name : "Process";

@@ -12,6 +12,10 @@
  * CPython, a daemonic child also dies when its parent dies abnormally (SIGKILL, a crash): no
  * daemon is ever left an orphan.
  *
+ * NULL follows the policy of errors.h: mp_process_free(NULL) does nothing; every other call
+ * given a NULL process (or out-pointer) returns #MP_EINVAL and sets mp_errmsg() to
+ * "<function>: <argument> is NULL". The calls that return no code say what NULL gives.
+ *
  * @defgroup mp_process Process
  * @{
  */
@@ -97,7 +101,7 @@ struct mp_process_s {
     char *name;
     char *identity; /* "3:1" for the first child of Process-3; "" for MainProcess */
     int daemon;
-    int state;        /* MP__PS_* in mp_internal.h */
+    int state;        /* private to libmp: the object's stage of life, not an API value */
     pid_t pid;        /* 0 until started */
     pid_t parent_pid; /* the creating process */
     int pidfd;        /* the sentinel: readable once the child has ended */
@@ -109,7 +113,7 @@ struct mp_process_s {
 
 /**
  * @brief Makes a process object that will run `target(args, kwargs, ctx)` in a child.
- * @param[out] out  the new object; free it with mp_process_free().
+ * @param[out] out  the new object; free it with mp_process_free(). NULL: #MP_EINVAL.
  * @param target    the function to run, or NULL for a process that does nothing (exit code 0).
  * @param args      a tuple or a list of positional arguments (a list is turned into a tuple, as
  *                  CPython's `tuple(args)`), or NULL for `()`. The object takes its own reference.
@@ -125,7 +129,8 @@ MP_EXTERN int mp_process_new(mp_process_t **out, mp_target_t target, mp_obj_t *a
 /**
  * @brief Initialises a process object the caller allocated (a subclass), with a vtable.
  * @param p     the object, usually the first member of the subclass's struct.
- * @param vt    the class's methods; must outlive the object.
+ * @param vt    the class's methods; must outlive the object. NULL gives the base class
+ *              (`Process`, the base run()).
  * @param opts  NULL, or the optional arguments (`kwargs` and `ctx` are kept for the base run()).
  * @return 0; #MP_EINVAL or #MP_ENOMEM.
  * @pyequiv `super().__init__(name=..., daemon=...)` in a subclass's `__init__`.
@@ -137,7 +142,7 @@ MP_EXTERN int mp_process_init(mp_process_t *p, const mp_process_vtable_t *vt,
  * @brief The base run(): calls the target with args and kwargs, if a target was given.
  *
  * A subclass's `run` may call it, as Python's `super().run()`.
- * @param p the process (in the child).
+ * @param p the process (in the child); NULL does nothing but set mp_errmsg().
  * @pyequiv `Process.run()`.
  */
 MP_EXTERN void mp_process_run(mp_process_t *p);
@@ -161,9 +166,9 @@ MP_EXTERN int mp_process_start(mp_process_t *p);
  * @param timeout  seconds; #MP_FOREVER waits for ever; 0 or negative polls once.
  * @return 0 once the child has ended (and has been reaped: its exit code is known);
  *         #MP_ETIMEDOUT if it is still running; #MP_ESTATE if not started, or if `p` is not a
- *         child of the calling process (itself included); #MP_ECLOSED; #MP_EINVAL for a NaN.
- *         CPython's join() returns None either way; this return code is the refinement SPEC
- *         allows.
+ *         child of the calling process (itself included); #MP_ECLOSED; #MP_EINVAL for a NaN
+ *         or a NULL `p`. CPython's join() returns None either way; this return code is the
+ *         refinement the catalogue asks for (docs/pages/spec.md, PROC-12).
  * @pyequiv `Process.join(timeout=None)`.
  */
 MP_EXTERN int mp_process_join(mp_process_t *p, double timeout);
@@ -221,7 +226,8 @@ MP_EXTERN int mp_process_free(mp_process_t *p);
  * @param p          the process.
  * @param[out] code  the exit status (0-255), or -N when a signal N killed it.
  * @return 0 with `*code` set; #MP_EAGAIN if not started or still running (Python's None);
- *         #MP_ESTATE from a process other than the creator; #MP_ECLOSED.
+ *         #MP_ESTATE from a process other than the creator; #MP_ECLOSED; #MP_EINVAL if `p`
+ *         or `code` is NULL.
  * @pyequiv `Process.exitcode`.
  */
 MP_EXTERN int mp_process_exitcode(mp_process_t *p, int *code);
@@ -229,7 +235,7 @@ MP_EXTERN int mp_process_exitcode(mp_process_t *p, int *code);
 /**
  * @brief The process's name.
  * @param p the process.
- * @return the name, valid until it is renamed or freed.
+ * @return the name, valid until it is renamed or freed; NULL for a NULL `p`.
  * @pyequiv `Process.name`.
  */
 MP_EXTERN const char *mp_process_name(const mp_process_t *p);
@@ -246,7 +252,7 @@ MP_EXTERN int mp_process_set_name(mp_process_t *p, const char *name);
 /**
  * @brief The process's pid: 0 before start.
  * @param p the process.
- * @return the pid, 0 if not started, #MP_ECLOSED after close.
+ * @return the pid, 0 if not started, #MP_ECLOSED after close, #MP_EINVAL for NULL.
  * @pyequiv `Process.pid` / `Process.ident` (None before start).
  */
 MP_EXTERN pid_t mp_process_pid(const mp_process_t *p);
@@ -254,7 +260,7 @@ MP_EXTERN pid_t mp_process_pid(const mp_process_t *p);
 /**
  * @brief The daemon flag.
  * @param p the process.
- * @return 1 daemonic, 0 not.
+ * @return 1 daemonic, 0 not; 0 for a NULL `p` (with mp_errmsg() set).
  * @pyequiv `Process.daemon`.
  */
 MP_EXTERN int mp_process_daemon(const mp_process_t *p);
@@ -282,9 +288,11 @@ MP_EXTERN int mp_process_sentinel(const mp_process_t *p);
  * @brief Writes CPython's repr of the process into `buf`, for example
  *        ``<Process name='Process-1' pid=4242 parent=4241 stopped exitcode=-SIGTERM>``.
  * @param p    the process (polled, so a finished child shows as stopped).
- * @param buf  where to write; always NUL-terminated when `size` > 0.
+ * @param buf  where to write; always NUL-terminated when `size` > 0. NULL with `size` 0 asks
+ *             only for the length, as with snprintf.
  * @param size the size of buf.
- * @return the length the full text has (as snprintf), or #MP_EINVAL.
+ * @return the length the full text has (as snprintf), or #MP_EINVAL (NULL `p`, or NULL `buf`
+ *         with a non-zero `size`).
  * @pyequiv `repr(process)`.
  */
 MP_EXTERN int mp_process_repr(mp_process_t *p, char *buf, size_t size);
@@ -293,7 +301,7 @@ MP_EXTERN int mp_process_repr(mp_process_t *p, char *buf, size_t size);
  * @brief The authentication key: 32 random bytes made in the main process and inherited by
  *        every child.
  * @param p the process (only the current process's key is kept; every process shares it).
- * @return a pointer to the 32 bytes.
+ * @return a pointer to the 32 bytes; NULL for a NULL `p` (with mp_errmsg() set).
  * @pyequiv `Process.authkey`.
  */
 MP_EXTERN const unsigned char *mp_process_authkey(const mp_process_t *p);
@@ -319,7 +327,7 @@ MP_EXTERN mp_process_t *mp_parent_process(void);
 
 /**
  * @brief The live children of the calling process; reaps those that have ended.
- * @param buf  where to store them, or NULL.
+ * @param buf  where to store them, or NULL to count them only.
  * @param cap  how many fit in buf.
  * @return how many children are alive (may exceed cap: then only cap are stored).
  * @pyequiv `multiprocessing.active_children()`.
@@ -346,7 +354,7 @@ MP_EXTERN void mp_exit(int code) __attribute__((noreturn));
 
 /**
  * @brief `sys.exit("message")`: prints the message and a newline on stderr, then ends with 1.
- * @param msg the message.
+ * @param msg the message; NULL prints `None` (and still ends with 1).
  * @pyequiv `sys.exit("message")`.
  */
 MP_EXTERN void mp_exit_msg(const char *msg) __attribute__((noreturn));
@@ -356,7 +364,8 @@ MP_EXTERN void mp_exit_msg(const char *msg) __attribute__((noreturn));
  *        `Process <name>:`, a traceback header and `<exc_type>: <message>` on stderr, then
  *        ends with exit code 1.
  * @param exc_type the exception's name ("ValueError"); NULL gives "Exception".
- * @param fmt      printf format of the message, then its arguments.
+ * @param fmt      printf format of the message, then its arguments; NULL prints the bare
+ *                 exception name, as Python does for `raise ValueError()`.
  * @pyequiv `raise exc_type(message)`, uncaught in `run()`.
  */
 MP_EXTERN void mp_raise(const char *exc_type, const char *fmt, ...)
