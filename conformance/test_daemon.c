@@ -1,5 +1,6 @@
-/* Suite "Daemon": SPEC catalogue 17.2, the daemon flag and exit processing, plus libmp's
- * deviation: a daemon never outlives a parent that died abnormally.
+/* Suite "Daemon": the DMN ids of the catalogue (docs/pages/spec.md), the daemon flag and exit
+ * processing, plus libmp's deviation (docs/pages/deviations.md): a daemon never outlives a
+ * parent that died abnormally.
  *
  * Exit processing is seen from outside: a "scenario" process (a plain fork of the test
  * process, as a program's main process would be) starts children and exits; the children

@@ -1,5 +1,6 @@
-/* Suite "Process" (CPython's _TestProcess and _TestSubclassingProcess): SPEC catalogue 17.1,
- * lifecycle, join and exit codes. Each test's name starts with the catalogue id it checks. */
+/* Suite "Process" (CPython's _TestProcess and _TestSubclassingProcess): the PROC ids of the
+ * catalogue (docs/pages/spec.md), lifecycle, join and exit codes. Each test's name starts with
+ * the catalogue id it checks. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -303,7 +304,7 @@ START_TEST(PROC_17_terminate_after_reap)
     ck_assert_int_eq(code, 7);
     mp_process_free(p);
     ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
-    ck_assert_mp(mp_process_terminate(p), MP_ESTATE); /* SPEC 16.5: not AttributeError */
+    ck_assert_mp(mp_process_terminate(p), MP_ESTATE); /* not AttributeError (deviations.md) */
     mp_process_free(p);
 }
 END_TEST
@@ -348,7 +349,7 @@ static void on_alarm(int sig)
     (void)sig;
 }
 
-/* SPEC 0.3 (PEP 475): a signal with a handler does not break a blocking join. */
+/* PEP 475: a signal with a handler does not break a blocking join. */
 START_TEST(LIBMP_03_join_survives_signals)
 {
     struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART: ppoll sees EINTR */
@@ -419,6 +420,55 @@ START_TEST(LIBMP_06_concurrent_joins)
 }
 END_TEST
 
+/* The NULL policy of errors.h for every call of process.h: a NULL handle or out-pointer is
+ * refused with MP_EINVAL (or the "none" value process.h gives) and a message naming the call;
+ * mp_process_free(NULL) does nothing. mp_exit_msg() and mp_raise() never return: their NULL
+ * cases are LIBMP_PROC_NULL_exit_msg_and_raise in test_process_tree.c. */
+#define ck_assert_refused(call, code, fn)                                                         \
+    do {                                                                                          \
+        ck_assert_mp(call, code);                                                                 \
+        ck_assert_msg(strncmp(mp_errmsg(), fn ": ", strlen(fn) + 2) == 0,                         \
+                      "%s: message '%s' does not name " fn, #call, mp_errmsg());                  \
+    } while (0)
+
+START_TEST(LIBMP_PROC_NULL_every_call)
+{
+    mp_process_t *p;
+    int code = 0;
+    char buf[128];
+    ck_assert_refused(mp_process_new(NULL, t_nothing, NULL, NULL), MP_EINVAL, "mp_process_new");
+    ck_assert_refused(mp_process_init(NULL, NULL, NULL), MP_EINVAL, "mp_process_init");
+    ck_assert_refused(mp_process_start(NULL), MP_EINVAL, "mp_process_start");
+    ck_assert_refused(mp_process_join(NULL, 0), MP_EINVAL, "mp_process_join");
+    ck_assert_refused(mp_process_is_alive(NULL), MP_EINVAL, "mp_process_is_alive");
+    ck_assert_refused(mp_process_terminate(NULL), MP_EINVAL, "mp_process_terminate");
+    ck_assert_refused(mp_process_kill(NULL), MP_EINVAL, "mp_process_kill");
+    ck_assert_refused(mp_process_close(NULL), MP_EINVAL, "mp_process_close");
+    ck_assert_refused(mp_process_exitcode(NULL, &code), MP_EINVAL, "mp_process_exitcode");
+    ck_assert_refused(mp_process_set_name(NULL, "x"), MP_EINVAL, "mp_process_set_name");
+    ck_assert_refused((int)mp_process_pid(NULL), MP_EINVAL, "mp_process_pid");
+    ck_assert_refused(mp_process_set_daemon(NULL, 1), MP_EINVAL, "mp_process_set_daemon");
+    ck_assert_refused(mp_process_sentinel(NULL), MP_EINVAL, "mp_process_sentinel");
+    ck_assert_refused(mp_process_repr(NULL, buf, sizeof buf), MP_EINVAL, "mp_process_repr");
+    /* The calls that return no code give their "none" value and set the same message. */
+    ck_assert_refused(mp_process_name(NULL) == NULL ? 0 : -1, 0, "mp_process_name");
+    ck_assert_refused(mp_process_daemon(NULL), 0, "mp_process_daemon");
+    ck_assert_refused(mp_process_authkey(NULL) == NULL ? 0 : -1, 0, "mp_process_authkey");
+    mp_process_run(NULL);
+    ck_assert_refused(0, 0, "mp_process_run");
+    ck_assert_mp(mp_process_free(NULL), 0);
+    /* A NULL out-pointer or argument next to a valid handle. */
+    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_refused(mp_process_exitcode(p, NULL), MP_EINVAL, "mp_process_exitcode");
+    ck_assert_refused(mp_process_set_name(p, NULL), MP_EINVAL, "mp_process_set_name");
+    ck_assert_refused(mp_process_repr(p, NULL, sizeof buf), MP_EINVAL, "mp_process_repr");
+    /* What is not NULL-refused: a length query, and counting the children without a buffer. */
+    ck_assert_int_eq(mp_process_repr(p, NULL, 0), mp_process_repr(p, buf, sizeof buf));
+    ck_assert_int_ge(mp_active_children(NULL, 0), 0);
+    ck_assert_mp(mp_process_free(p), 0);
+}
+END_TEST
+
 TCase *mp_tcase_process_tree(void);
 
 Suite *mp_suite_process(void)
@@ -443,6 +493,7 @@ Suite *mp_suite_process(void)
     tcase_add_test(tc, LIBMP_03_join_survives_signals);
     tcase_add_test(tc, LIBMP_04_status_taken_elsewhere);
     tcase_add_test(tc, LIBMP_06_concurrent_joins);
+    tcase_add_test(tc, LIBMP_PROC_NULL_every_call);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, mp_tcase_process_tree());
     return s;

@@ -1,5 +1,5 @@
 /* Suite "Process", continued: exit codes, sentinel, close, the process tree (grandchildren,
- * parent_process, recursion), isolation and fork-only targets. SPEC catalogue 17.1. */
+ * parent_process, recursion), isolation and fork-only targets: PROC ids of docs/pages/spec.md. */
 #include <signal.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -110,6 +110,10 @@ static void t_stderr(mp_obj_t *a, mp_obj_t *k, void *ctx)
     dup2(c->r->wr, 2);
     if (c->how == 0)
         mp_exit_msg("msg");
+    if (c->how == 2)
+        mp_exit_msg(NULL);
+    if (c->how == 3)
+        mp_raise(NULL, NULL);
     mp_raise("ValueError", "bad value %d", 42);
 }
 
@@ -133,6 +137,24 @@ START_TEST(PROC_22_exit_with_message)
     char *out = run_stderr_case(0, &code, name, sizeof name);
     ck_assert_int_eq(code, 1);
     ck_assert_str_eq(out, "msg\n");
+    free(out);
+}
+END_TEST
+
+/* The NULL cases of the two calls that never return (LIBMP_PROC_NULL_every_call in
+ * test_process.c has the others): process.h says what each prints. */
+START_TEST(LIBMP_PROC_NULL_exit_msg_and_raise)
+{
+    int code;
+    char name[64], tail[160];
+    char *out = run_stderr_case(2, &code, name, sizeof name);
+    ck_assert_int_eq(code, 1);
+    ck_assert_str_eq(out, "None\n");
+    free(out);
+    out = run_stderr_case(3, &code, name, sizeof name);
+    ck_assert_int_eq(code, 1);
+    snprintf(tail, sizeof tail, "in %s\nException\n", name);
+    ck_assert_msg(strstr(out, tail) != NULL, "stderr was: %s", out);
     free(out);
 }
 END_TEST
@@ -447,6 +469,7 @@ TCase *mp_tcase_process_tree(void)
     tcase_add_test(tc, PROC_19_terminate_orphans_grandchild);
     tcase_add_test(tc, PROC_21_exit_codes);
     tcase_add_test(tc, PROC_22_exit_with_message);
+    tcase_add_test(tc, LIBMP_PROC_NULL_exit_msg_and_raise);
     tcase_add_test(tc, PROC_23_exit_code_masked);
     tcase_add_test(tc, PROC_24_uncaught_exception);
     tcase_add_test(tc, PROC_26_sentinel);

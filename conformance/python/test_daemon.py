@@ -1,4 +1,5 @@
-"""SPEC 17.2 Daemon semantics, checked against CPython (fork context).
+"""The DMN ids of the catalogue (docs/pages/spec.md), daemon semantics, checked against CPython
+(fork context).
 
 The exit-processing cases run a small python3 program (support.PRELUDE + a body) that builds the
 situation and exits; its children log to a file from their SIGTERM handlers, with monotonic
@@ -12,7 +13,7 @@ from support import (ctx, case, check, check_eq, check_about, recv, read_until_e
                      live_children, Program, run_program)
 
 SIGTERM = int(signal.SIGTERM)
-NEAR = 0.1 + 0.25     # "within ~0.1 s" with the +250 ms tolerance of SPEC 0.3
+NEAR = 0.1 + 0.25     # "within ~0.1 s" with support.TOL_LATE (+250 ms)
 
 
 def _noop():

@@ -1,4 +1,5 @@
-"""SPEC 17.1 Process lifecycle, checked against CPython (fork context; PROC-38 uses spawn)."""
+"""The PROC ids of the catalogue (docs/pages/spec.md), Process lifecycle, checked against CPython
+(fork context; PROC-38 uses spawn)."""
 
 import json
 import os

@@ -2,7 +2,6 @@
  * (CPython's process.py, BaseProcess). The attributes and repr are in process_info.c, the
  * start method in process_fork.c, the registry of children in process_exit.c, and who the
  * calling process is in process_self.c; process_impl.h shows how they stack. */
-#include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +26,6 @@ static int check_creator(const mp_process_t *p, const char *what)
     return 0;
 }
 
-/* CPython stores tuple(args), so a list is accepted and frozen. */
-static mp_obj_t *list_to_tuple(mp_obj_t *list)
-{
-    return mp_tuple_from_seq(list);
-}
-
 static int set_args(mp_process_t *p, mp_obj_t *args, mp_obj_t *kwargs)
 {
     mp_obj_t *a, *k;
@@ -41,7 +34,7 @@ static int set_args(mp_process_t *p, mp_obj_t *args, mp_obj_t *kwargs)
     else if (mp_obj_type(args) == MP_TYPE_TUPLE)
         a = mp_obj_incref(args);
     else if (mp_obj_type(args) == MP_TYPE_LIST)
-        a = list_to_tuple(args);
+        a = mp_tuple_from_seq(args); /* CPython stores tuple(args): a list is frozen */
     else
         return mp__fail(MP_EINVAL, "args must be a tuple or a list");
     if (!a)

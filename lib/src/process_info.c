@@ -1,6 +1,6 @@
 /* The attributes of a Process object: name, pid, daemon, sentinel, and CPython's repr
- * (process.py, BaseProcess's properties and __repr__). Reading one never changes the child,
- * except that the repr reaps a child that has ended, as CPython's does through poll(). */
+ * (process.py, BaseProcess's properties and __repr__). Reading one changes nothing, except
+ * that the repr reaps a child that has ended, as CPython's does through poll(). */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
