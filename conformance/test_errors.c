@@ -50,7 +50,7 @@ END_TEST
 START_TEST(errors_codes_distinct)
 {
     int codes[] = {
-#define X(name, msg, py) MP_##name,
+#define X(name, value, msg, py) MP_##name,
         MP_ERRNO_MAP(X)
 #undef X
     };

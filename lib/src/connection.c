@@ -4,7 +4,8 @@
  * FF FF FF FF and an 8-byte big-endian unsigned length. We write the header and the payload with
  * one writev (CPython concatenates up to 16 KiB and writes twice above; the peer cannot tell).
  * We read exactly one frame, and refuse what CPython silently accepts: a negative length other
- * than -1, which would leave the stream out of step (WIRE.md (a), SPEC 16.4).
+ * than -1, which would leave the stream out of step (docs/pages/deviations.md, Pipes and
+ * connections).
  *
  * A hostile header may announce an enormous payload: the receive buffer grows with the bytes
  * that actually arrive, so a 4-byte lie never costs more than a small allocation. */
@@ -41,7 +42,8 @@ int mp_pipe(mp_conn_t **c1, mp_conn_t **c2, int duplex)
     if (rc < 0)
         return mp__fail(-errno, "%s: %s", duplex ? "socketpair" : "pipe", strerror(errno));
     /* A 4-byte header plus a 64 KiB payload overflows the default 64 KiB pipe and stalls every
-     * large message; 1 MiB lets streams flow (PERF.md). Best effort: a limit may refuse it. */
+     * large message; 1 MiB lets streams flow (docs/pages/performance.md). Best effort: a limit
+     * may refuse it. */
     if (!duplex)
         (void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
     rc = conn_make(c1, fds[0], 1, duplex, duplex);
@@ -66,19 +68,6 @@ int mp_conn_from_fd(mp_conn_t **out, int fd, int readable, int writable)
     socklen_t len = sizeof type;
     int is_socket = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0;
     return conn_make(out, fd, readable, writable, is_socket);
-}
-
-int mp__conn_check(const mp_conn_t *c, int want_read, int want_write)
-{
-    if (!c)
-        return mp__fail(MP_EINVAL, "connection is NULL");
-    if (c->fd < 0)
-        return mp__fail(MP_ECLOSED, "handle is closed");
-    if (want_read && !c->readable)
-        return mp__fail(MP_EDIRECTION, "connection is write-only");
-    if (want_write && !c->writable)
-        return mp__fail(MP_EDIRECTION, "connection is read-only");
-    return 0;
 }
 
 int mp_conn_close(mp_conn_t *c)
@@ -117,11 +106,6 @@ int mp_conn_readable(const mp_conn_t *c)
 int mp_conn_writable(const mp_conn_t *c)
 {
     return c && c->writable;
-}
-
-int mp__conn_is_socket(const mp_conn_t *c)
-{
-    return c->is_socket;
 }
 
 /* ===== Sending ============================================================================== */

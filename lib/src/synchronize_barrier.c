@@ -1,4 +1,5 @@
-/* Barrier: threading.Barrier's state machine (which multiprocessing.Barrier reuses: SPEC 9) in
+/* Barrier: threading.Barrier's state machine (which multiprocessing.Barrier reuses:
+ * Lib/multiprocessing/synchronize.py, Barrier) in
  * shared memory, under an internal lock word, with a sequence number as the futex the parties
  * sleep on.
  *

@@ -1,6 +1,6 @@
 /* Lock and RLock over the lock word of synchronize_core.c.
  *
- * A Lock's holder is a process: any process may release it (SPEC 4), and `tid` only records
+ * A Lock's holder is a process: any process may release it (CPython's SemLock), and `tid` only records
  * which thread took it, for Condition's ownership check. An RLock's owner is a thread of a
  * process: the word names the process, `tid` the thread, `count` the depth; only the owner
  * touches tid and count while it holds the word, and it clears them before releasing, so another

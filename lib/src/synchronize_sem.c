@@ -8,7 +8,7 @@
  * needless wake-up call and nothing else.
  *
  * The bound of a BoundedSemaphore is checked in the same compare-and-swap that increments, so
- * two releases can never both pass it (CPython reads the value, then posts: SPEC 16.2). */
+ * two releases can never both pass it (CPython reads the value, then posts: docs/pages/deviations.md). */
 #include <stdlib.h>
 
 #include "synchronize_impl.h"

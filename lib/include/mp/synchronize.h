@@ -8,11 +8,11 @@
  * inherits the handle and shares the object, exactly as a Python child inherits a Lock passed
  * in `args`. Each process frees its own handle when it is done (a child may simply exit).
  *
- * Timeouts follow SPEC 0.3 and every other libmp call: `double` seconds, #MP_FOREVER for
- * Python's `None`, a negative timeout counts as 0, NaN is #MP_EINVAL; with `block` 0 the
- * timeout is ignored. Where Python returns False, libmp returns #MP_EAGAIN (not blocking) or
- * #MP_ETIMEDOUT (timed out). Signals with handlers do not interrupt a wait: it goes on for the
- * time left.
+ * Timeouts follow the rules of #MP_FOREVER, as every other libmp call does: `double` seconds,
+ * #MP_FOREVER for Python's `None`, a negative timeout counts as 0, NaN is #MP_EINVAL; with `block`
+ * 0 the timeout is ignored. Where Python returns False, libmp returns #MP_EAGAIN (not blocking) or
+ * #MP_ETIMEDOUT (timed out). Signals with handlers do not interrupt a wait: it goes on for the time
+ * left.
  *
  * **Where libmp differs from CPython: dead processes.** CPython's primitives are counters
  * without owners, so a process that dies holding a Lock or RLock, or inside a Barrier, leaves
@@ -45,9 +45,10 @@ extern "C" {
 /**
  * @brief A Lock or an RLock (one handle type, so that a Condition can take either).
  *
- * A **Lock** is not recursive, and any process or thread may release it (SPEC 4). An **RLock**
- * belongs to the thread that acquired it: that thread may acquire it again, and only it may
- * release it; a forked child never owns its parent's RLock (SPEC 5).
+ * A **Lock** is not recursive, and any process or thread may release it (CPython's Lock is a
+ * SemLock). An **RLock** belongs to the thread that acquired it: that thread may acquire it again,
+ * and only it may release it; a forked child never owns its parent's RLock (as in CPython: the
+ * owner is a process and thread pair).
  */
 typedef struct mp_lock_s mp_lock_t;
 
@@ -403,7 +404,7 @@ typedef int (*mp_barrier_action_t)(void *arg);
  * @brief Makes a Barrier for `parties` parties.
  * @param[out] out the new barrier; free it with mp_barrier_free().
  * @param parties  how many parties must call mp_barrier_wait() for all of them to pass; at
- *                 least 1 (CPython accepts 0 and then waits until the timeout: SPEC 16.3).
+ *                 least 1 (CPython accepts 0 and then waits until the timeout: @ref deviations).
  * @param action   NULL, or a function the last arriving party runs before any party passes.
  * @param arg      passed to `action`.
  * @param timeout  the default timeout of mp_barrier_wait(); #MP_FOREVER for none.
