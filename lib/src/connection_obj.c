@@ -12,6 +12,8 @@
 
 int mp_conn_send(mp_conn_t *c, const mp_obj_t *obj)
 {
+    MP__NEED(c);
+    MP__NEED(obj);
     int rc = mp__conn_check(c, 0, 1);
     if (rc < 0)
         return rc;
@@ -27,8 +29,8 @@ int mp_conn_send(mp_conn_t *c, const mp_obj_t *obj)
 
 int mp_conn_recv(mp_conn_t *c, mp_obj_t **out)
 {
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
+    MP__NEED(c);
+    MP__NEED(out);
     void *data;
     size_t len;
     int rc = mp_conn_recv_bytes(c, &data, &len, MP_SIZE_NONE);
@@ -47,6 +49,8 @@ static const char conn_tag[8] = {'\0', 'm', 'p', '.', 'c', 'o', 'n', 'n'};
 
 int mp_conn_send_conn(mp_conn_t *c, const mp_conn_t *end)
 {
+    MP__NEED(c);
+    MP__NEED(end);
     int rc = mp__conn_check(c, 0, 1);
     if (rc < 0 || (rc = mp_conn_fileno(end)) < 0)
         return rc;
@@ -107,11 +111,11 @@ static int recv_with_fd(int sock, unsigned char *buf, size_t n, size_t *got)
 
 int mp_conn_recv_conn(mp_conn_t *c, mp_conn_t **out)
 {
+    MP__NEED(c);
+    MP__NEED(out);
     int rc = mp__conn_check(c, 1, 0);
     if (rc < 0)
         return rc;
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
     if (mp__conn_buffered(c))
         return mp__fail(MP_EBUSY, "read-ahead is on and holds data: receive the end without it");
     unsigned char hdr[4], body[sizeof conn_tag + 2] = {0};

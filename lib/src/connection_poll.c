@@ -9,6 +9,7 @@
 
 int mp_conn_poll(mp_conn_t *c, double timeout)
 {
+    MP__NEED(c);
     double deadline;
     int rc = mp__conn_check(c, 1, 0);
     if (rc < 0 || (rc = mp__deadline(timeout, &deadline)) < 0)
@@ -36,12 +37,14 @@ static int fill_pollfds(const mp_waitable_t *objs, size_t n, struct pollfd *pfd,
 
 int mp_wait(const mp_waitable_t *objs, size_t n, double timeout, unsigned char *ready)
 {
+    if (n) { /* an empty list may be NULL: wait([]) only sleeps */
+        MP__NEED(objs);
+        MP__NEED(ready);
+    }
     double deadline;
     int rc = mp__deadline(timeout, &deadline);
     if (rc < 0)
         return rc;
-    if ((!objs || !ready) && n)
-        return mp__fail(MP_EINVAL, "wait: NULL object list or ready flags");
     struct pollfd small[16] = {{0}}, *pfd = n <= 16 ? small : calloc(n, sizeof *pfd);
     if (!pfd)
         return mp__fail(MP_ENOMEM, "out of memory");

@@ -34,67 +34,68 @@ extern "C" {
 /* clang-format off */
 /**
  * @brief The one table of the error codes: `XX(name, value, message, python)` for the code
- *        `MP_<name>`, preceded by a comment that says what the code means.
+ *        `MP_<name>`, preceded by the doc comment of that code.
  *
  * The enum #mp_errno_t, mp_strerror(), mp_err_name() and mp_exception_name() are each one
  * expansion of it, so a code cannot drift from its message. The value is `-errno` where errno
  * has the name, else below #MP__EBASE. The python column names what CPython raises (or
  * returns) in the same situation; "" where the code has no Python counterpart (libmp's own
- * extensions, where CPython would hang). `make docs` shows each row, with its comment as the
- * code's documentation, on the @ref errors page.
+ * extensions, where CPython would hang). Doxygen expands the table (EXPAND_AS_DEFINED in
+ * docs/Doxyfile), so each row's comment documents its enumerator; the @ref errors page shows
+ * every row.
  */
 #define MP_ERRNO_MAP(XX) \
-    /* A non-blocking call would have blocked (Python returns False). */ \
+    /** A non-blocking call would have blocked (Python returns False). */ \
     XX(EAGAIN, -EAGAIN, "resource temporarily unavailable (non-blocking call would block)", "False (non-blocking)") \
-    /* A timed wait ran out (Python returns False or None). */ \
+    /** A timed wait ran out (Python returns False or None). */ \
     XX(ETIMEDOUT, -ETIMEDOUT, "timed out", "False / None (timed out)") \
-    /* An argument is invalid (Python's ValueError or TypeError). */ \
+    /** An argument is invalid (Python's ValueError or TypeError). */ \
     XX(EINVAL, -EINVAL, "invalid argument", "ValueError") \
-    /* Out of memory. */ \
+    /** Out of memory. */ \
     XX(ENOMEM, -ENOMEM, "out of memory", "MemoryError") \
-    /* The peer end is closed (Python's BrokenPipeError). */ \
+    /** The peer end is closed (Python's BrokenPipeError). */ \
     XX(EPIPE, -EPIPE, "broken pipe (the peer is closed)", "BrokenPipeError") \
-    /* The object is busy: a process still running cannot be closed. */ \
+    /** The object is busy: a process still running cannot be closed. */ \
     XX(EBUSY, -EBUSY, "the process is still running", "ValueError") \
-    /* A value does not fit, or a lock or semaphore was released too many times. */ \
+    /** A value does not fit, or a lock or semaphore was released too many times. */ \
     XX(EOVERFLOW, -EOVERFLOW, "value out of range, or released too many times", "ValueError") \
-    /* A message is longer than the buffer or the limit (Python's BufferTooShort). */ \
+    /** A message is longer than the buffer or the limit (Python's BufferTooShort). */ \
     XX(EMSGSIZE, -EMSGSIZE, "message too long", "BufferTooShort") \
-    /* A frame on a connection is malformed or truncated. */ \
+    /** A frame on a connection is malformed or truncated. */ \
     XX(EPROTO, -EPROTO, "protocol error (bad or truncated frame)", "OSError") \
-    /* A blocking call was interrupted (only where a call asks for it). */ \
+    /** A blocking call was interrupted (only where a call asks for it). */ \
     XX(EINTR, -EINTR, "interrupted by a signal", "KeyboardInterrupt") \
-    /* Not available on this system (Python's NotImplementedError). */ \
+    /** Not available on this system (Python's NotImplementedError). */ \
     XX(ENOSYS, -ENOSYS, "not implemented", "NotImplementedError") \
-    /* The previous holder of a lock died holding it (CPython would hang). */ \
+    /** The previous holder of a lock died holding it (CPython would hang). */ \
     XX(EOWNERDEAD, -EOWNERDEAD, "the previous holder died holding the lock", "") \
-    /* A lock was left inconsistent by a dead holder and cannot be used. */ \
+    /** A lock was left inconsistent by a dead holder and cannot be used. */ \
     XX(ENOTRECOVERABLE, -ENOTRECOVERABLE, "the lock is not recoverable", "") \
-    /* The process has no file descriptor left. */ \
+    /** The process has no file descriptor left. */ \
     XX(EMFILE, -EMFILE, "too many open files", "OSError") \
-    /* A child's exit status was taken by someone else. */ \
+    /** A child's exit status was taken by someone else. */ \
     XX(ECHILD, -ECHILD, "the child was reaped elsewhere (SIGCHLD ignored, or a waitpid(-1))", "ChildProcessError") \
-    /* End of file: the peer closed and every message was read (Python's EOFError). */ \
+    /** End of file: the peer closed and every message was read (Python's EOFError). */ \
     XX(EOF, MP__EBASE - 95, "end of file", "EOFError") \
-    /* A queue is empty (Python's queue.Empty). */ \
+    /** A queue is empty (Python's queue.Empty). */ \
     XX(EEMPTY, MP__EBASE - 1, "queue is empty", "queue.Empty") \
-    /* A queue is full (Python's queue.Full). */ \
+    /** A queue is full (Python's queue.Full). */ \
     XX(EFULL, MP__EBASE - 2, "queue is full", "queue.Full") \
-    /* The object was closed (Python's 'process object is closed', 'handle is closed'). */ \
+    /** The object was closed (Python's 'process object is closed', 'handle is closed'). */ \
     XX(ECLOSED, MP__EBASE - 3, "object is closed", "ValueError") \
-    /* The wrong end of a one-way pipe was used. */ \
+    /** The wrong end of a one-way pipe was used. */ \
     XX(EDIRECTION, MP__EBASE - 4, "connection end is read-only or write-only", "OSError") \
-    /* The caller does not own the lock it releases or waits with. */ \
+    /** The caller does not own the lock it releases or waits with. */ \
     XX(ENOTOWNER, MP__EBASE - 5, "caller does not own the lock", "AssertionError") \
-    /* The call is not allowed now: start twice, join before start, not the creator... */ \
+    /** The call is not allowed now: start twice, join before start, not the creator... */ \
     XX(ESTATE, MP__EBASE - 6, "call not allowed in the object's current state", "AssertionError") \
-    /* A daemonic process tried to start a child. */ \
+    /** A daemonic process tried to start a child. */ \
     XX(EDAEMON, MP__EBASE - 7, "daemonic processes are not allowed to have children", "AssertionError") \
-    /* A barrier is broken (Python's BrokenBarrierError). */ \
+    /** A barrier is broken (Python's BrokenBarrierError). */ \
     XX(EBROKEN, MP__EBASE - 8, "barrier is broken", "threading.BrokenBarrierError") \
-    /* A value cannot be pickled. */ \
+    /** A value cannot be pickled. */ \
     XX(EENCODE, MP__EBASE - 9, "value cannot be pickled", "pickle.PicklingError") \
-    /* Data cannot be unpickled, or is refused as unsafe. */ \
+    /** Data cannot be unpickled, or is refused as unsafe. */ \
     XX(EDECODE, MP__EBASE - 10, "data cannot be unpickled", "pickle.UnpicklingError")
 
 /** One row of #MP_ERRNO_MAP as an enumerator. */

@@ -124,7 +124,7 @@ MP_EXTERN int mp_lock_make_consistent(mp_lock_t *l);
 /**
  * @brief Whether the calling thread holds the lock.
  * @param l the lock.
- * @return 1 or 0.
+ * @return 1 or 0; 0 for a NULL lock (mp_errmsg() says so).
  * @pyequiv `lock._semlock._is_mine()` (a private member CPython's own tests use).
  */
 MP_EXTERN int mp_lock_is_mine(const mp_lock_t *l);
@@ -132,7 +132,7 @@ MP_EXTERN int mp_lock_is_mine(const mp_lock_t *l);
 /**
  * @brief How many times the calling thread holds an RLock (for a Lock: 1 if it holds it).
  * @param l the lock.
- * @return the count; 0 when the calling thread does not hold it.
+ * @return the count; 0 when the calling thread does not hold it; #MP_EINVAL for NULL.
  * @pyequiv `rlock._semlock._count()` (private in CPython; `repr(rlock)` shows it).
  */
 MP_EXTERN int mp_lock_count(const mp_lock_t *l);
@@ -201,7 +201,7 @@ MP_EXTERN int mp_sem_release(mp_sem_t *s);
 /**
  * @brief The current value.
  * @param s the semaphore.
- * @return the value (0 to #MP_SEM_VALUE_MAX).
+ * @return the value (0 to #MP_SEM_VALUE_MAX); #MP_EINVAL for NULL.
  * @pyequiv `multiprocessing.Semaphore.get_value()`
  */
 MP_EXTERN int mp_sem_get_value(const mp_sem_t *s);
@@ -243,7 +243,8 @@ MP_EXTERN void mp_cond_free(mp_cond_t *c);
 /**
  * @brief The condition's lock: the one given to mp_cond_new(), or the RLock it made.
  * @param c the condition.
- * @return the lock (owned by the condition when it made it).
+ * @return the lock (owned by the condition when it made it); NULL for a NULL condition
+ *         (mp_errmsg() says so).
  * @pyequiv `Condition._lock` (private in CPython).
  */
 MP_EXTERN mp_lock_t *mp_cond_lock(mp_cond_t *c);
@@ -346,21 +347,21 @@ MP_EXTERN void mp_event_free(mp_event_t *e);
 /**
  * @brief Whether the flag is set.
  * @param e the event.
- * @return 1 or 0.
+ * @return 1 or 0; 0 for a NULL event (mp_errmsg() says so).
  * @pyequiv `multiprocessing.Event.is_set()`
  */
 MP_EXTERN int mp_event_is_set(const mp_event_t *e);
 
 /**
  * @brief Sets the flag and wakes every waiter (setting it again does nothing).
- * @param e the event.
+ * @param e the event; NULL does nothing but set mp_errmsg().
  * @pyequiv `multiprocessing.Event.set()`
  */
 MP_EXTERN void mp_event_set(mp_event_t *e);
 
 /**
  * @brief Clears the flag (clearing it again does nothing).
- * @param e the event.
+ * @param e the event; NULL does nothing but set mp_errmsg().
  * @pyequiv `multiprocessing.Event.clear()`
  */
 MP_EXTERN void mp_event_clear(mp_event_t *e);
@@ -456,7 +457,7 @@ MP_EXTERN int mp_barrier_abort(mp_barrier_t *b);
 /**
  * @brief The number of parties the barrier needs.
  * @param b the barrier.
- * @return the number given to mp_barrier_new().
+ * @return the number given to mp_barrier_new(); 0 for a NULL barrier (mp_errmsg() says so).
  * @pyequiv `multiprocessing.Barrier.parties`
  */
 MP_EXTERN unsigned mp_barrier_parties(const mp_barrier_t *b);
@@ -464,7 +465,8 @@ MP_EXTERN unsigned mp_barrier_parties(const mp_barrier_t *b);
 /**
  * @brief How many parties are waiting now.
  * @param b the barrier.
- * @return the number, 0 unless the barrier is filling.
+ * @return the number, 0 unless the barrier is filling; 0 for a NULL barrier (mp_errmsg() says
+ *         so).
  * @pyequiv `multiprocessing.Barrier.n_waiting`
  */
 MP_EXTERN unsigned mp_barrier_n_waiting(const mp_barrier_t *b);
@@ -472,7 +474,7 @@ MP_EXTERN unsigned mp_barrier_n_waiting(const mp_barrier_t *b);
 /**
  * @brief Whether the barrier is broken.
  * @param b the barrier.
- * @return 1 or 0.
+ * @return 1 or 0; 0 for a NULL barrier (mp_errmsg() says so).
  * @pyequiv `multiprocessing.Barrier.broken`
  */
 MP_EXTERN int mp_barrier_broken(const mp_barrier_t *b);

@@ -1,4 +1,4 @@
-/* Suite "Queue", tcase "libmp": what libmp's queues promise beyond CPython's (queues.h): nothing
+/* Suite "Queue", tcase "extensions": what libmp's queues promise beyond CPython's (queues.h): nothing
  * lost when a producer exits at once, no join-before-drain deadlock, 256 MiB values, an
  * "unbounded" queue of 1 GiB that costs only what it holds, the end of the producers (MP_EOF),
  * raw byte messages, and the argument checks. */
@@ -460,9 +460,9 @@ START_TEST(LIBMP_Q13_a_ring_that_wraps_round_keeps_every_byte_and_gives_memory_b
 }
 END_TEST
 
-TCase *mp_tcase_queue_libmp(void)
+TCase *mp_tcase_queue_extensions(void)
 {
-    TCase *tc = mp_tcase("libmp", 60);
+    TCase *tc = mp_tcase("extensions", 60);
     tcase_add_test(tc, LIBMP_Q01_producer_that_exits_at_once_loses_nothing);
     tcase_add_test(tc, LIBMP_Q02_joining_a_child_before_draining_its_queue_does_not_deadlock);
     tcase_add_test(tc, LIBMP_Q03_a_value_of_256_MiB_passes);
