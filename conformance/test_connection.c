@@ -1,5 +1,6 @@
-/* Suite "Connection" (CPython's _TestConnection, _TestPoll, TestWait, TestIgnoreEINTR):
- * SPEC catalogue 17.3, Pipe and Connection. Each test's name starts with the catalogue id. */
+/* Suite "Connection" (CPython's _TestConnection, _TestPoll, TestWait, TestIgnoreEINTR): the
+ * catalogue of the docs' Spec page, Pipe and Connection. Each test's name starts with the catalogue
+ * id. */
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>

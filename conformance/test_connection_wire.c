@@ -240,7 +240,8 @@ START_TEST(PIPE_37_38_wire_format)
 }
 END_TEST
 
-/* SPEC 16.4: CPython reads a length of -2 as an empty message and loses step; we refuse it. */
+/* docs/pages/deviations.md: CPython reads a length of -2 as an empty message and loses step; we
+ * refuse it. */
 START_TEST(LIBMP_10_negative_length_refused)
 {
     void *data;

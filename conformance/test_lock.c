@@ -1,6 +1,6 @@
-/* Suite "Lock" (CPython's _TestLock, the Lock half): SPEC catalogue 17.4, and libmp's own cases:
- * a holder that dies (MP_EOWNERDEAD, make_consistent, poisoning), release from another thread,
- * and many processes counting under the lock. Test names start with the catalogue id. */
+/* Suite "Lock" (CPython's _TestLock, the Lock half): the Spec page's catalogue, and libmp's own
+ * cases: a holder that dies (MP_EOWNERDEAD, make_consistent, poisoning), release from another
+ * thread, and many processes counting under the lock. Test names start with the catalogue id. */
 #include "sync_helpers.h"
 
 static mp_lock_t *new_lock(void)
@@ -154,7 +154,8 @@ static void *release_in_thread(void *arg)
     return (void *)(intptr_t)mp_lock_release(arg);
 }
 
-/* SPEC 4: any thread may release a Lock, not only the one that acquired it. */
+/* As CPython's Lock (a SemLock), any thread may release a Lock, not only the one that acquired it.
+ * */
 START_TEST(LIBMP_40_released_by_another_thread)
 {
     mp_lock_t *l = new_lock();

@@ -1,4 +1,4 @@
-/* Suite "Queue" (CPython's _TestQueue): SPEC catalogue 17.10, Queue and JoinableQueue. Each
+/* Suite "Queue" (CPython's _TestQueue): the Spec page's catalogue, Queue and JoinableQueue. Each
  * test's name starts with its catalogue id (Q-07 is Q_07_...); where libmp differs from CPython
  * on purpose the name says `deviation` (conformance/python/test_queue.py shows CPython's side).
  * libmp's own cases (LIBMP_Qxx) are in test_queue_extensions.c and test_queue_integrity.c. */
