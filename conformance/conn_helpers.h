@@ -4,7 +4,9 @@
 
 #include "helpers.h"
 
-TCase *mp_tcase_connection_more(void);
+/* The tcases of test_connection_wire.c and test_connection_wait.c. */
+TCase *mp_tcase_connection_wire(void);
+TCase *mp_tcase_connection_wait(void);
 
 /* What t_send_later sends: `len` bytes of `text` after `delay` seconds, `times` times. */
 struct sender {

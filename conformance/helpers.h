@@ -65,6 +65,14 @@ static inline void sleep_s(double s)
                       mp_errmsg(), mp_err_name(want_));                                           \
     } while (0)
 
+/* Asserts the NULL policy of errors.h: the call refused a NULL argument with MP_EINVAL, and
+ * mp_errmsg() is exactly `msg` ("<function>: <argument> is NULL"). */
+#define ck_assert_null_refused(call, msg)                                                         \
+    do {                                                                                          \
+        ck_assert_mp(call, MP_EINVAL);                                                            \
+        ck_assert_str_eq(mp_errmsg(), msg);                                                       \
+    } while (0)
+
 /* ---- reports from children over a pipe ---------------------------------------------------- */
 
 typedef struct {

@@ -8,7 +8,8 @@
 
 #include "sync_helpers.h"
 
-TCase *mp_tcase_queue_libmp(void);
+/* The tcases of test_queue_extensions.c and test_queue_integrity.c. */
+TCase *mp_tcase_queue_extensions(void);
 TCase *mp_tcase_queue_faults(void);
 TCase *mp_tcase_queue_stress(void);
 

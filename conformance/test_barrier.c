@@ -1,5 +1,5 @@
-/* Suite "Barrier" (CPython's _TestBarrier): SPEC catalogue 17.9, plus libmp's cases: one party,
- * and parties that die (CPython waits for ever: python/cpython#123899). The parent is one of
+/* Suite "Barrier" (CPython's _TestBarrier): the Spec page's catalogue, plus libmp's cases: one
+ * party, and parties that die (CPython waits for ever: python/cpython#123899). The parent is one of
  * the parties where CPython's tests make the main process one. */
 #include "sync_helpers.h"
 

@@ -1,4 +1,4 @@
-/* Suite "Condition" (CPython's _TestCondition): SPEC catalogue 17.7, plus libmp's cases:
+/* Suite "Condition" (CPython's _TestCondition): the Spec page's catalogue, plus libmp's cases:
  * notify(n), notify without the lock, waiters and holders that die, and a producer with
  * consumers across processes counting exactly. */
 #include "sync_helpers.h"
@@ -295,7 +295,8 @@ START_TEST(COND_13_notify_without_waiters)
 }
 END_TEST
 
-/* SPEC 7: notify and notify_all without the lock (also: over a plain Lock someone else took). */
+/* Lib/multiprocessing/synchronize.py, Condition: notify and notify_all without the lock (also: over
+ * a plain Lock someone else took). */
 START_TEST(LIBMP_56_notify_without_the_lock)
 {
     mp_lock_t *l;

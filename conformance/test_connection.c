@@ -1,5 +1,6 @@
-/* Suite "Connection" (CPython's _TestConnection, _TestPoll, TestWait, TestIgnoreEINTR):
- * SPEC catalogue 17.3, Pipe and Connection. Each test's name starts with the catalogue id. */
+/* Suite "Connection" (CPython's _TestConnection, _TestPoll, TestWait, TestIgnoreEINTR): the
+ * catalogue of the docs' Spec page, Pipe and Connection. Each test's name starts with the catalogue
+ * id. */
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -371,6 +372,81 @@ START_TEST(PIPE_26_buffer_too_short)
 }
 END_TEST
 
+/* errors.h's NULL policy over all of connection.h: mp_conn_free(NULL) is a no-op; every other
+ * call refuses a NULL handle or out-pointer with MP_EINVAL and names itself in mp_errmsg(); the
+ * three flags return the "none" their documentation names. */
+START_TEST(LIBMP_72_connection_null_handles)
+{
+    mp_conn_t *a, *b;
+    mp_obj_t *none = mp_none(), *got;
+    void *data;
+    size_t len;
+    char buf[4];
+    unsigned char ready;
+    mp_conn_free(NULL);
+    ck_assert_null_refused(mp_pipe(NULL, &b, 1), "mp_pipe: c1 is NULL");
+    ck_assert_null_refused(mp_pipe(&a, NULL, 1), "mp_pipe: c2 is NULL");
+    ck_assert_null_refused(mp_conn_from_fd(NULL, 0, 1, 0), "mp_conn_from_fd: out is NULL");
+    ck_assert_null_refused(mp_conn_send(NULL, none), "mp_conn_send: c is NULL");
+    ck_assert_null_refused(mp_conn_recv(NULL, &got), "mp_conn_recv: c is NULL");
+    ck_assert_null_refused(mp_conn_send_bytes(NULL, "x", 1), "mp_conn_send_bytes: c is NULL");
+    ck_assert_null_refused(mp_conn_send_bytes_ex(NULL, "x", 1, 0, MP_SIZE_NONE),
+                           "mp_conn_send_bytes_ex: c is NULL");
+    ck_assert_null_refused(mp_conn_recv_bytes(NULL, &data, &len, MP_SIZE_NONE),
+                           "mp_conn_recv_bytes: c is NULL");
+    ck_assert_null_refused(mp_conn_recv_bytes_into(NULL, buf, sizeof buf, 0, &len, NULL),
+                           "mp_conn_recv_bytes_into: c is NULL");
+    ck_assert_null_refused(mp_conn_poll(NULL, 0), "mp_conn_poll: c is NULL");
+    ck_assert_null_refused(mp_conn_set_readahead(NULL, 1), "mp_conn_set_readahead: c is NULL");
+    ck_assert_null_refused(mp_conn_close(NULL), "mp_conn_close: c is NULL");
+    ck_assert_null_refused(mp_conn_fileno(NULL), "mp_conn_fileno: c is NULL");
+    ck_assert_int_eq(mp_conn_closed(NULL), 1);
+    ck_assert_str_eq(mp_errmsg(), "mp_conn_closed: c is NULL");
+    ck_assert_int_eq(mp_conn_readable(NULL), 0);
+    ck_assert_str_eq(mp_errmsg(), "mp_conn_readable: c is NULL");
+    ck_assert_int_eq(mp_conn_writable(NULL), 0);
+    ck_assert_str_eq(mp_errmsg(), "mp_conn_writable: c is NULL");
+    ck_assert_null_refused(mp_conn_send_conn(NULL, NULL), "mp_conn_send_conn: c is NULL");
+    ck_assert_null_refused(mp_conn_recv_conn(NULL, &a), "mp_conn_recv_conn: c is NULL");
+    ck_assert_null_refused(mp_wait(NULL, 1, 0, &ready), "mp_wait: objs is NULL");
+    ck_assert_mp(mp_wait(NULL, 0, 0, NULL), 0); /* wait([], 0) */
+
+    /* A handle, but a NULL value or out-pointer. */
+    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
+    ck_assert_null_refused(mp_conn_send(a, NULL), "mp_conn_send: obj is NULL");
+    ck_assert_null_refused(mp_conn_recv(a, NULL), "mp_conn_recv: out is NULL");
+    ck_assert_null_refused(mp_conn_recv_bytes(a, NULL, &len, MP_SIZE_NONE),
+                           "mp_conn_recv_bytes: out is NULL");
+    ck_assert_null_refused(mp_conn_recv_bytes(a, &data, NULL, MP_SIZE_NONE),
+                           "mp_conn_recv_bytes: len is NULL");
+    ck_assert_null_refused(mp_conn_send_conn(a, NULL), "mp_conn_send_conn: end is NULL");
+    ck_assert_null_refused(mp_conn_recv_conn(a, NULL), "mp_conn_recv_conn: out is NULL");
+    mp_waitable_t w = MP_WAIT_CONN(a);
+    ck_assert_null_refused(mp_wait(&w, 1, 0, NULL), "mp_wait: ready is NULL");
+    mp_conn_free(a);
+    mp_conn_free(b);
+    mp_obj_decref(none);
+}
+END_TEST
+
+/* Every descriptor libmp makes is close-on-exec (connection.h, "Descriptors"), as CPython's are
+ * non-inheritable (PEP 446): both ends of a duplex and of a simplex Pipe. */
+START_TEST(LIBMP_74_pipe_ends_are_close_on_exec)
+{
+    for (int duplex = 0; duplex <= 1; duplex++) {
+        mp_conn_t *a, *b;
+        ck_assert_mp(mp_pipe(&a, &b, duplex), 0);
+        int fa = fcntl(mp_conn_fileno(a), F_GETFD), fb = fcntl(mp_conn_fileno(b), F_GETFD);
+        ck_assert_msg(fa >= 0 && (fa & FD_CLOEXEC), "duplex=%d: first end not close-on-exec",
+                      duplex);
+        ck_assert_msg(fb >= 0 && (fb & FD_CLOEXEC), "duplex=%d: second end not close-on-exec",
+                      duplex);
+        mp_conn_free(a);
+        mp_conn_free(b);
+    }
+}
+END_TEST
+
 Suite *mp_suite_connection(void)
 {
     Suite *s = suite_create("Connection");
@@ -393,7 +469,10 @@ Suite *mp_suite_connection(void)
     tcase_add_test(tc, PIPE_23_maxlength);
     tcase_add_test(tc, PIPE_25_recv_bytes_into);
     tcase_add_test(tc, PIPE_26_buffer_too_short);
+    tcase_add_test(tc, LIBMP_72_connection_null_handles);
+    tcase_add_test(tc, LIBMP_74_pipe_ends_are_close_on_exec);
     suite_add_tcase(s, tc);
-    suite_add_tcase(s, mp_tcase_connection_more());
+    suite_add_tcase(s, mp_tcase_connection_wire());
+    suite_add_tcase(s, mp_tcase_connection_wait());
     return s;
 }

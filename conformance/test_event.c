@@ -1,4 +1,4 @@
-/* Suite "Event" (CPython's _TestEvent): SPEC catalogue 17.8, plus libmp's cases: a set and
+/* Suite "Event" (CPython's _TestEvent): the Spec page's catalogue, plus libmp's cases: a set and
  * clear while a waiter sleeps (a pulse), many waiters in many processes, and two processes
  * handing the turn back and forth through two events (the W6 benchmark's pattern). */
 #include "sync_helpers.h"

@@ -40,6 +40,10 @@ static mp_conn_t *start_peer(const char *python, const char *mode, pid_t *pid)
         char fd[16];
         snprintf(fd, sizeof fd, "%d", mp_conn_fileno(theirs));
         close(mp_conn_fileno(mine));
+        /* libmp's descriptors are close-on-exec (connection.h, "Descriptors"), as CPython's:
+         * the one end the peer inherits is marked so, as os.set_inheritable() would. */
+        if (fcntl(mp_conn_fileno(theirs), F_SETFD, 0) < 0)
+            _exit(126);
         execl(python, python, PEER, fd, mode, (char *)NULL);
         _exit(127);
     }

@@ -1,6 +1,6 @@
-/* Suite "Lock" (CPython's _TestLock, the Lock half): SPEC catalogue 17.4, and libmp's own cases:
- * a holder that dies (MP_EOWNERDEAD, make_consistent, poisoning), release from another thread,
- * and many processes counting under the lock. Test names start with the catalogue id. */
+/* Suite "Lock" (CPython's _TestLock, the Lock half): the Spec page's catalogue, and libmp's own
+ * cases: a holder that dies (MP_EOWNERDEAD, make_consistent, poisoning), release from another
+ * thread, and many processes counting under the lock. Test names start with the catalogue id. */
 #include "sync_helpers.h"
 
 static mp_lock_t *new_lock(void)
@@ -154,7 +154,8 @@ static void *release_in_thread(void *arg)
     return (void *)(intptr_t)mp_lock_release(arg);
 }
 
-/* SPEC 4: any thread may release a Lock, not only the one that acquired it. */
+/* As CPython's Lock (a SemLock), any thread may release a Lock, not only the one that acquired it.
+ * */
 START_TEST(LIBMP_40_released_by_another_thread)
 {
     mp_lock_t *l = new_lock();
@@ -461,6 +462,74 @@ START_TEST(LIBMP_55_many_locks_freed_and_made_again)
 }
 END_TEST
 
+/* errors.h's NULL policy over all of synchronize.h: a free takes NULL as a no-op; every other
+ * call refuses a NULL handle or out-pointer with MP_EINVAL and names itself in mp_errmsg(); the
+ * calls that return no code return the "none" their documentation names. */
+static int never(void *arg)
+{
+    (void)arg;
+    return 0;
+}
+
+START_TEST(LIBMP_71_synchronize_null_handles)
+{
+    mp_lock_free(NULL);
+    mp_sem_free(NULL);
+    mp_cond_free(NULL);
+    mp_event_free(NULL);
+    mp_barrier_free(NULL);
+    ck_assert_null_refused(mp_lock_new(NULL), "mp_lock_new: out is NULL");
+    ck_assert_null_refused(mp_rlock_new(NULL), "mp_rlock_new: out is NULL");
+    ck_assert_null_refused(mp_lock_acquire(NULL, 1, 0), "mp_lock_acquire: l is NULL");
+    ck_assert_null_refused(mp_lock_release(NULL), "mp_lock_release: l is NULL");
+    ck_assert_null_refused(mp_lock_make_consistent(NULL), "mp_lock_make_consistent: l is NULL");
+    ck_assert_null_refused(mp_lock_count(NULL), "mp_lock_count: l is NULL");
+    ck_assert_int_eq(mp_lock_is_mine(NULL), 0);
+    ck_assert_str_eq(mp_errmsg(), "mp_lock_is_mine: l is NULL");
+    ck_assert_null_refused(mp_sem_new(NULL, 1), "mp_sem_new: out is NULL");
+    ck_assert_null_refused(mp_bsem_new(NULL, 1), "mp_bsem_new: out is NULL");
+    ck_assert_null_refused(mp_sem_acquire(NULL, 1, 0), "mp_sem_acquire: s is NULL");
+    ck_assert_null_refused(mp_sem_release(NULL), "mp_sem_release: s is NULL");
+    ck_assert_null_refused(mp_sem_get_value(NULL), "mp_sem_get_value: s is NULL");
+    ck_assert_null_refused(mp_cond_new(NULL, NULL), "mp_cond_new: out is NULL");
+    ck_assert_ptr_null(mp_cond_lock(NULL));
+    ck_assert_str_eq(mp_errmsg(), "mp_cond_lock: c is NULL");
+    ck_assert_null_refused(mp_cond_acquire(NULL, 1, 0), "mp_cond_acquire: c is NULL");
+    ck_assert_null_refused(mp_cond_release(NULL), "mp_cond_release: c is NULL");
+    ck_assert_null_refused(mp_cond_wait(NULL, 0), "mp_cond_wait: c is NULL");
+    ck_assert_null_refused(mp_cond_wait_for(NULL, never, NULL, 0, NULL),
+                           "mp_cond_wait_for: c is NULL");
+    ck_assert_null_refused(mp_cond_notify(NULL, 1), "mp_cond_notify: c is NULL");
+    ck_assert_null_refused(mp_cond_notify_all(NULL), "mp_cond_notify_all: c is NULL");
+    ck_assert_null_refused(mp_event_new(NULL), "mp_event_new: out is NULL");
+    ck_assert_int_eq(mp_event_is_set(NULL), 0);
+    ck_assert_str_eq(mp_errmsg(), "mp_event_is_set: e is NULL");
+    mp_event_set(NULL);
+    ck_assert_str_eq(mp_errmsg(), "mp_event_set: e is NULL");
+    mp_event_clear(NULL);
+    ck_assert_str_eq(mp_errmsg(), "mp_event_clear: e is NULL");
+    ck_assert_null_refused(mp_event_wait(NULL, 0), "mp_event_wait: e is NULL");
+    ck_assert_null_refused(mp_barrier_new(NULL, 1, NULL, NULL, MP_FOREVER),
+                           "mp_barrier_new: out is NULL");
+    ck_assert_null_refused(mp_barrier_wait(NULL, 0, NULL), "mp_barrier_wait: b is NULL");
+    ck_assert_null_refused(mp_barrier_reset(NULL), "mp_barrier_reset: b is NULL");
+    ck_assert_null_refused(mp_barrier_abort(NULL), "mp_barrier_abort: b is NULL");
+    ck_assert_uint_eq(mp_barrier_parties(NULL), 0);
+    ck_assert_str_eq(mp_errmsg(), "mp_barrier_parties: b is NULL");
+    ck_assert_uint_eq(mp_barrier_n_waiting(NULL), 0);
+    ck_assert_str_eq(mp_errmsg(), "mp_barrier_n_waiting: b is NULL");
+    ck_assert_int_eq(mp_barrier_broken(NULL), 0);
+    ck_assert_str_eq(mp_errmsg(), "mp_barrier_broken: b is NULL");
+
+    /* A handle, but a NULL predicate. */
+    mp_cond_t *c;
+    ck_assert_mp(mp_cond_new(&c, NULL), 0);
+    ck_assert_null_refused(mp_cond_wait_for(c, NULL, NULL, 0, NULL),
+                           "mp_cond_wait_for: pred is NULL");
+    mp_cond_free(c);
+}
+END_TEST
+
 Suite *mp_suite_lock(void)
 {
     Suite *s = suite_create("Lock");
@@ -475,6 +544,7 @@ Suite *mp_suite_lock(void)
     tcase_add_test(tc, LOCK_10_held_at_fork);
     tcase_add_test(tc, LOCK_11_timeout_zero_on_free_lock);
     tcase_add_test(tc, LIBMP_40_released_by_another_thread);
+    tcase_add_test(tc, LIBMP_71_synchronize_null_handles);
     suite_add_tcase(s, tc);
     tc = mp_tcase("dead holder", 20);
     tcase_add_test(tc, LIBMP_41_dead_holder_reported_then_consistent);

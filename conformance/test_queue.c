@@ -1,7 +1,7 @@
-/* Suite "Queue" (CPython's _TestQueue): SPEC catalogue 17.10, Queue and JoinableQueue. Each
+/* Suite "Queue" (CPython's _TestQueue): the Spec page's catalogue, Queue and JoinableQueue. Each
  * test's name starts with its catalogue id (Q-07 is Q_07_...); where libmp differs from CPython
  * on purpose the name says `deviation` (conformance/python/test_queue.py shows CPython's side).
- * libmp's own cases (LIBMP_Qxx) are in test_queue_libmp.c and test_queue_faults.c. */
+ * libmp's own cases (LIBMP_Qxx) are in test_queue_extensions.c and test_queue_integrity.c. */
 #include "queue_helpers.h"
 
 /* ---- children ------------------------------------------------------------------------------- */
@@ -394,6 +394,66 @@ START_TEST(JQ_03_join_waits_for_task_done_not_for_get)
 }
 END_TEST
 
+/* errors.h's NULL policy over all of queues.h: the frees take NULL as a no-op; every other call
+ * refuses a NULL handle or out-pointer with MP_EINVAL and names itself in mp_errmsg(). */
+START_TEST(LIBMP_73_queues_null_handles)
+{
+    mp_queue_t *q;
+    mp_obj_t *none = mp_none(), *got = none;
+    void *data;
+    size_t len;
+    char buf[4];
+    mp_queue_stats_t st;
+    mp_queue_free(NULL);
+    mp_squeue_free(NULL);
+    ck_assert_null_refused(mp_queue_new(NULL, 0), "mp_queue_new: out is NULL");
+    ck_assert_null_refused(mp_queue_new_ex(NULL, 0, NULL), "mp_queue_new_ex: out is NULL");
+    ck_assert_null_refused(mp_jqueue_new(NULL, 0), "mp_jqueue_new: out is NULL");
+    ck_assert_null_refused(mp_squeue_new(NULL), "mp_squeue_new: out is NULL");
+    ck_assert_null_refused(mp_queue_put(NULL, none, 1, 0), "mp_queue_put: q is NULL");
+    ck_assert_null_refused(mp_queue_put_nowait(NULL, none), "mp_queue_put_nowait: q is NULL");
+    ck_assert_null_refused(mp_queue_get(NULL, &got, 1, 0), "mp_queue_get: q is NULL");
+    ck_assert_ptr_null(got); /* the out-pointer is cleared first, as on every failure */
+    ck_assert_null_refused(mp_queue_get_nowait(NULL, &got), "mp_queue_get_nowait: q is NULL");
+    ck_assert_null_refused(mp_queue_put_bytes(NULL, "x", 1, 1, 0), "mp_queue_put_bytes: q is NULL");
+    ck_assert_null_refused(mp_queue_get_bytes(NULL, &data, &len, 1, 0),
+                           "mp_queue_get_bytes: q is NULL");
+    ck_assert_null_refused(mp_queue_get_bytes_into(NULL, buf, sizeof buf, &len, 1, 0),
+                           "mp_queue_get_bytes_into: q is NULL");
+    ck_assert_null_refused(mp_queue_qsize(NULL), "mp_queue_qsize: q is NULL");
+    ck_assert_null_refused(mp_queue_empty(NULL), "mp_queue_empty: q is NULL");
+    ck_assert_null_refused(mp_queue_full(NULL), "mp_queue_full: q is NULL");
+    ck_assert_null_refused(mp_queue_close(NULL), "mp_queue_close: q is NULL");
+    ck_assert_null_refused(mp_queue_join_thread(NULL), "mp_queue_join_thread: q is NULL");
+    ck_assert_null_refused(mp_queue_cancel_join_thread(NULL),
+                           "mp_queue_cancel_join_thread: q is NULL");
+    ck_assert_null_refused(mp_queue_close_put(NULL), "mp_queue_close_put: q is NULL");
+    ck_assert_null_refused(mp_queue_stats(NULL, &st), "mp_queue_stats: q is NULL");
+    ck_assert_null_refused(mp_jqueue_task_done(NULL), "mp_jqueue_task_done: q is NULL");
+    ck_assert_null_refused(mp_jqueue_join(NULL, 0), "mp_jqueue_join: q is NULL");
+    ck_assert_null_refused(mp_squeue_put(NULL, none), "mp_squeue_put: s is NULL");
+    ck_assert_null_refused(mp_squeue_get(NULL, &got), "mp_squeue_get: s is NULL");
+    ck_assert_null_refused(mp_squeue_empty(NULL), "mp_squeue_empty: s is NULL");
+    ck_assert_null_refused(mp_squeue_close(NULL), "mp_squeue_close: s is NULL");
+
+    /* A queue, but a NULL value or out-pointer. */
+    ck_assert_mp(mp_queue_new(&q, 0), 0);
+    ck_assert_null_refused(mp_queue_put(q, NULL, 1, 0), "mp_queue_put: obj is NULL");
+    ck_assert_null_refused(mp_queue_put_nowait(q, NULL), "mp_queue_put_nowait: obj is NULL");
+    ck_assert_null_refused(mp_queue_get(q, NULL, 1, 0), "mp_queue_get: out is NULL");
+    ck_assert_null_refused(mp_queue_get_nowait(q, NULL), "mp_queue_get_nowait: out is NULL");
+    ck_assert_null_refused(mp_queue_get_bytes(q, NULL, &len, 1, 0),
+                           "mp_queue_get_bytes: out is NULL");
+    ck_assert_null_refused(mp_queue_get_bytes(q, &data, NULL, 1, 0),
+                           "mp_queue_get_bytes: len is NULL");
+    ck_assert_null_refused(mp_queue_get_bytes_into(q, buf, sizeof buf, NULL, 1, 0),
+                           "mp_queue_get_bytes_into: len is NULL");
+    ck_assert_null_refused(mp_queue_stats(q, NULL), "mp_queue_stats: st is NULL");
+    mp_queue_free(q);
+    mp_obj_decref(none);
+}
+END_TEST
+
 Suite *mp_suite_queue(void)
 {
     Suite *s = suite_create("Queue");
@@ -415,8 +475,9 @@ Suite *mp_suite_queue(void)
     tcase_add_test(tc, Q_19_deviation_a_queue_cannot_be_sent);
     tcase_add_test(tc, JQ_01_join_returns_after_every_task_done);
     tcase_add_test(tc, JQ_03_join_waits_for_task_done_not_for_get);
+    tcase_add_test(tc, LIBMP_73_queues_null_handles);
     suite_add_tcase(s, tc);
-    suite_add_tcase(s, mp_tcase_queue_libmp());
+    suite_add_tcase(s, mp_tcase_queue_extensions());
     suite_add_tcase(s, mp_tcase_queue_faults());
     suite_add_tcase(s, mp_tcase_queue_stress());
     return s;

@@ -1,5 +1,5 @@
-/* Suite "RLock" (CPython's _TestLock, the RLock half): SPEC catalogue 17.5, plus libmp's cases:
- * the recursion count, a dead owner, and threads of several processes counting under it. */
+/* Suite "RLock" (CPython's _TestLock, the RLock half): the Spec page's catalogue, plus libmp's
+ * cases: the recursion count, a dead owner, and threads of several processes counting under it. */
 #include "sync_helpers.h"
 
 static mp_lock_t *new_rlock(void)
@@ -88,8 +88,8 @@ static int try_take(void *arg)
     return rc == 0 ? 0 : 1;
 }
 
-/* SPEC 5 [RUN]: three acquires, three releases; the lock is free only after the last one, and
- * a fourth release is refused. */
+/* RLock (Lib/multiprocessing/synchronize.py): three acquires, three releases; the lock is free only
+ * after the last one, and a fourth release is refused. */
 START_TEST(LIBMP_47_recursion_count)
 {
     mp_lock_t *l = new_rlock();

@@ -1,6 +1,7 @@
-/* Suite "Semaphore" (CPython's _TestSemaphore): SPEC catalogue 17.6, Semaphore and
+/* Suite "Semaphore" (CPython's _TestSemaphore): the Spec page's catalogue, Semaphore and
  * BoundedSemaphore, plus libmp's cases: the bound holds under concurrent releases (CPython's
- * check-then-post can be passed twice: SPEC 16.2), and many processes never exceed the count. */
+ * check-then-post can be passed twice: docs/pages/deviations.md), and many processes never exceed
+ * the count. */
 #include "sync_helpers.h"
 
 static mp_sem_t *new_sem(long value)

@@ -1,4 +1,4 @@
-/* Suite "SimpleQueue" (CPython's TestSimpleQueue): SPEC catalogue 17.10, SQ-01 to SQ-03. */
+/* Suite "SimpleQueue" (CPython's TestSimpleQueue): the Spec page's catalogue, SQ-01 to SQ-03. */
 #include "queue_helpers.h"
 
 struct sarg {

@@ -4,7 +4,8 @@
  * FF FF FF FF and an 8-byte big-endian unsigned length. We write the header and the payload with
  * one writev (CPython concatenates up to 16 KiB and writes twice above; the peer cannot tell).
  * We read exactly one frame, and refuse what CPython silently accepts: a negative length other
- * than -1, which would leave the stream out of step (WIRE.md (a), SPEC 16.4).
+ * than -1, which would leave the stream out of step (docs/pages/deviations.md, Pipes and
+ * connections).
  *
  * A hostile header may announce an enormous payload: the receive buffer grows with the bytes
  * that actually arrive, so a 4-byte lie never costs more than a small allocation. */
@@ -34,14 +35,17 @@ static int conn_make(mp_conn_t **out, int fd, int readable, int writable, int is
 
 int mp_pipe(mp_conn_t **c1, mp_conn_t **c2, int duplex)
 {
-    if (!c1 || !c2)
-        return mp__fail(MP_EINVAL, "mp_pipe: NULL out pointer");
+    MP__NEED(c1);
+    MP__NEED(c2);
     int fds[2];
-    int rc = duplex ? socketpair(AF_UNIX, SOCK_STREAM, 0, fds) : pipe(fds);
+    /* Close-on-exec from birth, as every descriptor of libmp (connection.h, "Descriptors"). */
+    int rc =
+        duplex ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) : pipe2(fds, O_CLOEXEC);
     if (rc < 0)
-        return mp__fail(-errno, "%s: %s", duplex ? "socketpair" : "pipe", strerror(errno));
+        return mp__fail(-errno, "%s: %s", duplex ? "socketpair" : "pipe2", strerror(errno));
     /* A 4-byte header plus a 64 KiB payload overflows the default 64 KiB pipe and stalls every
-     * large message; 1 MiB lets streams flow (PERF.md). Best effort: a limit may refuse it. */
+     * large message; 1 MiB lets streams flow (docs/pages/performance.md). Best effort: a limit
+     * may refuse it. */
     if (!duplex)
         (void)fcntl(fds[1], F_SETPIPE_SZ, PIPE_SIZE);
     rc = conn_make(c1, fds[0], 1, duplex, duplex);
@@ -56,8 +60,7 @@ int mp_pipe(mp_conn_t **c1, mp_conn_t **c2, int duplex)
 
 int mp_conn_from_fd(mp_conn_t **out, int fd, int readable, int writable)
 {
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
+    MP__NEED(out);
     if (fd < 0)
         return mp__fail(MP_EINVAL, "invalid handle");
     if (!readable && !writable)
@@ -68,22 +71,10 @@ int mp_conn_from_fd(mp_conn_t **out, int fd, int readable, int writable)
     return conn_make(out, fd, readable, writable, is_socket);
 }
 
-int mp__conn_check(const mp_conn_t *c, int want_read, int want_write)
-{
-    if (!c)
-        return mp__fail(MP_EINVAL, "connection is NULL");
-    if (c->fd < 0)
-        return mp__fail(MP_ECLOSED, "handle is closed");
-    if (want_read && !c->readable)
-        return mp__fail(MP_EDIRECTION, "connection is write-only");
-    if (want_write && !c->writable)
-        return mp__fail(MP_EDIRECTION, "connection is read-only");
-    return 0;
-}
-
 int mp_conn_close(mp_conn_t *c)
 {
-    if (c && c->fd >= 0) {
+    MP__NEED(c);
+    if (c->fd >= 0) {
         close(c->fd);
         c->fd = -1;
     }
@@ -92,36 +83,36 @@ int mp_conn_close(mp_conn_t *c)
 
 void mp_conn_free(mp_conn_t *c)
 {
+    if (!c)
+        return;
     mp_conn_close(c);
-    if (c)
-        free(c->rbuf);
+    free(c->rbuf);
     free(c);
 }
 
 int mp_conn_fileno(const mp_conn_t *c)
 {
+    MP__NEED(c);
     int rc = mp__conn_check(c, 0, 0);
     return rc < 0 ? rc : c->fd;
 }
 
 int mp_conn_closed(const mp_conn_t *c)
 {
-    return !c || c->fd < 0;
+    MP__NEED_OR(c, 1);
+    return c->fd < 0;
 }
 
 int mp_conn_readable(const mp_conn_t *c)
 {
-    return c && c->readable;
+    MP__NEED_OR(c, 0);
+    return c->readable;
 }
 
 int mp_conn_writable(const mp_conn_t *c)
 {
-    return c && c->writable;
-}
-
-int mp__conn_is_socket(const mp_conn_t *c)
-{
-    return c->is_socket;
+    MP__NEED_OR(c, 0);
+    return c->writable;
 }
 
 /* ===== Sending ============================================================================== */
@@ -141,6 +132,7 @@ static size_t put_header(unsigned char *hdr, uint64_t n)
 
 int mp_conn_send_bytes(mp_conn_t *c, const void *buf, size_t len)
 {
+    MP__NEED(c);
     int rc = mp__conn_check(c, 0, 1);
     if (rc < 0)
         return rc;
@@ -164,6 +156,7 @@ int mp_conn_send_bytes(mp_conn_t *c, const void *buf, size_t len)
 int mp_conn_send_bytes_ex(mp_conn_t *c, const void *buf, size_t buflen, long long offset,
                           long long size)
 {
+    MP__NEED(c);
     if (offset < 0)
         return mp__fail(MP_EINVAL, "offset is negative");
     if ((unsigned long long)offset > buflen)
@@ -250,11 +243,12 @@ int mp__conn_read_payload(mp_conn_t *c, uint64_t size, void **out)
 
 int mp_conn_recv_bytes(mp_conn_t *c, void **out, size_t *len, long long maxlength)
 {
+    MP__NEED(c);
+    MP__NEED(out);
+    MP__NEED(len);
     int rc = mp__conn_check(c, 1, 0);
     if (rc < 0)
         return rc;
-    if (!out || !len)
-        return mp__fail(MP_EINVAL, "out or len is NULL");
     if (maxlength != MP_SIZE_NONE && maxlength < 0)
         return mp__fail(MP_EINVAL, "negative maxlength");
     uint64_t size = 0;
@@ -276,6 +270,7 @@ int mp_conn_recv_bytes(mp_conn_t *c, void **out, size_t *len, long long maxlengt
 int mp_conn_recv_bytes_into(mp_conn_t *c, void *buf, size_t buflen, long long offset, size_t *nread,
                             void **whole)
 {
+    MP__NEED(c);
     int rc = mp__conn_check(c, 1, 0);
     if (rc < 0)
         return rc;

@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "mp_internal.h"
+#include "connection_impl.h"
 
 /* A descriptor the user made non-blocking: wait for it instead of spinning. */
 static int wait_for(int fd, short events)

@@ -15,6 +15,7 @@ enum { RBUF = 64 * 1024 };
 
 int mp_conn_set_readahead(mp_conn_t *c, int on)
 {
+    MP__NEED(c);
     int rc = mp__conn_check(c, 1, 0);
     if (rc < 0)
         return rc;

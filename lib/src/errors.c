@@ -1,5 +1,6 @@
 /* Error names, messages and the thread-local detail message.  The table in errors.h is the
- * single source: each function below is one expansion of it. */
+ * single source: each lookup below is one switch expanded from it, so two codes with the same
+ * value would not compile. */
 #include <stdio.h>
 #include <string.h>
 
@@ -9,36 +10,45 @@ static _Thread_local char errmsg[512];
 
 const char *mp_strerror(int err)
 {
-    if (err == 0)
+    switch (err) {
+    case 0:
         return "success";
-#define MP__XX(name, msg, py)                                                                      \
-    if (err == MP_##name)                                                                          \
+#define MP__XX(name, value, msg, py)                                                               \
+    case MP_##name:                                                                                \
         return msg;
-    MP_ERRNO_MAP(MP__XX)
+        MP_ERRNO_MAP(MP__XX)
 #undef MP__XX
-    return "unknown error";
+    default:
+        return "unknown error";
+    }
 }
 
 const char *mp_err_name(int err)
 {
-    if (err == 0)
+    switch (err) {
+    case 0:
         return "MP_OK";
-#define MP__XX(name, msg, py)                                                                      \
-    if (err == MP_##name)                                                                          \
+#define MP__XX(name, value, msg, py)                                                               \
+    case MP_##name:                                                                                \
         return "MP_" #name;
-    MP_ERRNO_MAP(MP__XX)
+        MP_ERRNO_MAP(MP__XX)
 #undef MP__XX
-    return "MP_UNKNOWN";
+    default:
+        return "MP_UNKNOWN";
+    }
 }
 
 const char *mp_exception_name(int err)
 {
-#define MP__XX(name, msg, py)                                                                      \
-    if (err == MP_##name)                                                                          \
+    switch (err) {
+#define MP__XX(name, value, msg, py)                                                               \
+    case MP_##name:                                                                                \
         return py;
-    MP_ERRNO_MAP(MP__XX)
+        MP_ERRNO_MAP(MP__XX)
 #undef MP__XX
-    return "";
+    default:
+        return "";
+    }
 }
 
 const char *mp_errmsg(void)

@@ -74,8 +74,7 @@ static int make(struct mp_queue_s *q, int kind, long maxsize, const mp_queue_opt
 int mp_queue_new_ex(mp_queue_t **out, long maxsize, const mp_queue_opts_t *opts)
 {
     static const mp_queue_opts_t defaults = MP_QUEUE_OPTS_INIT;
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
+    MP__NEED(out);
     *out = NULL;
     if (!opts)
         opts = &defaults;
@@ -93,11 +92,13 @@ int mp_queue_new_ex(mp_queue_t **out, long maxsize, const mp_queue_opts_t *opts)
 
 int mp_queue_new(mp_queue_t **out, long maxsize)
 {
+    MP__NEED(out);
     return mp_queue_new_ex(out, maxsize, NULL);
 }
 
 int mp_jqueue_new(mp_queue_t **out, long maxsize)
 {
+    MP__NEED(out);
     mp_queue_opts_t o = MP_QUEUE_OPTS_INIT;
     o.joinable = 1;
     return mp_queue_new_ex(out, maxsize, &o);
@@ -114,10 +115,9 @@ void mp_queue_free(mp_queue_t *q)
 
 /* ===== checks ================================================================================== */
 
+/* The caller has refused a NULL queue already (MP__NEED names the public call). */
 static int check_open(const struct mp_queue_s *q, int putting)
 {
-    if (!q)
-        return mp__fail(MP_EINVAL, "queue is NULL");
     if (q->closed)
         return mp__fail(MP_ECLOSED,
                         q->kind == MP__Q_SIMPLE ? "handle is closed" : "Queue is closed");
@@ -150,6 +150,7 @@ static mp__q_eof_fn eof_check(const struct mp_queue_s *q)
 
 int mp_queue_put_bytes(mp_queue_t *q, const void *buf, size_t len, int block, double timeout)
 {
+    MP__NEED(q);
     double deadline = 0;
     int rc = check_open(q, 1);
     if (rc == 0 && !buf && len)
@@ -161,10 +162,10 @@ int mp_queue_put_bytes(mp_queue_t *q, const void *buf, size_t len, int block, do
 
 int mp_queue_put(mp_queue_t *q, const mp_obj_t *obj, int block, double timeout)
 {
+    MP__NEED(q);
+    MP__NEED(obj);
     double deadline = 0;
     int rc = check_open(q, 1);
-    if (rc == 0 && !obj)
-        rc = mp__fail(MP_EINVAL, "obj is NULL");
     if (rc == 0)
         rc = deadline_of(block, timeout, &deadline);
     if (rc < 0)
@@ -181,15 +182,18 @@ int mp_queue_put(mp_queue_t *q, const mp_obj_t *obj, int block, double timeout)
 
 int mp_queue_put_nowait(mp_queue_t *q, const mp_obj_t *obj)
 {
+    MP__NEED(q);
+    MP__NEED(obj);
     return mp_queue_put(q, obj, 0, 0);
 }
 
 int mp_queue_get_bytes(mp_queue_t *q, void **out, size_t *len, int block, double timeout)
 {
+    MP__NEED(q);
+    MP__NEED(out);
+    MP__NEED(len);
     double deadline = 0;
     int rc = check_open(q, 0);
-    if (rc == 0 && (!out || !len))
-        rc = mp__fail(MP_EINVAL, "out or len is NULL");
     if (rc == 0)
         rc = deadline_of(block, timeout, &deadline);
     if (rc < 0)
@@ -201,10 +205,12 @@ int mp_queue_get_bytes(mp_queue_t *q, void **out, size_t *len, int block, double
 int mp_queue_get_bytes_into(mp_queue_t *q, void *buf, size_t size, size_t *len, int block,
                             double timeout)
 {
+    MP__NEED(q);
+    MP__NEED(len);
     double deadline = 0;
     int rc = check_open(q, 0);
-    if (rc == 0 && (!len || (!buf && size)))
-        rc = mp__fail(MP_EINVAL, "buf or len is NULL");
+    if (rc == 0 && !buf && size)
+        rc = mp__fail(MP_EINVAL, "%s: buf is NULL and size is not 0", __func__);
     if (rc == 0)
         rc = deadline_of(block, timeout, &deadline);
     return rc < 0 ? rc : mp__q_get(q, buf, size, NULL, len, block, deadline, eof_check(q));
@@ -212,12 +218,11 @@ int mp_queue_get_bytes_into(mp_queue_t *q, void *buf, size_t size, size_t *len, 
 
 int mp_queue_get(mp_queue_t *q, mp_obj_t **out, int block, double timeout)
 {
+    MP__NEED(out);
+    *out = NULL;
+    MP__NEED(q);
     double deadline = 0;
-    if (out)
-        *out = NULL;
     int rc = check_open(q, 0);
-    if (rc == 0 && !out)
-        rc = mp__fail(MP_EINVAL, "out is NULL");
     if (rc == 0)
         rc = deadline_of(block, timeout, &deadline);
     if (rc < 0)
@@ -236,14 +241,16 @@ int mp_queue_get(mp_queue_t *q, mp_obj_t **out, int block, double timeout)
 
 int mp_queue_get_nowait(mp_queue_t *q, mp_obj_t **out)
 {
+    MP__NEED(out);
+    *out = NULL;
+    MP__NEED(q);
     return mp_queue_get(q, out, 0, 0);
 }
 
 long mp_queue_qsize(mp_queue_t *q)
 {
+    MP__NEED(q);
     mp__qstate_t st;
-    if (!q)
-        return mp__fail(MP_EINVAL, "queue is NULL");
     int rc = mp__q_snapshot(q, &st);
     if (rc < 0)
         return rc;
@@ -252,12 +259,14 @@ long mp_queue_qsize(mp_queue_t *q)
 
 int mp_queue_empty(mp_queue_t *q)
 {
+    MP__NEED(q);
     long n = mp_queue_qsize(q);
     return n < 0 ? (int)n : n == 0;
 }
 
 int mp_queue_full(mp_queue_t *q)
 {
+    MP__NEED(q);
     long n = mp_queue_qsize(q);
     if (n < 0)
         return (int)n;
@@ -266,8 +275,9 @@ int mp_queue_full(mp_queue_t *q)
 
 int mp_queue_close_put(mp_queue_t *q)
 {
-    if (!q || q->kind == MP__Q_SIMPLE)
-        return mp__fail(MP_EINVAL, q ? "a SimpleQueue has no put side to close" : "queue is NULL");
+    MP__NEED(q);
+    if (q->kind == MP__Q_SIMPLE)
+        return mp__fail(MP_EINVAL, "a SimpleQueue has no put side to close");
     if (q->eof_wr >= 0)
         close(q->eof_wr);
     q->eof_wr = -1;
@@ -277,8 +287,7 @@ int mp_queue_close_put(mp_queue_t *q)
 
 int mp_queue_close(mp_queue_t *q)
 {
-    if (!q)
-        return mp__fail(MP_EINVAL, "queue is NULL");
+    MP__NEED(q);
     release(q);
     q->put_closed = 1;
     q->closed = 1;
@@ -287,8 +296,7 @@ int mp_queue_close(mp_queue_t *q)
 
 int mp_queue_join_thread(mp_queue_t *q)
 {
-    if (!q)
-        return mp__fail(MP_EINVAL, "queue is NULL");
+    MP__NEED(q);
     if (!q->closed)
         return mp__fail(MP_ESTATE, "Queue is not closed");
     return 0; /* nothing is ever buffered in a process: there is nothing to wait for */
@@ -296,14 +304,15 @@ int mp_queue_join_thread(mp_queue_t *q)
 
 int mp_queue_cancel_join_thread(mp_queue_t *q)
 {
-    return q ? 0 : mp__fail(MP_EINVAL, "queue is NULL");
+    MP__NEED(q);
+    return 0;
 }
 
 int mp_queue_stats(mp_queue_t *q, mp_queue_stats_t *st)
 {
+    MP__NEED(q);
+    MP__NEED(st);
     mp__qstate_t s;
-    if (!q || !st)
-        return mp__fail(MP_EINVAL, "queue or st is NULL");
     int rc = mp__q_snapshot(q, &s);
     if (rc == 0)
         rc = mp__q_memory(q, &st->memory);
@@ -321,8 +330,6 @@ int mp_queue_stats(mp_queue_t *q, mp_queue_stats_t *st)
 
 static int check_joinable(const struct mp_queue_s *q)
 {
-    if (!q)
-        return mp__fail(MP_EINVAL, "queue is NULL");
     if (q->kind != MP__Q_JOINABLE)
         return mp__fail(MP_EINVAL, "not a JoinableQueue");
     return 0;
@@ -330,12 +337,14 @@ static int check_joinable(const struct mp_queue_s *q)
 
 int mp_jqueue_task_done(mp_queue_t *q)
 {
+    MP__NEED(q);
     int rc = check_joinable(q);
     return rc < 0 ? rc : mp__q_task_done(q);
 }
 
 int mp_jqueue_join(mp_queue_t *q, double timeout)
 {
+    MP__NEED(q);
     double deadline = 0;
     int rc = check_joinable(q);
     if (rc == 0)
@@ -348,8 +357,7 @@ int mp_jqueue_join(mp_queue_t *q, double timeout)
 int mp_squeue_new(mp_squeue_t **out)
 {
     static const mp_queue_opts_t defaults = MP_QUEUE_OPTS_INIT;
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
+    MP__NEED(out);
     *out = NULL;
     mp_squeue_t *s = calloc(1, sizeof *s);
     if (!s)
@@ -373,24 +381,29 @@ void mp_squeue_free(mp_squeue_t *s)
 
 int mp_squeue_put(mp_squeue_t *s, const mp_obj_t *obj)
 {
-    return s ? mp_queue_put(&s->q, obj, 1, MP_FOREVER) : mp__fail(MP_EINVAL, "queue is NULL");
+    MP__NEED(s);
+    MP__NEED(obj);
+    return mp_queue_put(&s->q, obj, 1, MP_FOREVER);
 }
 
 int mp_squeue_get(mp_squeue_t *s, mp_obj_t **out)
 {
-    return s ? mp_queue_get(&s->q, out, 1, MP_FOREVER) : mp__fail(MP_EINVAL, "queue is NULL");
+    MP__NEED(out);
+    *out = NULL;
+    MP__NEED(s);
+    return mp_queue_get(&s->q, out, 1, MP_FOREVER);
 }
 
 int mp_squeue_empty(mp_squeue_t *s)
 {
-    int rc = check_open(s ? &s->q : NULL, 0);
+    MP__NEED(s);
+    int rc = check_open(&s->q, 0);
     return rc < 0 ? rc : mp_queue_empty(&s->q);
 }
 
 int mp_squeue_close(mp_squeue_t *s)
 {
-    if (!s)
-        return mp__fail(MP_EINVAL, "queue is NULL");
+    MP__NEED(s);
     s->q.closed = 1;
     s->q.put_closed = 1;
     return 0;

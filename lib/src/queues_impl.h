@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdint.h>
 
+#include "shm_impl.h"
 #include "synchronize_impl.h"
 
 enum { MP__Q_QUEUE, MP__Q_JOINABLE, MP__Q_SIMPLE };

@@ -1,12 +1,13 @@
 /* The ring under every queue: pickled messages in shared memory, written by the caller.
  *
- * Why no feeder thread. CPython's Queue hands each put() to a thread that pickles it and writes
- * it into a pipe later. Three of the most reported multiprocessing bugs come from that thread
- * (anchors/PEERS.md 3.1): pickling errors surface nowhere, a child cannot exit until a reader
- * drains what its thread still holds (join-before-get deadlocks), and data in the thread is lost
- * when the process dies. Here put() pickles in the caller and copies the bytes into a ring that
- * every process maps; when put() returns, the message is in shared memory and belongs to the
- * queue, not to the process. So exit never waits, and nothing is lost when a producer exits.
+ * Why no feeder thread. CPython's Queue hands each put() to a thread that pickles it and writes it
+ * into a pipe later. Three of the most reported multiprocessing bugs come from that thread
+ * (Lib/multiprocessing/queues.py, Queue._feed): pickling errors surface nowhere, a child cannot
+ * exit until a reader drains what its thread still holds (join-before-get deadlocks), and data in
+ * the thread is lost when the process dies. Here put() pickles in the caller and copies the bytes
+ * into a ring that every process maps; when put() returns, the message is in shared memory and
+ * belongs to the queue, not to the process. So exit never waits, and nothing is lost when a
+ * producer exits.
  *
  * The ring. One memfd (shm.c gives every large region its own, sized lazily): a 4 KiB header,
  * then `cap` bytes of ring, a power of two, 2 GiB by default. Each message is an 8-byte length

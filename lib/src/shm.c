@@ -1,9 +1,8 @@
-/* Shared memory for the synchronisation primitives and (later) queue rings.
+/* Shared memory for the synchronisation primitives and the queue rings.
  *
  * Every region is MAP_SHARED over a memfd, so it is shared with each process forked after it is
- * made, and a start method that execs can hand the memfd down and map it again
- * (mp__shm_locate / mp__shm_attach). The memfds are close-on-exec; such a start method clears
- * the flag on the ones it passes.
+ * made. The memfds are close-on-exec, as every descriptor libmp makes (connection.h); a start
+ * method that execs would have to hand them down and map them again, and libmp has only fork.
  *
  * Small objects (a lock is 32 bytes) are carved from 64 KiB arena chunks, so that a program with
  * thousands of locks does not hold thousands of descriptors; larger regions get a memfd each,
@@ -24,7 +23,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "mp_internal.h"
+#include "shm_impl.h"
 
 #define CHUNK_SIZE (64u * 1024u)
 #define SLOT_ALIGN 64u  /* slots start on a cache line: no false sharing between objects */
@@ -249,24 +248,4 @@ int mp__shm_locate(const void *p, int *fd, size_t *offset, size_t *size)
     }
     pthread_mutex_unlock(&shm_lock);
     return r ? 0 : mp__fail(MP_EINVAL, "not libmp shared memory");
-}
-
-int mp__shm_attach(int fd, size_t offset, size_t size, void **out)
-{
-    pthread_once(&shm_once, shm_init);
-    void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED)
-        return mp__fail(-errno, "mmap of inherited shared memory: %s", strerror(errno));
-    struct region *r = calloc(1, sizeof *r);
-    if (!r) {
-        munmap(base, size);
-        return mp__fail(MP_ENOMEM, "out of memory");
-    }
-    *r = (struct region){.base = base, .size = size, .fd = fd, .owner = 0, .big = 0};
-    pthread_mutex_lock(&shm_lock);
-    r->next = regions;
-    regions = r;
-    pthread_mutex_unlock(&shm_lock);
-    *out = (char *)base + offset;
-    return 0;
 }

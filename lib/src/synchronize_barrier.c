@@ -1,4 +1,5 @@
-/* Barrier: threading.Barrier's state machine (which multiprocessing.Barrier reuses: SPEC 9) in
+/* Barrier: threading.Barrier's state machine (which multiprocessing.Barrier reuses:
+ * Lib/multiprocessing/synchronize.py, Barrier) in
  * shared memory, under an internal lock word, with a sequence number as the futex the parties
  * sleep on.
  *
@@ -44,8 +45,7 @@ struct mp_barrier_s {
 int mp_barrier_new(mp_barrier_t **out, unsigned parties, mp_barrier_action_t action, void *arg,
                    double timeout)
 {
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
+    MP__NEED(out);
     *out = NULL;
     if (parties < 1 || parties > (1u << 24))
         return mp__fail(MP_EINVAL, "a barrier needs 1 to 16777216 parties, not %u", parties);
@@ -189,6 +189,7 @@ static int wait_for_release(struct barrier_shared *sh, double deadline)
 
 int mp_barrier_wait(mp_barrier_t *b, double timeout, unsigned *index)
 {
+    MP__NEED(b);
     struct barrier_shared *sh = b->sh;
     double deadline;
     if (timeout == MP_BARRIER_DEFAULT)
@@ -216,6 +217,7 @@ int mp_barrier_wait(mp_barrier_t *b, double timeout, unsigned *index)
 
 int mp_barrier_reset(mp_barrier_t *b)
 {
+    MP__NEED(b);
     struct barrier_shared *sh = b->sh;
     lock_internal(sh);
     int32_t st = atomic_load(&sh->state);
@@ -231,6 +233,7 @@ int mp_barrier_reset(mp_barrier_t *b)
 
 int mp_barrier_abort(mp_barrier_t *b)
 {
+    MP__NEED(b);
     lock_internal(b->sh);
     set_state(b->sh, BROKEN);
     unlock_internal(b->sh);
@@ -239,15 +242,18 @@ int mp_barrier_abort(mp_barrier_t *b)
 
 unsigned mp_barrier_parties(const mp_barrier_t *b)
 {
+    MP__NEED_OR(b, 0);
     return b->sh->parties;
 }
 
 unsigned mp_barrier_n_waiting(const mp_barrier_t *b)
 {
+    MP__NEED_OR(b, 0);
     return atomic_load(&b->sh->state) == FILLING ? atomic_load(&b->sh->count) : 0;
 }
 
 int mp_barrier_broken(const mp_barrier_t *b)
 {
+    MP__NEED_OR(b, 0);
     return atomic_load(&b->sh->state) == BROKEN;
 }

@@ -33,6 +33,7 @@ struct mp_cond_s {
 
 int mp_cond_new(mp_cond_t **out, mp_lock_t *lock)
 {
+    MP__NEED(out);
     int rc = mp__sync_alloc(out, sizeof **out, sizeof(struct cond_shared));
     if (rc < 0)
         return rc;
@@ -59,16 +60,19 @@ void mp_cond_free(mp_cond_t *c)
 
 mp_lock_t *mp_cond_lock(mp_cond_t *c)
 {
+    MP__NEED_OR(c, NULL);
     return c->lock;
 }
 
 int mp_cond_acquire(mp_cond_t *c, int block, double timeout)
 {
+    MP__NEED(c);
     return mp_lock_acquire(c->lock, block, timeout);
 }
 
 int mp_cond_release(mp_cond_t *c)
 {
+    MP__NEED(c);
     return mp_lock_release(c->lock);
 }
 
@@ -99,6 +103,7 @@ static int sleep_unlocked(mp_cond_t *c, double deadline, uint32_t *depth, int *l
 
 int mp_cond_wait(mp_cond_t *c, double timeout)
 {
+    MP__NEED(c);
     struct cond_shared *sh = c->sh;
     if (!mp__lw_is_mine(c->lock->sh))
         return mp__fail(MP_ENOTOWNER, "must acquire() condition before using wait()");
@@ -133,6 +138,8 @@ int mp_cond_wait(mp_cond_t *c, double timeout)
 
 int mp_cond_wait_for(mp_cond_t *c, mp_predicate_t pred, void *arg, double timeout, int *value)
 {
+    MP__NEED(c);
+    MP__NEED(pred);
     double deadline;
     if (mp__deadline(timeout, &deadline) < 0)
         return MP_EINVAL;
@@ -156,6 +163,7 @@ int mp_cond_wait_for(mp_cond_t *c, mp_predicate_t pred, void *arg, double timeou
 
 int mp_cond_notify(mp_cond_t *c, unsigned n)
 {
+    MP__NEED(c);
     struct cond_shared *sh = c->sh;
     if (!mp__lw_is_mine(c->lock->sh))
         return mp__fail(MP_ENOTOWNER, "lock is not owned");
@@ -172,5 +180,6 @@ int mp_cond_notify(mp_cond_t *c, unsigned n)
 
 int mp_cond_notify_all(mp_cond_t *c)
 {
+    MP__NEED(c);
     return mp_cond_notify(c, UINT_MAX);
 }

@@ -2,7 +2,7 @@
  * holder still lives, and bounded adaptive spinning.
  *
  * Why a lock word of our own and not a robust pthread mutex. CPython's Lock may be released by
- * any process (SPEC 4), which an owner-only robust mutex cannot do; and the kernel's robust-futex
+ * any process (Lib/multiprocessing/synchronize.py, Lock), which an owner-only robust mutex cannot do; and the kernel's robust-futex
  * list, which could report a dead holder by itself, is one list per thread and glibc already owns
  * it. So a lock word records its holder as pid | start-time << 32, set with one 64-bit
  * compare-and-swap: the holder is named atomically with the acquisition, so there is no window
@@ -17,7 +17,7 @@
  * A death is noticed within about SLICE; the uncontended path pays nothing for it.
  *
  * Spinning: a wake-up on another core costs tens of microseconds, while the awaited change
- * often comes within a few (PERF.md). So waiters spin first, for a time that adapts per object:
+ * often comes within a few (docs/pages/performance.md). So waiters spin first, for a time that adapts per object:
  * a spin that succeeds pulls the estimate towards the time it took, one that fails shrinks it,
  * so where spinning does not pay (more runnable processes than CPUs) it fades out to nothing.
  * Now and then a wait probes with a full-length spin to notice when it pays again; probes that
@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "shm_impl.h"
 #include "synchronize_impl.h"
 
 #define SLICE 0.05          /* seconds a waiter sleeps between liveness checks of the holder */
@@ -201,7 +202,7 @@ int mp__ident_alive(uint64_t ident)
 
 static int spin_env = -1;
 
-int mp__spin_enabled(void)
+static int spin_enabled(void)
 {
     if (spin_env < 0) {
         const char *e = getenv("MP_SPIN");
@@ -260,7 +261,7 @@ int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ
              uint32_t max_ns)
 {
     static _Thread_local unsigned waits;
-    if (!mp__spin_enabled() || cpus_online() < 2)
+    if (!spin_enabled() || cpus_online() < 2)
         return 0;
     uint32_t e = atomic_load_explicit(&sp->est, memory_order_relaxed);
     uint32_t g = atomic_load_explicit(&sp->gap, memory_order_relaxed);

@@ -32,6 +32,7 @@ struct mp_event_s {
 
 int mp_event_new(mp_event_t **out)
 {
+    MP__NEED(out);
     return mp__sync_alloc(out, sizeof **out, sizeof(struct event_shared));
 }
 
@@ -42,11 +43,13 @@ void mp_event_free(mp_event_t *e)
 
 int mp_event_is_set(const mp_event_t *e)
 {
+    MP__NEED_OR(e, 0);
     return (atomic_load(&e->sh->word) & SET) != 0;
 }
 
 void mp_event_set(mp_event_t *e)
 {
+    MP__NEED_OR(e, );
     _Atomic uint32_t *w = &e->sh->word;
     uint32_t old = atomic_load(w);
     do {
@@ -59,6 +62,7 @@ void mp_event_set(mp_event_t *e)
 
 void mp_event_clear(mp_event_t *e)
 {
+    MP__NEED_OR(e, );
     atomic_fetch_and(&e->sh->word, ~SET);
 }
 
@@ -70,6 +74,7 @@ static int happened(uint32_t w, uint32_t gen0)
 
 int mp_event_wait(mp_event_t *e, double timeout)
 {
+    MP__NEED(e);
     _Atomic uint32_t *word = &e->sh->word;
     uint32_t w = atomic_load(word);
     if (w & SET)

@@ -50,9 +50,6 @@ typedef struct mp__spin {
 int mp__spin(const _Atomic uint32_t *w, uint32_t mask, uint32_t want, int differ, mp__spin_t *est,
              uint32_t max_ns);
 
-/* Whether spinning is enabled (MP_SPIN=0 in the environment turns it off, for measurements). */
-int mp__spin_enabled(void);
-
 /* ---- the lock word ---------------------------------------------------------------------------- */
 
 #define MP__LW_PID 0x3FFFFFFFu     /* low half: the holder's pid, 0 when free */
@@ -82,7 +79,7 @@ static inline _Atomic uint32_t *mp__lw_futex(mp__lockword_t *lw)
 
 /* Takes the lock for the calling process. Returns 0; MP_EOWNERDEAD (taken from a holder that
  * died: health is now INCONSISTENT); MP_EAGAIN / MP_ETIMEDOUT; MP_ENOTRECOVERABLE; MP_EINVAL for
- * a NaN timeout. `block` 0 ignores the timeout, as SPEC 0.3 says. */
+ * a NaN timeout. `block` 0 ignores the timeout, as common.h's timeout rules say. */
 static inline int mp__lw_acquire_fast(mp__lockword_t *lw, uint64_t me)
 {
     uint64_t expect = 0;

@@ -1,6 +1,6 @@
 /* Lock and RLock over the lock word of synchronize_core.c.
  *
- * A Lock's holder is a process: any process may release it (SPEC 4), and `tid` only records
+ * A Lock's holder is a process: any process may release it (CPython's SemLock), and `tid` only records
  * which thread took it, for Condition's ownership check. An RLock's owner is a thread of a
  * process: the word names the process, `tid` the thread, `count` the depth; only the owner
  * touches tid and count while it holds the word, and it clears them before releasing, so another
@@ -20,11 +20,13 @@ static int lock_new(mp_lock_t **out, int recursive)
 
 int mp_lock_new(mp_lock_t **out)
 {
+    MP__NEED(out);
     return lock_new(out, 0);
 }
 
 int mp_rlock_new(mp_lock_t **out)
 {
+    MP__NEED(out);
     return lock_new(out, 1);
 }
 
@@ -45,6 +47,7 @@ static int took(mp__lockword_t *sh, int rc)
 
 int mp_lock_acquire(mp_lock_t *l, int block, double timeout)
 {
+    MP__NEED(l);
     mp__lockword_t *sh = l->sh;
     uint64_t me = mp__self_ident();
     if (l->recursive && mp__lw_is_mine(sh)) {
@@ -61,6 +64,7 @@ int mp_lock_acquire(mp_lock_t *l, int block, double timeout)
 
 int mp_lock_release(mp_lock_t *l)
 {
+    MP__NEED(l);
     mp__lockword_t *sh = l->sh;
     if (l->recursive) {
         if (!mp__lw_is_mine(sh))
@@ -78,6 +82,7 @@ int mp_lock_release(mp_lock_t *l)
 
 int mp_lock_make_consistent(mp_lock_t *l)
 {
+    MP__NEED(l);
     mp__lockword_t *sh = l->sh;
     uint64_t w = atomic_load(&sh->word);
     int mine =
@@ -92,11 +97,13 @@ int mp_lock_make_consistent(mp_lock_t *l)
 
 int mp_lock_is_mine(const mp_lock_t *l)
 {
+    MP__NEED_OR(l, 0);
     return mp__lw_is_mine(l->sh);
 }
 
 int mp_lock_count(const mp_lock_t *l)
 {
+    MP__NEED(l);
     if (!mp__lw_is_mine(l->sh))
         return 0;
     return (int)atomic_load_explicit(&l->sh->count, memory_order_relaxed);

@@ -8,7 +8,7 @@
  * needless wake-up call and nothing else.
  *
  * The bound of a BoundedSemaphore is checked in the same compare-and-swap that increments, so
- * two releases can never both pass it (CPython reads the value, then posts: SPEC 16.2). */
+ * two releases can never both pass it (CPython reads the value, then posts: docs/pages/deviations.md). */
 #include <stdlib.h>
 
 #include "synchronize_impl.h"
@@ -26,8 +26,6 @@ struct mp_sem_s {
 
 static int sem_new(mp_sem_t **out, long value, int bounded)
 {
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
     *out = NULL;
     if (value < 0)
         return mp__fail(MP_EINVAL, "semaphore value must be >= 0, not %ld", value);
@@ -44,11 +42,13 @@ static int sem_new(mp_sem_t **out, long value, int bounded)
 
 int mp_sem_new(mp_sem_t **out, long value)
 {
+    MP__NEED(out);
     return sem_new(out, value, 0);
 }
 
 int mp_bsem_new(mp_sem_t **out, long value)
 {
+    MP__NEED(out);
     return sem_new(out, value, 1);
 }
 
@@ -88,6 +88,7 @@ static int sleep_down(struct sem_shared *sh, double deadline)
 
 int mp_sem_acquire(mp_sem_t *s, int block, double timeout)
 {
+    MP__NEED(s);
     struct sem_shared *sh = s->sh;
     if (try_down(sh))
         return 0;
@@ -106,6 +107,7 @@ int mp_sem_acquire(mp_sem_t *s, int block, double timeout)
 
 int mp_sem_release(mp_sem_t *s)
 {
+    MP__NEED(s);
     struct sem_shared *sh = s->sh;
     uint32_t v = atomic_load_explicit(&sh->value, memory_order_relaxed);
     do {
@@ -119,5 +121,6 @@ int mp_sem_release(mp_sem_t *s)
 
 int mp_sem_get_value(const mp_sem_t *s)
 {
+    MP__NEED(s);
     return (int)atomic_load_explicit(&s->sh->value, memory_order_relaxed);
 }

@@ -1,5 +1,5 @@
 /* Deadlines on CLOCK_MONOTONIC, so a wall-clock jump never stretches or cuts a timeout (CPython's
- * semaphore.c uses gettimeofday; SPEC 16.8 asks us not to copy that). */
+ * semaphore.c uses gettimeofday; docs/pages/deviations.md says why libmp does not). */
 #include <errno.h>
 #include <math.h>
 #include <time.h>

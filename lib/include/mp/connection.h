@@ -21,6 +21,15 @@
  * As in CPython, a connection is not locked: two processes or threads must not use the same
  * end at the same time.
  *
+ * **Descriptors.** Every descriptor libmp creates is close-on-exec: both ends of each kind of
+ * Pipe (`pipe2(O_CLOEXEC)`, `SOCK_CLOEXEC`), an end received with mp_conn_recv_conn()
+ * (`MSG_CMSG_CLOEXEC`), a queue's descriptors and the memfds of shared memory, a process's
+ * sentinel. This is CPython's rule since PEP 446 (descriptors are non-inheritable): a program
+ * that execs does not leak libmp's descriptors into the new image, while fork() keeps them all,
+ * which is how a child gets its ends. A descriptor that must survive exec is the caller's to
+ * mark (`fcntl(fd, F_SETFD, 0)` on mp_conn_fileno()); mp_conn_from_fd() leaves the flag of the
+ * descriptor it is given as it is.
+ *
  * @defgroup mp_connection Pipe and Connection
  * @{
  */
@@ -174,7 +183,7 @@ MP_EXTERN int mp_conn_set_readahead(mp_conn_t *c, int on);
  * @brief Closes this process's copy of the end. Idempotent; the object stays valid until
  *        mp_conn_free().
  * @param c the connection.
- * @return 0.
+ * @return 0; #MP_EINVAL for NULL.
  * @pyequiv `Connection.close()`.
  */
 MP_EXTERN int mp_conn_close(mp_conn_t *c);
@@ -197,7 +206,7 @@ MP_EXTERN int mp_conn_fileno(const mp_conn_t *c);
 /**
  * @brief Whether this end is closed.
  * @param c the connection.
- * @return 1 or 0.
+ * @return 1 or 0; 1 for a NULL connection (mp_errmsg() says so).
  * @pyequiv `Connection.closed`.
  */
 MP_EXTERN int mp_conn_closed(const mp_conn_t *c);
@@ -205,7 +214,7 @@ MP_EXTERN int mp_conn_closed(const mp_conn_t *c);
 /**
  * @brief Whether this end may receive.
  * @param c the connection.
- * @return 1 or 0.
+ * @return 1 or 0; 0 for a NULL connection (mp_errmsg() says so).
  * @pyequiv `Connection.readable`.
  */
 MP_EXTERN int mp_conn_readable(const mp_conn_t *c);
@@ -213,7 +222,7 @@ MP_EXTERN int mp_conn_readable(const mp_conn_t *c);
 /**
  * @brief Whether this end may send.
  * @param c the connection.
- * @return 1 or 0.
+ * @return 1 or 0; 0 for a NULL connection (mp_errmsg() says so).
  * @pyequiv `Connection.writable`.
  */
 MP_EXTERN int mp_conn_writable(const mp_conn_t *c);
@@ -255,7 +264,7 @@ typedef struct mp_waitable_s {
 /**
  * @brief Waits until at least one object is ready: a connection with a message or EOF, a
  *        sentinel whose process has ended. Any number of objects (no FD_SETSIZE limit).
- * @param objs     the objects.
+ * @param objs     the objects (may be NULL, as `ready` may, when n is 0).
  * @param n        how many.
  * @param timeout  seconds; #MP_FOREVER waits; negative counts as 0.
  * @param[out] ready  n flags, set to 1 for each ready object and 0 for the others.

@@ -30,78 +30,86 @@ extern "C" {
 /** Base of the codes errno has no name for (libuv reserves the same region). */
 #define MP__EBASE (-4000)
 
-/* The two tables below stay tables, one code a line. */
+/* The table stays a table, one code a row. */
 /* clang-format off */
-/** The error codes; mp_exception_name() names the Python outcome each stands for. */
-typedef enum {
-    MP_EAGAIN = -EAGAIN, /**< A non-blocking call would have blocked (Python returns False). */
-    MP_ETIMEDOUT = -ETIMEDOUT, /**< A timed wait ran out (Python returns False or None). */
-    MP_EINVAL = -EINVAL, /**< An argument is invalid (Python's ValueError or TypeError). */
-    MP_ENOMEM = -ENOMEM, /**< Out of memory. */
-    MP_EPIPE = -EPIPE, /**< The peer end is closed (Python's BrokenPipeError). */
-    MP_EBUSY = -EBUSY, /**< The object is busy: a process still running cannot be closed. */
-    MP_EOVERFLOW = -EOVERFLOW, /**< A value does not fit, or a lock or semaphore was released too many times. */
-    MP_EMSGSIZE = -EMSGSIZE, /**< A message is longer than the buffer or the limit (Python's BufferTooShort). */
-    MP_EPROTO = -EPROTO, /**< A frame on a connection is malformed or truncated. */
-    MP_EINTR = -EINTR, /**< A blocking call was interrupted (only where a call asks for it). */
-    MP_ENOSYS = -ENOSYS, /**< Not available on this system (Python's NotImplementedError). */
-    MP_EOWNERDEAD = -EOWNERDEAD, /**< The previous holder of a lock died holding it (CPython would hang). */
-    MP_ENOTRECOVERABLE = -ENOTRECOVERABLE, /**< A lock was left inconsistent by a dead holder and cannot be used. */
-    MP_EMFILE = -EMFILE, /**< The process has no file descriptor left. */
-    MP_ECHILD = -ECHILD, /**< A child's exit status was taken by someone else. */
-    MP_EOF = (MP__EBASE - 95), /**< End of file: the peer closed and every message was read (Python's EOFError). */
-    MP_EEMPTY = (MP__EBASE - 1), /**< A queue is empty (Python's queue.Empty). */
-    MP_EFULL = (MP__EBASE - 2), /**< A queue is full (Python's queue.Full). */
-    MP_ECLOSED = (MP__EBASE - 3), /**< The object was closed (Python's 'process object is closed', 'handle is closed'). */
-    MP_EDIRECTION = (MP__EBASE - 4), /**< The wrong end of a one-way pipe was used. */
-    MP_ENOTOWNER = (MP__EBASE - 5), /**< The caller does not own the lock it releases or waits with. */
-    MP_ESTATE = (MP__EBASE - 6), /**< The call is not allowed now: start twice, join before start, not the creator... */
-    MP_EDAEMON = (MP__EBASE - 7), /**< A daemonic process tried to start a child. */
-    MP_EBROKEN = (MP__EBASE - 8), /**< A barrier is broken (Python's BrokenBarrierError). */
-    MP_EENCODE = (MP__EBASE - 9), /**< A value cannot be pickled. */
-    MP_EDECODE = (MP__EBASE - 10), /**< Data cannot be unpickled, or is refused as unsafe. */
-} mp_errno_t;
-
 /**
- * @brief The table behind mp_strerror(), mp_err_name() and mp_exception_name():
- *        `XX(name, message, python)` for the code `MP_<name>`.
+ * @brief The one table of the error codes: `XX(name, value, message, python)` for the code
+ *        `MP_<name>`, preceded by the doc comment of that code.
  *
- * The python column names what CPython raises (or returns) in the same situation; "" where the
- * code has no Python counterpart (libmp's own extensions, where CPython would hang).
+ * The enum #mp_errno_t, mp_strerror(), mp_err_name() and mp_exception_name() are each one
+ * expansion of it, so a code cannot drift from its message. The value is `-errno` where errno
+ * has the name, else below #MP__EBASE. The python column names what CPython raises (or
+ * returns) in the same situation; "" where the code has no Python counterpart (libmp's own
+ * extensions, where CPython would hang). Doxygen expands the table (EXPAND_AS_DEFINED in
+ * docs/Doxyfile), so each row's comment documents its enumerator; the @ref errors page shows
+ * every row.
  */
 #define MP_ERRNO_MAP(XX) \
-    XX(EAGAIN, "resource temporarily unavailable (non-blocking call would block)", "False (non-blocking)") \
-    XX(ETIMEDOUT, "timed out", "False / None (timed out)") \
-    XX(EINVAL, "invalid argument", "ValueError") \
-    XX(ENOMEM, "out of memory", "MemoryError") \
-    XX(EPIPE, "broken pipe (the peer is closed)", "BrokenPipeError") \
-    XX(EBUSY, "the process is still running", "ValueError") \
-    XX(EOVERFLOW, "value out of range, or released too many times", "ValueError") \
-    XX(EMSGSIZE, "message too long", "BufferTooShort") \
-    XX(EPROTO, "protocol error (bad or truncated frame)", "OSError") \
-    XX(EINTR, "interrupted by a signal", "KeyboardInterrupt") \
-    XX(ENOSYS, "not implemented", "NotImplementedError") \
-    XX(EOWNERDEAD, "the previous holder died holding the lock", "") \
-    XX(ENOTRECOVERABLE, "the lock is not recoverable", "") \
-    XX(EMFILE, "too many open files", "OSError") \
-    XX(ECHILD, "the child was reaped elsewhere (SIGCHLD ignored, or a waitpid(-1))", "ChildProcessError") \
-    XX(EOF, "end of file", "EOFError") \
-    XX(EEMPTY, "queue is empty", "queue.Empty") \
-    XX(EFULL, "queue is full", "queue.Full") \
-    XX(ECLOSED, "object is closed", "ValueError") \
-    XX(EDIRECTION, "connection end is read-only or write-only", "OSError") \
-    XX(ENOTOWNER, "caller does not own the lock", "AssertionError") \
-    XX(ESTATE, "call not allowed in the object's current state", "AssertionError") \
-    XX(EDAEMON, "daemonic processes are not allowed to have children", "AssertionError") \
-    XX(EBROKEN, "barrier is broken", "threading.BrokenBarrierError") \
-    XX(EENCODE, "value cannot be pickled", "pickle.PicklingError") \
-    XX(EDECODE, "data cannot be unpickled", "pickle.UnpicklingError")
+    /** A non-blocking call would have blocked (Python returns False). */ \
+    XX(EAGAIN, -EAGAIN, "resource temporarily unavailable (non-blocking call would block)", "False (non-blocking)") \
+    /** A timed wait ran out (Python returns False or None). */ \
+    XX(ETIMEDOUT, -ETIMEDOUT, "timed out", "False / None (timed out)") \
+    /** An argument is invalid (Python's ValueError or TypeError). */ \
+    XX(EINVAL, -EINVAL, "invalid argument", "ValueError") \
+    /** Out of memory. */ \
+    XX(ENOMEM, -ENOMEM, "out of memory", "MemoryError") \
+    /** The peer end is closed (Python's BrokenPipeError). */ \
+    XX(EPIPE, -EPIPE, "broken pipe (the peer is closed)", "BrokenPipeError") \
+    /** The object is busy: a process still running cannot be closed. */ \
+    XX(EBUSY, -EBUSY, "the process is still running", "ValueError") \
+    /** A value does not fit, or a lock or semaphore was released too many times. */ \
+    XX(EOVERFLOW, -EOVERFLOW, "value out of range, or released too many times", "ValueError") \
+    /** A message is longer than the buffer or the limit (Python's BufferTooShort). */ \
+    XX(EMSGSIZE, -EMSGSIZE, "message too long", "BufferTooShort") \
+    /** A frame on a connection is malformed or truncated. */ \
+    XX(EPROTO, -EPROTO, "protocol error (bad or truncated frame)", "OSError") \
+    /** A blocking call was interrupted (only where a call asks for it). */ \
+    XX(EINTR, -EINTR, "interrupted by a signal", "KeyboardInterrupt") \
+    /** Not available on this system (Python's NotImplementedError). */ \
+    XX(ENOSYS, -ENOSYS, "not implemented", "NotImplementedError") \
+    /** The previous holder of a lock died holding it (CPython would hang). */ \
+    XX(EOWNERDEAD, -EOWNERDEAD, "the previous holder died holding the lock", "") \
+    /** A lock was left inconsistent by a dead holder and cannot be used. */ \
+    XX(ENOTRECOVERABLE, -ENOTRECOVERABLE, "the lock is not recoverable", "") \
+    /** The process has no file descriptor left. */ \
+    XX(EMFILE, -EMFILE, "too many open files", "OSError") \
+    /** A child's exit status was taken by someone else. */ \
+    XX(ECHILD, -ECHILD, "the child was reaped elsewhere (SIGCHLD ignored, or a waitpid(-1))", "ChildProcessError") \
+    /** End of file: the peer closed and every message was read (Python's EOFError). */ \
+    XX(EOF, MP__EBASE - 95, "end of file", "EOFError") \
+    /** A queue is empty (Python's queue.Empty). */ \
+    XX(EEMPTY, MP__EBASE - 1, "queue is empty", "queue.Empty") \
+    /** A queue is full (Python's queue.Full). */ \
+    XX(EFULL, MP__EBASE - 2, "queue is full", "queue.Full") \
+    /** The object was closed (Python's 'process object is closed', 'handle is closed'). */ \
+    XX(ECLOSED, MP__EBASE - 3, "object is closed", "ValueError") \
+    /** The wrong end of a one-way pipe was used. */ \
+    XX(EDIRECTION, MP__EBASE - 4, "connection end is read-only or write-only", "OSError") \
+    /** The caller does not own the lock it releases or waits with. */ \
+    XX(ENOTOWNER, MP__EBASE - 5, "caller does not own the lock", "AssertionError") \
+    /** The call is not allowed now: start twice, join before start, not the creator... */ \
+    XX(ESTATE, MP__EBASE - 6, "call not allowed in the object's current state", "AssertionError") \
+    /** A daemonic process tried to start a child. */ \
+    XX(EDAEMON, MP__EBASE - 7, "daemonic processes are not allowed to have children", "AssertionError") \
+    /** A barrier is broken (Python's BrokenBarrierError). */ \
+    XX(EBROKEN, MP__EBASE - 8, "barrier is broken", "threading.BrokenBarrierError") \
+    /** A value cannot be pickled. */ \
+    XX(EENCODE, MP__EBASE - 9, "value cannot be pickled", "pickle.PicklingError") \
+    /** Data cannot be unpickled, or is refused as unsafe. */ \
+    XX(EDECODE, MP__EBASE - 10, "data cannot be unpickled", "pickle.UnpicklingError")
+
+/** One row of #MP_ERRNO_MAP as an enumerator. */
+#define MP__ERRNO_ENUMERATOR(name, value, msg, py) MP_##name = (value),
+
+/** The error codes, one per row of #MP_ERRNO_MAP; mp_exception_name() names the Python outcome
+ *  each stands for. */
+typedef enum { MP_ERRNO_MAP(MP__ERRNO_ENUMERATOR) } mp_errno_t;
 
 /* clang-format on */
 
 /** Success. */
 #define MP_OK 0
-/** The spelling SPEC.md uses for #MP_EOF (Python's EOFError). */
+/** The spelling the catalogue of the docs' Spec page uses for #MP_EOF (Python's EOFError). */
 #define MP_EEOF MP_EOF
 
 /**

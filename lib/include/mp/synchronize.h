@@ -8,11 +8,11 @@
  * inherits the handle and shares the object, exactly as a Python child inherits a Lock passed
  * in `args`. Each process frees its own handle when it is done (a child may simply exit).
  *
- * Timeouts follow SPEC 0.3 and every other libmp call: `double` seconds, #MP_FOREVER for
- * Python's `None`, a negative timeout counts as 0, NaN is #MP_EINVAL; with `block` 0 the
- * timeout is ignored. Where Python returns False, libmp returns #MP_EAGAIN (not blocking) or
- * #MP_ETIMEDOUT (timed out). Signals with handlers do not interrupt a wait: it goes on for the
- * time left.
+ * Timeouts follow the rules of #MP_FOREVER, as every other libmp call does: `double` seconds,
+ * #MP_FOREVER for Python's `None`, a negative timeout counts as 0, NaN is #MP_EINVAL; with `block`
+ * 0 the timeout is ignored. Where Python returns False, libmp returns #MP_EAGAIN (not blocking) or
+ * #MP_ETIMEDOUT (timed out). Signals with handlers do not interrupt a wait: it goes on for the time
+ * left.
  *
  * **Where libmp differs from CPython: dead processes.** CPython's primitives are counters
  * without owners, so a process that dies holding a Lock or RLock, or inside a Barrier, leaves
@@ -45,9 +45,10 @@ extern "C" {
 /**
  * @brief A Lock or an RLock (one handle type, so that a Condition can take either).
  *
- * A **Lock** is not recursive, and any process or thread may release it (SPEC 4). An **RLock**
- * belongs to the thread that acquired it: that thread may acquire it again, and only it may
- * release it; a forked child never owns its parent's RLock (SPEC 5).
+ * A **Lock** is not recursive, and any process or thread may release it (CPython's Lock is a
+ * SemLock). An **RLock** belongs to the thread that acquired it: that thread may acquire it again,
+ * and only it may release it; a forked child never owns its parent's RLock (as in CPython: the
+ * owner is a process and thread pair).
  */
 typedef struct mp_lock_s mp_lock_t;
 
@@ -123,7 +124,7 @@ MP_EXTERN int mp_lock_make_consistent(mp_lock_t *l);
 /**
  * @brief Whether the calling thread holds the lock.
  * @param l the lock.
- * @return 1 or 0.
+ * @return 1 or 0; 0 for a NULL lock (mp_errmsg() says so).
  * @pyequiv `lock._semlock._is_mine()` (a private member CPython's own tests use).
  */
 MP_EXTERN int mp_lock_is_mine(const mp_lock_t *l);
@@ -131,7 +132,7 @@ MP_EXTERN int mp_lock_is_mine(const mp_lock_t *l);
 /**
  * @brief How many times the calling thread holds an RLock (for a Lock: 1 if it holds it).
  * @param l the lock.
- * @return the count; 0 when the calling thread does not hold it.
+ * @return the count; 0 when the calling thread does not hold it; #MP_EINVAL for NULL.
  * @pyequiv `rlock._semlock._count()` (private in CPython; `repr(rlock)` shows it).
  */
 MP_EXTERN int mp_lock_count(const mp_lock_t *l);
@@ -200,7 +201,7 @@ MP_EXTERN int mp_sem_release(mp_sem_t *s);
 /**
  * @brief The current value.
  * @param s the semaphore.
- * @return the value (0 to #MP_SEM_VALUE_MAX).
+ * @return the value (0 to #MP_SEM_VALUE_MAX); #MP_EINVAL for NULL.
  * @pyequiv `multiprocessing.Semaphore.get_value()`
  */
 MP_EXTERN int mp_sem_get_value(const mp_sem_t *s);
@@ -242,7 +243,8 @@ MP_EXTERN void mp_cond_free(mp_cond_t *c);
 /**
  * @brief The condition's lock: the one given to mp_cond_new(), or the RLock it made.
  * @param c the condition.
- * @return the lock (owned by the condition when it made it).
+ * @return the lock (owned by the condition when it made it); NULL for a NULL condition
+ *         (mp_errmsg() says so).
  * @pyequiv `Condition._lock` (private in CPython).
  */
 MP_EXTERN mp_lock_t *mp_cond_lock(mp_cond_t *c);
@@ -345,21 +347,21 @@ MP_EXTERN void mp_event_free(mp_event_t *e);
 /**
  * @brief Whether the flag is set.
  * @param e the event.
- * @return 1 or 0.
+ * @return 1 or 0; 0 for a NULL event (mp_errmsg() says so).
  * @pyequiv `multiprocessing.Event.is_set()`
  */
 MP_EXTERN int mp_event_is_set(const mp_event_t *e);
 
 /**
  * @brief Sets the flag and wakes every waiter (setting it again does nothing).
- * @param e the event.
+ * @param e the event; NULL does nothing but set mp_errmsg().
  * @pyequiv `multiprocessing.Event.set()`
  */
 MP_EXTERN void mp_event_set(mp_event_t *e);
 
 /**
  * @brief Clears the flag (clearing it again does nothing).
- * @param e the event.
+ * @param e the event; NULL does nothing but set mp_errmsg().
  * @pyequiv `multiprocessing.Event.clear()`
  */
 MP_EXTERN void mp_event_clear(mp_event_t *e);
@@ -403,7 +405,7 @@ typedef int (*mp_barrier_action_t)(void *arg);
  * @brief Makes a Barrier for `parties` parties.
  * @param[out] out the new barrier; free it with mp_barrier_free().
  * @param parties  how many parties must call mp_barrier_wait() for all of them to pass; at
- *                 least 1 (CPython accepts 0 and then waits until the timeout: SPEC 16.3).
+ *                 least 1 (CPython accepts 0 and then waits until the timeout: @ref deviations).
  * @param action   NULL, or a function the last arriving party runs before any party passes.
  * @param arg      passed to `action`.
  * @param timeout  the default timeout of mp_barrier_wait(); #MP_FOREVER for none.
@@ -455,7 +457,7 @@ MP_EXTERN int mp_barrier_abort(mp_barrier_t *b);
 /**
  * @brief The number of parties the barrier needs.
  * @param b the barrier.
- * @return the number given to mp_barrier_new().
+ * @return the number given to mp_barrier_new(); 0 for a NULL barrier (mp_errmsg() says so).
  * @pyequiv `multiprocessing.Barrier.parties`
  */
 MP_EXTERN unsigned mp_barrier_parties(const mp_barrier_t *b);
@@ -463,7 +465,8 @@ MP_EXTERN unsigned mp_barrier_parties(const mp_barrier_t *b);
 /**
  * @brief How many parties are waiting now.
  * @param b the barrier.
- * @return the number, 0 unless the barrier is filling.
+ * @return the number, 0 unless the barrier is filling; 0 for a NULL barrier (mp_errmsg() says
+ *         so).
  * @pyequiv `multiprocessing.Barrier.n_waiting`
  */
 MP_EXTERN unsigned mp_barrier_n_waiting(const mp_barrier_t *b);
@@ -471,7 +474,7 @@ MP_EXTERN unsigned mp_barrier_n_waiting(const mp_barrier_t *b);
 /**
  * @brief Whether the barrier is broken.
  * @param b the barrier.
- * @return 1 or 0.
+ * @return 1 or 0; 0 for a NULL barrier (mp_errmsg() says so).
  * @pyequiv `multiprocessing.Barrier.broken`
  */
 MP_EXTERN int mp_barrier_broken(const mp_barrier_t *b);

@@ -1,5 +1,7 @@
-/* Suite "Connection", continued: large messages, blocking, passing ends, signals, the wire
- * format, and connection.wait(). SPEC catalogue 17.3. */
+/* Suite "Connection", tcase "wire": what crosses a pipe and how: large messages, blocking
+ * sends, ends passed to another process, signals during a receive, the frame format (truncated,
+ * lying and negative headers; sizes up to 3 GiB), and read-ahead. Catalogue PIPE (the docs'
+ * Spec page). */
 #include <signal.h>
 #include <stdint.h>
 #include <sys/resource.h>
@@ -238,7 +240,8 @@ START_TEST(PIPE_37_38_wire_format)
 }
 END_TEST
 
-/* SPEC 16.4: CPython reads a length of -2 as an empty message and loses step; we refuse it. */
+/* docs/pages/deviations.md: CPython reads a length of -2 as an empty message and loses step; we
+ * refuse it. */
 START_TEST(LIBMP_10_negative_length_refused)
 {
     void *data;
@@ -342,165 +345,6 @@ START_TEST(LIBMP_13_three_GiB)
 }
 END_TEST
 
-/* ---- connection.wait() ------------------------------------------------------------------------ */
-
-START_TEST(WAIT_01_timeouts)
-{
-    mp_conn_t *a, *b;
-    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    mp_waitable_t objs[] = {MP_WAIT_CONN(a)};
-    unsigned char ready[1];
-    double t0 = now_s();
-    ck_assert_int_eq(mp_wait(objs, 1, 0.2, ready), 0);
-    ck_assert_elapsed(now_s() - t0, 0.2);
-    t0 = now_s();
-    ck_assert_int_eq(mp_wait(objs, 1, -1, ready), 0);
-    ck_assert_immediate(now_s() - t0);
-    ck_assert_int_eq(ready[0], 0);
-    mp_conn_free(a);
-    mp_conn_free(b);
-}
-END_TEST
-
-static void t_sleep1(mp_obj_t *args, mp_obj_t *kw, void *ctx)
-{
-    (void)args, (void)kw, (void)ctx;
-    sleep_s(1.0);
-}
-
-START_TEST(WAIT_02_sentinel_and_ends)
-{
-    mp_conn_t *a, *b;
-    ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    mp_process_t *p = start_child(t_sleep1, NULL, NULL);
-    mp_waitable_t objs[] = {MP_WAIT_CONN(a), MP_WAIT_FD(mp_process_sentinel(p)), MP_WAIT_CONN(b)};
-    unsigned char ready[3];
-    double t0 = now_s();
-    ck_assert_int_eq(mp_wait(objs, 3, 23, ready), 1);
-    ck_assert_elapsed(now_s() - t0, 1.0);
-    ck_assert(!ready[0] && ready[1] && !ready[2]);
-    ck_assert_mp(mp_conn_send_bytes(a, "x", 1), 0);
-    t0 = now_s();
-    ck_assert_int_eq(mp_wait(objs, 3, 23, ready), 2);
-    ck_assert(!ready[0] && ready[1] && ready[2]);
-    ck_assert_mp(mp_conn_send_bytes(b, "y", 1), 0);
-    ck_assert_int_eq(mp_wait(objs, 3, 23, ready), 3);
-    ck_assert_msg(now_s() - t0 < 0.4, "took %.3f s", now_s() - t0);
-    finish_child(p);
-    mp_conn_free(a);
-    mp_conn_free(b);
-}
-END_TEST
-
-static void t_send_ten(mp_obj_t *args, mp_obj_t *kw, void *ctx)
-{
-    (void)kw;
-    int id = 0;
-    mp_parse(args, "(i)", &id);
-    for (int i = 0; i < 10; i++) {
-        char msg[16];
-        int n = snprintf(msg, sizeof msg, "%d:%d", id, i);
-        mp_conn_send_bytes(ctx, msg, (size_t)n);
-        if (i % 4 == 0)
-            sleep_s(0.01);
-    }
-    mp_conn_close(ctx);
-}
-
-START_TEST(WAIT_03_collect_from_four)
-{
-    enum { N = 4 };
-    mp_conn_t *r[N], *w[N];
-    mp_process_t *p[N];
-    for (int i = 0; i < N; i++) {
-        ck_assert_mp(mp_pipe(&r[i], &w[i], 0), 0);
-        mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-        o.ctx = w[i];
-        mp_obj_t *args = mp_build("(i)", i);
-        ck_assert_mp(mp_process_new(&p[i], t_send_ten, args, &o), 0);
-        mp_obj_decref(args);
-        ck_assert_mp(mp_process_start(p[i]), 0);
-        mp_conn_close(w[i]);
-    }
-    int next[N] = {0}, open = N, total = 0;
-    while (open > 0) {
-        mp_waitable_t objs[N];
-        int idx[N], n = 0;
-        for (int i = 0; i < N; i++)
-            if (!mp_conn_closed(r[i])) {
-                idx[n] = i;
-                objs[n++] = MP_WAIT_CONN(r[i]);
-            }
-        unsigned char ready[N];
-        ck_assert_int_gt(mp_wait(objs, (size_t)n, 10, ready), 0);
-        for (int j = 0; j < n; j++) {
-            if (!ready[j])
-                continue;
-            int i = idx[j];
-            void *data;
-            size_t len;
-            int rc = mp_conn_recv_bytes(r[i], &data, &len, MP_SIZE_NONE);
-            if (rc == MP_EOF) {
-                mp_conn_close(r[i]);
-                open--;
-                continue;
-            }
-            ck_assert_mp(rc, 0);
-            char want[16];
-            snprintf(want, sizeof want, "%d:%d", i, next[i]++);
-            ck_assert_uint_eq(len, strlen(want));
-            ck_assert_int_eq(memcmp(data, want, len), 0);
-            free(data);
-            total++;
-        }
-    }
-    ck_assert_int_eq(total, 40);
-    for (int i = 0; i < N; i++) {
-        finish_child(p[i]);
-        mp_conn_free(r[i]);
-        mp_conn_free(w[i]);
-    }
-}
-END_TEST
-
-/* poll(2), not select(2): no FD_SETSIZE limit. 1,100 pipes, the last one ready. */
-START_TEST(LIBMP_14_wait_on_1100)
-{
-    enum { N = 1100 };
-    struct rlimit lim;
-    getrlimit(RLIMIT_NOFILE, &lim);
-    if (lim.rlim_cur < 2 * N + 64) {
-        lim.rlim_cur = lim.rlim_max;
-        setrlimit(RLIMIT_NOFILE, &lim);
-        getrlimit(RLIMIT_NOFILE, &lim);
-    }
-    if (lim.rlim_cur < 2 * N + 64) {
-        mp_skip("LIBMP_14_wait_on_1100", "the file descriptor limit is below 2,264");
-        return;
-    }
-    mp_conn_t **r = calloc(N, sizeof *r), **w = calloc(N, sizeof *w);
-    mp_waitable_t *objs = calloc(N, sizeof *objs);
-    unsigned char *ready = calloc(N, 1);
-    for (int i = 0; i < N; i++) {
-        ck_assert_mp(mp_pipe(&r[i], &w[i], 0), 0);
-        objs[i] = MP_WAIT_CONN(r[i]);
-    }
-    ck_assert_int_gt(mp_conn_fileno(r[N - 1]), 1024);
-    ck_assert_mp(mp_conn_send_bytes(w[N - 1], "last", 4), 0);
-    ck_assert_int_eq(mp_wait(objs, N, 1, ready), 1);
-    ck_assert_int_eq(ready[N - 1], 1);
-    ck_assert_int_eq(ready[0], 0);
-    for (int i = 0; i < N; i++) {
-        mp_conn_free(r[i]);
-        mp_conn_free(w[i]);
-    }
-    free(r);
-    free(w);
-    free(objs);
-    free(ready);
-}
-END_TEST
-
 static void t_read_inherited(mp_obj_t *args, mp_obj_t *kw, void *ctx)
 {
     (void)args, (void)kw;
@@ -544,9 +388,9 @@ START_TEST(LIBMP_15_readahead)
 }
 END_TEST
 
-TCase *mp_tcase_connection_more(void)
+TCase *mp_tcase_connection_wire(void)
 {
-    TCase *tc = mp_tcase("more", 60);
+    TCase *tc = mp_tcase("wire", 60);
     tcase_add_test(tc, PIPE_27_30_echo_16MiB);
     tcase_add_test(tc, PIPE_28_large_send_blocks);
     tcase_add_test(tc, PIPE_31_pass_an_end);
@@ -558,10 +402,6 @@ TCase *mp_tcase_connection_more(void)
     tcase_add_test(tc, LIBMP_11_lying_header);
     tcase_add_test(tc, LIBMP_12_sizes_0_1MiB);
     tcase_add_test(tc, LIBMP_13_three_GiB);
-    tcase_add_test(tc, WAIT_01_timeouts);
-    tcase_add_test(tc, WAIT_02_sentinel_and_ends);
-    tcase_add_test(tc, WAIT_03_collect_from_four);
-    tcase_add_test(tc, LIBMP_14_wait_on_1100);
     tcase_add_test(tc, LIBMP_15_readahead);
     return tc;
 }

@@ -1,7 +1,7 @@
-/* Suite "Queue", tcase "libmp": what libmp's queues promise beyond CPython's (queues.h): nothing
- * lost when a producer exits at once, no join-before-drain deadlock, 256 MiB values, an
- * "unbounded" queue of 1 GiB that costs only what it holds, the end of the producers (MP_EOF),
- * raw byte messages, and the argument checks. */
+/* Suite "Queue", tcase "extensions": what libmp's queues promise beyond CPython's (queues.h):
+ * nothing lost when a producer exits at once, no join-before-drain deadlock, 256 MiB values, an
+ * "unbounded" queue of 1 GiB that costs only what it holds, the end of the producers (MP_EOF), raw
+ * byte messages, and the argument checks. */
 #include <signal.h>
 
 #include "queue_helpers.h"
@@ -72,7 +72,8 @@ static void ck_blob(mp_queue_t *q, int64_t i, size_t size)
 START_TEST(LIBMP_Q02_joining_a_child_before_draining_its_queue_does_not_deadlock)
 {
     /* CPython: the child cannot exit until its feeder has flushed 16 MiB into a 64 KiB pipe,
-     * so p.join() before q.get() waits for ever (SPEC 10.1). */
+     * so p.join() before q.get() waits for ever (CPython's
+     * programming guidelines, "Joining processes that use queues"). */
     mp_queue_t *q;
     double took;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
@@ -460,9 +461,9 @@ START_TEST(LIBMP_Q13_a_ring_that_wraps_round_keeps_every_byte_and_gives_memory_b
 }
 END_TEST
 
-TCase *mp_tcase_queue_libmp(void)
+TCase *mp_tcase_queue_extensions(void)
 {
-    TCase *tc = mp_tcase("libmp", 60);
+    TCase *tc = mp_tcase("extensions", 60);
     tcase_add_test(tc, LIBMP_Q01_producer_that_exits_at_once_loses_nothing);
     tcase_add_test(tc, LIBMP_Q02_joining_a_child_before_draining_its_queue_does_not_deadlock);
     tcase_add_test(tc, LIBMP_Q03_a_value_of_256_MiB_passes);

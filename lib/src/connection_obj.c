@@ -1,5 +1,5 @@
-/* The parts of Connection above the bytes: values (pickled), ends passed between processes,
- * poll(), and connection.wait(). */
+/* What travels over a Connection above the bytes: values (pickled, as Connection.send and
+ * Connection.recv do) and ends passed to another process (a descriptor over SCM_RIGHTS). */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -12,6 +12,8 @@
 
 int mp_conn_send(mp_conn_t *c, const mp_obj_t *obj)
 {
+    MP__NEED(c);
+    MP__NEED(obj);
     int rc = mp__conn_check(c, 0, 1);
     if (rc < 0)
         return rc;
@@ -27,8 +29,8 @@ int mp_conn_send(mp_conn_t *c, const mp_obj_t *obj)
 
 int mp_conn_recv(mp_conn_t *c, mp_obj_t **out)
 {
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
+    MP__NEED(c);
+    MP__NEED(out);
     void *data;
     size_t len;
     int rc = mp_conn_recv_bytes(c, &data, &len, MP_SIZE_NONE);
@@ -47,10 +49,12 @@ static const char conn_tag[8] = {'\0', 'm', 'p', '.', 'c', 'o', 'n', 'n'};
 
 int mp_conn_send_conn(mp_conn_t *c, const mp_conn_t *end)
 {
+    MP__NEED(c);
+    MP__NEED(end);
     int rc = mp__conn_check(c, 0, 1);
     if (rc < 0 || (rc = mp_conn_fileno(end)) < 0)
         return rc;
-    if (!mp__conn_is_socket(c))
+    if (!c->is_socket)
         return mp__fail(MP_EINVAL, "an end can only be sent over a duplex (socket) connection");
     if (mp__conn_buffered(end))
         return mp__fail(MP_EBUSY, "the end holds read-ahead data, which would be lost");
@@ -107,11 +111,11 @@ static int recv_with_fd(int sock, unsigned char *buf, size_t n, size_t *got)
 
 int mp_conn_recv_conn(mp_conn_t *c, mp_conn_t **out)
 {
+    MP__NEED(c);
+    MP__NEED(out);
     int rc = mp__conn_check(c, 1, 0);
     if (rc < 0)
         return rc;
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
     if (mp__conn_buffered(c))
         return mp__fail(MP_EBUSY, "read-ahead is on and holds data: receive the end without it");
     unsigned char hdr[4], body[sizeof conn_tag + 2] = {0};
@@ -140,64 +144,4 @@ int mp_conn_recv_conn(mp_conn_t *c, mp_conn_t **out)
     if (rc == MP_EOF)
         return mp__fail(MP_EPROTO, "got end of file during message");
     return rc == MP_EPROTO ? mp__fail(rc, "the message received is not a connection end") : rc;
-}
-
-/* ===== poll() and wait() ===================================================================== */
-
-int mp_conn_poll(mp_conn_t *c, double timeout)
-{
-    double deadline;
-    int rc = mp__conn_check(c, 1, 0);
-    if (rc < 0 || (rc = mp__deadline(timeout, &deadline)) < 0)
-        return rc;
-    if (mp__conn_buffered(c))
-        return 1;
-    rc = mp__poll_until(mp_conn_fileno(c), POLLIN, deadline);
-    return rc < 0 ? mp__fail(rc, "poll: %s", strerror(-rc)) : rc;
-}
-
-/* Fills the pollfd array; a connection with read-ahead bytes is ready already, and then the
- * poll must not block. */
-static int fill_pollfds(const mp_waitable_t *objs, size_t n, struct pollfd *pfd, double *deadline)
-{
-    for (size_t i = 0; i < n; i++) {
-        if (objs[i].conn && !mp_conn_closed(objs[i].conn) && mp__conn_buffered(objs[i].conn))
-            *deadline = 0;
-        int fd = objs[i].conn ? mp_conn_fileno(objs[i].conn) : objs[i].fd;
-        if (fd < 0)
-            return objs[i].conn ? fd : mp__fail(MP_EINVAL, "wait: object %zu: invalid fd", i);
-        pfd[i] = (struct pollfd){.fd = fd, .events = POLLIN, .revents = 0};
-    }
-    return 0;
-}
-
-int mp_wait(const mp_waitable_t *objs, size_t n, double timeout, unsigned char *ready)
-{
-    double deadline;
-    int rc = mp__deadline(timeout, &deadline);
-    if (rc < 0)
-        return rc;
-    if ((!objs || !ready) && n)
-        return mp__fail(MP_EINVAL, "wait: NULL object list or ready flags");
-    struct pollfd small[16] = {{0}}, *pfd = n <= 16 ? small : calloc(n, sizeof *pfd);
-    if (!pfd)
-        return mp__fail(MP_ENOMEM, "out of memory");
-    if ((rc = fill_pollfds(objs, n, pfd, &deadline)) == 0)
-        rc = mp__poll_many(pfd, n, deadline);
-    for (size_t i = 0; rc >= 0 && i < n; i++) {
-        if (pfd[i].revents & POLLNVAL) {
-            rc = mp__fail(MP_EINVAL, "wait: object %zu: bad file descriptor", i);
-            break;
-        }
-        ready[i] = (pfd[i].revents & (POLLIN | POLLHUP | POLLERR)) != 0 ||
-                   (objs[i].conn && mp__conn_buffered(objs[i].conn));
-    }
-    if (pfd != small)
-        free(pfd);
-    if (rc < 0)
-        return rc;
-    int count = 0;
-    for (size_t i = 0; i < n; i++)
-        count += ready[i];
-    return count;
 }
