@@ -1,4 +1,4 @@
-"""SPEC 17.1 Process lifecycle, checked against CPython (fork context; PROC-38 uses spawn)."""
+"""Catalogue 17.1 (conformance/catalogue.md) Process lifecycle, checked against CPython (fork context; PROC-38 uses spawn)."""
 
 import json
 import os
