@@ -16,6 +16,10 @@ OPT     ?= -O2
 EXTRA_CFLAGS ?=
 
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+# Each compile also writes the headers it read into a .d file beside its output (-MP adds an
+# empty rule per header, so a removed header is no error); the .d files are included below, so
+# a changed header rebuilds exactly what read it.
+DEPFLAGS := -MMD -MP
 CFLAGS_  := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g -pthread -Ilib/include $(EXTRA_CFLAGS)
 LDLIBS_  := -pthread -lm
 
@@ -29,8 +33,14 @@ LIBSO    := $(BUILD)/lib/libmp.so
 .PHONY: all lib
 all lib: $(LIBA) $(LIBSO)
 
-$(BUILD)/obj/%.o: lib/src/%.c $(LIB_HDR) | $(BUILD)/obj
-	$(CC) $(CFLAGS_) -fPIC -fvisibility=hidden -c $< -o $@
+# An object whose .d is missing (a build from before the .d files) depends on the .d's empty
+# rule, so it is rebuilt once and gets its .d.
+$(BUILD)/obj/%.o: lib/src/%.c $(BUILD)/obj/%.d | $(BUILD)/obj
+	$(CC) $(CFLAGS_) $(DEPFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+
+$(BUILD)/obj/%.d: ;
+.PRECIOUS: $(BUILD)/obj/%.d
+-include $(LIB_OBJ:.o=.d)
 
 $(LIBA): $(LIB_OBJ) | $(BUILD)/lib
 	rm -f $@ && ar rcs $@ $^
@@ -48,11 +58,15 @@ LESSON_BIN := $(foreach s,$(LESSON_SRC),$(BUILD)/lessons/$(shell basename $(s) |
 .PHONY: lessons lessons-check
 lessons: $(LESSON_BIN)
 
+# A lesson's .d lists lessons/lesson.h and the public headers it includes.
 define lesson_rule
-$(BUILD)/lessons/$(shell basename $(1) | cut -c1-8): $(1) $(LIBA) | $(BUILD)/lessons
-	$$(CC) $$(CFLAGS_) $$< -o $$@ $(LIBA) $$(LDLIBS_)
+$(BUILD)/lessons/$(shell basename $(1) | cut -c1-8): $(1) $(BUILD)/lessons/$(shell basename $(1) | cut -c1-8).d $(LIBA) | $(BUILD)/lessons
+	$$(CC) $$(CFLAGS_) $$(DEPFLAGS) -MF $$@.d $$< -o $$@ $(LIBA) $$(LDLIBS_)
 endef
 $(foreach s,$(LESSON_SRC),$(eval $(call lesson_rule,$(s))))
+$(BUILD)/lessons/%.d: ;
+.PRECIOUS: $(BUILD)/lessons/%.d
+-include $(LESSON_BIN:=.d)
 
 lesson-%: $(BUILD)/lessons/lesson%
 	@$< $(ARGS)

@@ -1,4 +1,5 @@
-"""The benchmark registry: every workload (anchors/PERF.md W1-W6) and every program that measures it.
+"""The benchmark registry: every workload (W1-W6, as the docs' Performance page describes them)
+and every program that measures it.
 
 Adding a libmp row is one program and one line:
   1. bench/libmp/<name>.c, built to $(BUILD)/bench/bin/libmp-<name> by `make bench` (a wildcard);

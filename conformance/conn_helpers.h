@@ -31,11 +31,7 @@ static inline void t_send_later(mp_obj_t *args, mp_obj_t *kw, void *ctx)
  * as every CPython test does, so that end of file can be seen. */
 static inline mp_process_t *start_child(mp_target_t target, void *ctx, mp_conn_t *child_end)
 {
-    mp_process_t *p;
-    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.ctx = ctx;
-    ck_assert_mp(mp_process_new(&p, target, NULL, &o), 0);
-    ck_assert_mp(mp_process_start(p), 0);
+    mp_process_t *p = child_start(target, ctx, 0);
     if (child_end)
         mp_conn_close(child_end);
     return p;
@@ -44,11 +40,7 @@ static inline mp_process_t *start_child(mp_target_t target, void *ctx, mp_conn_t
 /* Joins the child and asserts it exited 0. */
 static inline void finish_child(mp_process_t *p)
 {
-    int code = -1;
-    ck_assert_mp(mp_process_join(p, 30), 0);
-    ck_assert_mp(mp_process_exitcode(p, &code), 0);
-    ck_assert_int_eq(code, 0);
-    mp_process_free(p);
+    ck_assert_int_eq(child_exit_code(p, 30), 0);
 }
 
 static inline void expect_bytes(mp_conn_t *c, const void *want, size_t n)

@@ -14,14 +14,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <mp.h>
 
-/* SPEC 0.3 tolerances. The sanitizer and coverage runs set MP_TIME_SCALE (e.g. 4): their
- * processes start and exit several times slower, and those runs look for memory errors and
- * coverage, not for timing; the plain run keeps SPEC's figures. */
+/* The timing tolerances of conformance/catalogue.md (Timings). The sanitizer and coverage runs
+ * set MP_TIME_SCALE (e.g. 4): their processes start and exit several times slower, and those
+ * runs look for memory errors and coverage, not for timing; the plain run keeps the catalogue's
+ * figures. */
 static inline double time_scale(void)
 {
     const char *s = getenv("MP_TIME_SCALE");
@@ -46,7 +48,7 @@ static inline void sleep_s(double s)
         ;
 }
 
-/* Asserts that `elapsed` is `expected` seconds within SPEC's tolerance. */
+/* Asserts that `elapsed` is `expected` seconds within the catalogue's tolerance. */
 #define ck_assert_elapsed(elapsed, expected)                                                      \
     do {                                                                                          \
         double e_ = (elapsed), x_ = (expected);                                                   \
@@ -164,7 +166,8 @@ static inline void report_close(report_t *r)
 /* ---- processes as the OS sees them ---------------------------------------------------------- */
 
 /* The state letter of /proc/PID/stat, or 0 when the pid is gone. A zombie ('Z') counts as gone:
- * an orphan may stay a zombie for a while under the machine's init (DESIGN.md, Tests). */
+ * an orphan may stay a zombie for a while under the machine's init (a container's init may
+ * reap late, or never). */
 static inline char proc_state(pid_t pid)
 {
     char path[64], buf[512];
@@ -214,6 +217,110 @@ static inline int proc_wait_gone(pid_t pid, double timeout)
     return 1;
 }
 
+/* ---- children ------------------------------------------------------------------------------ */
+
+/* The one way the suites start and end children. A child is a libmp Process (so fork goes
+ * through mp_process_start, as in a user's program) and never asserts: it reports through a
+ * report_t above or through its exit code, and the test asserts on what it gets.
+ *   child_start(target, ctx, daemon)  a Process running target(NULL, NULL, ctx)
+ *   go(fn, arg)                       a Process whose exit code is fn(arg) (0: as expected)
+ *   child_exit_code(p, timeout)       join (asserted to end in time), free; the exit code
+ *   finish(p, timeout)                join, or kill past the timeout; free; the exit code
+ *   kill_now(p)                       SIGKILL, and wait until the OS has it gone
+ * A program that is not a Process (a Python peer, a main program that exits) is forked with
+ * fork_flushed() and waited for with pid_wait(). */
+
+/* Starts target(NULL, NULL, ctx) in a new Process. `ctx` is read in the child's copy of memory:
+ * a pointer to the parent's stack is fine (fork copies it inside mp_process_start), pointers to
+ * shared memory are shared. */
+static inline mp_process_t *child_start(mp_target_t target, void *ctx, int daemon)
+{
+    mp_process_t *p;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.ctx = ctx;
+    o.daemon = daemon;
+    ck_assert_mp(mp_process_new(&p, target, NULL, &o), 0);
+    ck_assert_mp(mp_process_start(p), 0);
+    return p;
+}
+
+typedef int (*job_fn)(void *arg);
+
+struct job {
+    job_fn fn;
+    void *arg;
+};
+
+static inline void job_target(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)a, (void)k;
+    const struct job *j = ctx;
+    mp_exit(j->fn(j->arg));
+}
+
+/* Starts fn(arg) in a child, which exits with what fn returns. */
+static inline mp_process_t *go(job_fn fn, void *arg)
+{
+    struct job j = {fn, arg}; /* copied into the child by fork, inside mp_process_start */
+    return child_start(job_target, &j, 0);
+}
+
+/* Joins the child, asserting that it ends within `timeout`, and frees it. Returns its exit code
+ * (negative: the signal that ended it). */
+static inline int child_exit_code(mp_process_t *p, double timeout)
+{
+    int code = 1000;
+    ck_assert_mp(mp_process_join(p, timeout), 0);
+    ck_assert_mp(mp_process_exitcode(p, &code), 0);
+    mp_process_free(p);
+    return code;
+}
+
+/* Joins the child within `timeout` (killing it past that) and frees it. Returns its exit code
+ * (negative: the signal that ended it), or 999 when it had to be killed. */
+static inline int finish(mp_process_t *p, double timeout)
+{
+    int code = 999;
+    if (mp_process_join(p, timeout) == MP_ETIMEDOUT) {
+        mp_process_kill(p);
+        mp_process_join(p, 5);
+    } else {
+        mp_process_exitcode(p, &code);
+    }
+    mp_process_free(p);
+    return code;
+}
+
+/* SIGKILLs the child and waits until it is gone (it stays a zombie: nobody reaps it yet, which
+ * is the hardest case for a liveness check); the handle is freed later with finish(). */
+static inline void kill_now(mp_process_t *p)
+{
+    ck_assert_mp(mp_process_kill(p), 0);
+    ck_assert(proc_wait_gone(mp_process_pid(p), 5));
+}
+
+/* fork(2) for a child that is not a Process, after flushing stdio (else what sits in a buffer
+ * would be written twice, by both processes). */
+static inline pid_t fork_flushed(void)
+{
+    fflush(NULL);
+    return fork();
+}
+
+/* waitpid(2) until it answers: the wait status of `pid` (WIFEXITED and the others read it). */
+static inline int pid_wait(pid_t pid)
+{
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    return st;
+}
+
+/* A wait status as a shell says it: the exit code, or 128 + the signal that ended it. */
+static inline int status_code(int st)
+{
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
 
 /* ---- skips ---------------------------------------------------------------------------------- */
 

@@ -1,6 +1,6 @@
 /* Helpers of the queue suites (test_queue*.c, test_simplequeue.c): ints in and out of a queue,
  * and the tcases that test_queue.c adds to its suite. Children are started with go() and
- * joined with finish() from sync_helpers.h; they report by exit code, the test asserts. */
+ * joined with finish() from helpers.h; they report by exit code, the test asserts. */
 #ifndef MP_CONFORMANCE_QUEUE_HELPERS_H
 #define MP_CONFORMANCE_QUEUE_HELPERS_H
 

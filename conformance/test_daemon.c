@@ -64,8 +64,7 @@ static mp_process_t *start_child(struct scene *s, int daemon, double sleep)
  * would: libmp's atexit handler does the exit processing. */
 static pid_t scenario(void (*body)(struct scene *), struct scene *s, int code)
 {
-    fflush(NULL);
-    pid_t pid = fork();
+    pid_t pid = fork_flushed();
     if (pid == 0) {
         body(s);
         report(s->out, "end %.6f", now_s());
@@ -86,9 +85,7 @@ static double field_time(const char *text, const char *prefix)
 
 static int wait_status(pid_t pid, double *when)
 {
-    int st = 0;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
+    int st = pid_wait(pid);
     *when = now_s();
     return st;
 }

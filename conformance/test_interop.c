@@ -33,8 +33,7 @@ static mp_conn_t *start_peer(const char *python, const char *mode, pid_t *pid)
 {
     mp_conn_t *mine, *theirs;
     ck_assert_mp(mp_pipe(&mine, &theirs, 1), 0);
-    fflush(NULL);
-    *pid = fork();
+    *pid = fork_flushed();
     ck_assert_int_ge(*pid, 0);
     if (*pid == 0) {
         char fd[16];
@@ -53,10 +52,7 @@ static mp_conn_t *start_peer(const char *python, const char *mode, pid_t *pid)
 
 static int peer_status(pid_t pid)
 {
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return status_code(pid_wait(pid));
 }
 
 /* ---- the values: the same list as conn_peer.py's VALUES --------------------------------------- */

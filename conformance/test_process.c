@@ -27,16 +27,6 @@ static void t_exit(mp_obj_t *a, mp_obj_t *k, void *ctx)
     mp_exit(*(int *)ctx);
 }
 
-static mp_process_t *start_target(mp_target_t target, void *ctx)
-{
-    mp_process_t *p;
-    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.ctx = ctx;
-    ck_assert_mp(mp_process_new(&p, target, NULL, &o), 0);
-    ck_assert_mp(mp_process_start(p), 0);
-    return p;
-}
-
 static int in_active_children(mp_process_t *p)
 {
     mp_process_t *buf[64];
@@ -70,7 +60,7 @@ END_TEST
 
 START_TEST(PROC_02_started)
 {
-    mp_process_t *p = start_target(t_sleep, NULL);
+    mp_process_t *p = child_start(t_sleep, NULL, 0);
     int code;
     ck_assert_int_eq(mp_process_is_alive(p), 1);
     ck_assert_mp(mp_process_exitcode(p, &code), MP_EAGAIN);
@@ -136,7 +126,7 @@ END_TEST
 
 START_TEST(PROC_04_after_join)
 {
-    mp_process_t *p = start_target(t_nothing, NULL);
+    mp_process_t *p = child_start(t_nothing, NULL, 0);
     int code = -1;
     ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
@@ -162,7 +152,7 @@ START_TEST(PROC_06_nested_default_names)
 {
     report_t r;
     report_open(&r);
-    mp_process_t *p = start_target(t_name_children, &r);
+    mp_process_t *p = child_start(t_name_children, &r, 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
     char *got = report_collect(&r, 5);
     char want[128];
@@ -202,7 +192,7 @@ END_TEST
 
 START_TEST(PROC_08_start_twice)
 {
-    mp_process_t *p = start_target(t_sleep, NULL);
+    mp_process_t *p = child_start(t_sleep, NULL, 0);
     ck_assert_mp(mp_process_start(p), MP_ESTATE);
     ck_assert_str_eq(mp_errmsg(), "cannot start a process twice");
     ck_assert_int_eq(mp_active_children(NULL, 0), 1);
@@ -224,7 +214,7 @@ END_TEST
 START_TEST(PROC_11_join_blocks)
 {
     double d = 0.5;
-    mp_process_t *p = start_target(t_sleep, &d);
+    mp_process_t *p = child_start(t_sleep, &d, 0);
     double t0 = now_s();
     ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
     ck_assert_elapsed(now_s() - t0, 0.5);
@@ -237,7 +227,7 @@ END_TEST
 
 START_TEST(PROC_12_join_timeout)
 {
-    mp_process_t *p = start_target(t_sleep, NULL);
+    mp_process_t *p = child_start(t_sleep, NULL, 0);
     int code;
     double t0 = now_s();
     ck_assert_mp(mp_process_join(p, 0.3), MP_ETIMEDOUT);
@@ -250,7 +240,7 @@ END_TEST
 
 START_TEST(PROC_13_join_zero_and_negative)
 {
-    mp_process_t *p = start_target(t_sleep, NULL);
+    mp_process_t *p = child_start(t_sleep, NULL, 0);
     double t0 = now_s();
     ck_assert_mp(mp_process_join(p, 0), MP_ETIMEDOUT);
     ck_assert_mp(mp_process_join(p, -1), MP_ETIMEDOUT);
@@ -262,7 +252,7 @@ END_TEST
 
 START_TEST(PROC_14_join_again)
 {
-    mp_process_t *p = start_target(t_nothing, NULL);
+    mp_process_t *p = child_start(t_nothing, NULL, 0);
     ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
     double t0 = now_s();
     for (int i = 0; i < 5; i++)
@@ -275,13 +265,13 @@ END_TEST
 START_TEST(PROC_16_kill_and_terminate_codes)
 {
     int code;
-    mp_process_t *p = start_target(t_sleep, NULL);
+    mp_process_t *p = child_start(t_sleep, NULL, 0);
     ck_assert_mp(mp_process_kill(p), 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
     ck_assert_int_eq(code, -SIGKILL);
     mp_process_free(p);
-    p = start_target(t_sleep, NULL);
+    p = child_start(t_sleep, NULL, 0);
     ck_assert_mp(mp_process_terminate(p), 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
@@ -296,7 +286,7 @@ END_TEST
 START_TEST(PROC_17_terminate_after_reap)
 {
     int seven = 7, code;
-    mp_process_t *p = start_target(t_exit, &seven);
+    mp_process_t *p = child_start(t_exit, &seven, 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
     ck_assert_mp(mp_process_terminate(p), 0);
     ck_assert_mp(mp_process_kill(p), 0);
@@ -328,7 +318,7 @@ START_TEST(PROC_18_terminate_skips_cleanup)
 {
     report_t r;
     report_open(&r);
-    mp_process_t *p = start_target(t_cleanup_then_sleep, &r);
+    mp_process_t *p = child_start(t_cleanup_then_sleep, &r, 0);
     char line[64];
     close(r.wr);
     r.wr = -1;
@@ -355,7 +345,7 @@ START_TEST(LIBMP_03_join_survives_signals)
     struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART: ppoll sees EINTR */
     sigaction(SIGALRM, &sa, NULL);
     double d = 0.5;
-    mp_process_t *p = start_target(t_sleep, &d);
+    mp_process_t *p = child_start(t_sleep, &d, 0);
     struct itimerval it = {{0, 50000}, {0, 50000}}; /* SIGALRM every 50 ms */
     setitimer(ITIMER_REAL, &it, NULL);
     double t0 = now_s();
@@ -367,7 +357,7 @@ START_TEST(LIBMP_03_join_survives_signals)
     ck_assert_elapsed(took, 0.5);
     mp_process_free(p);
     setitimer(ITIMER_REAL, &it, NULL);
-    p = start_target(t_sleep, NULL);
+    p = child_start(t_sleep, NULL, 0);
     t0 = now_s();
     rc = mp_process_join(p, 0.3); /* a timed join keeps its deadline across signals */
     took = now_s() - t0;
@@ -384,7 +374,7 @@ START_TEST(LIBMP_04_status_taken_elsewhere)
 {
     signal(SIGCHLD, SIG_IGN);
     int seven = 7, code = 1000;
-    mp_process_t *p = start_target(t_exit, &seven);
+    mp_process_t *p = child_start(t_exit, &seven, 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), MP_ECHILD);
     ck_assert_int_eq(code, 1000);
@@ -404,7 +394,7 @@ START_TEST(LIBMP_06_concurrent_joins)
 {
     for (int round = 0; round < 20; round++) {
         int seven = 7, code = 0;
-        mp_process_t *p = start_target(t_exit, &seven);
+        mp_process_t *p = child_start(t_exit, &seven, 0);
         pthread_t a, b;
         void *ra, *rb;
         pthread_create(&a, NULL, join_in_thread, p);

@@ -19,26 +19,6 @@ static void t_sleep5(mp_obj_t *a, mp_obj_t *k, void *ctx)
     sleep_s(5);
 }
 
-static mp_process_t *start_opts(mp_target_t target, void *ctx, int daemon)
-{
-    mp_process_t *p;
-    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.ctx = ctx;
-    o.daemon = daemon;
-    ck_assert_mp(mp_process_new(&p, target, NULL, &o), 0);
-    ck_assert_mp(mp_process_start(p), 0);
-    return p;
-}
-
-static int exit_code_of(mp_process_t *p)
-{
-    int code = 1000;
-    ck_assert_mp(mp_process_join(p, 10), 0);
-    ck_assert_mp(mp_process_exitcode(p, &code), 0);
-    mp_process_free(p);
-    return code;
-}
-
 /* ---- PROC-19: terminate() orphans the grandchildren ------------------------------------------ */
 
 static void t_spawn_grandchild(mp_obj_t *a, mp_obj_t *k, void *ctx)
@@ -58,14 +38,14 @@ START_TEST(PROC_19_terminate_orphans_grandchild)
 {
     report_t r;
     report_open(&r);
-    mp_process_t *p = start_opts(t_spawn_grandchild, &r, 0);
+    mp_process_t *p = child_start(t_spawn_grandchild, &r, 0);
     char line[32];
     report_line(&r, line, sizeof line, 5);
     pid_t g = atoi(line);
     ck_assert_int_gt(g, 0);
     pid_t child = mp_process_pid(p);
     ck_assert_mp(mp_process_terminate(p), 0);
-    ck_assert_int_eq(exit_code_of(p), -SIGTERM);
+    ck_assert_int_eq(child_exit_code(p, 10), -SIGTERM);
     sleep_s(0.1);
     ck_assert_msg(!proc_gone(g), "the grandchild died with its parent");
     ck_assert_int_ne(proc_ppid(g), child); /* re-parented to init or a subreaper */
@@ -92,8 +72,8 @@ START_TEST(PROC_21_exit_codes)
 {
     int codes[] = {0, 3, 8, 255, 1};
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
-        ck_assert_int_eq(exit_code_of(start_opts(t_exit_code, &codes[i], 0)), codes[i]);
-    ck_assert_int_eq(exit_code_of(start_opts(t_nothing, NULL, 0)), 0); /* return: 0 */
+        ck_assert_int_eq(child_exit_code(child_start(t_exit_code, &codes[i], 0), 10), codes[i]);
+    ck_assert_int_eq(child_exit_code(child_start(t_nothing, NULL, 0), 10), 0); /* return: 0 */
 }
 END_TEST
 
@@ -122,9 +102,9 @@ static char *run_stderr_case(int how, int *code, char *name, size_t size)
     report_t r;
     report_open(&r);
     struct stderr_case c = {&r, how};
-    mp_process_t *p = start_opts(t_stderr, &c, 0);
+    mp_process_t *p = child_start(t_stderr, &c, 0);
     snprintf(name, size, "%s", mp_process_name(p));
-    *code = exit_code_of(p);
+    *code = child_exit_code(p, 10);
     char *out = report_collect(&r, 5);
     report_close(&r);
     return out;
@@ -162,9 +142,9 @@ END_TEST
 START_TEST(PROC_23_exit_code_masked)
 {
     int c256 = 256, cm1 = -1;
-    ck_assert_int_eq(exit_code_of(start_opts(t_exit_code, &c256, 0)), 0);
-    ck_assert_int_eq(exit_code_of(start_opts(t_exit_code, &cm1, 0)), 255);
-    ck_assert_int_eq(exit_code_of(start_opts(t_os_exit7, NULL, 0)), 7);
+    ck_assert_int_eq(child_exit_code(child_start(t_exit_code, &c256, 0), 10), 0);
+    ck_assert_int_eq(child_exit_code(child_start(t_exit_code, &cm1, 0), 10), 255);
+    ck_assert_int_eq(child_exit_code(child_start(t_os_exit7, NULL, 0), 10), 7);
 }
 END_TEST
 
@@ -190,21 +170,21 @@ START_TEST(PROC_26_sentinel)
     ck_assert_mp(mp_process_sentinel(p), MP_ESTATE);
     ck_assert_str_eq(mp_errmsg(), "process not started");
     mp_process_free(p);
-    p = start_opts(t_sleep5, NULL, 0);
+    p = child_start(t_sleep5, NULL, 0);
     int fd = mp_process_sentinel(p);
     ck_assert_int_ge(fd, 0);
     struct pollfd pf = {.fd = fd, .events = POLLIN};
     ck_assert_int_eq(poll(&pf, 1, 200), 0); /* not ready while the child runs */
     mp_process_terminate(p);
     ck_assert_int_eq(poll(&pf, 1, 1000), 1); /* ready once it has ended, before any join */
-    ck_assert_int_eq(exit_code_of(p), -SIGTERM);
+    ck_assert_int_eq(child_exit_code(p, 10), -SIGTERM);
 }
 END_TEST
 
 START_TEST(PROC_27_close)
 {
     int code;
-    mp_process_t *p = start_opts(t_sleep5, NULL, 0);
+    mp_process_t *p = child_start(t_sleep5, NULL, 0);
     ck_assert_mp(mp_process_close(p), MP_EBUSY);
     ck_assert_mp(mp_process_free(p), MP_EBUSY);
     mp_process_terminate(p);
@@ -225,7 +205,7 @@ END_TEST
 
 START_TEST(PROC_28_active_children)
 {
-    mp_process_t *quick = start_opts(t_nothing, NULL, 0), *slow = start_opts(t_sleep5, NULL, 0);
+    mp_process_t *quick = child_start(t_nothing, NULL, 0), *slow = child_start(t_sleep5, NULL, 0);
     mp_process_t *buf[8];
     ck_assert_int_le(mp_active_children(buf, 8), 2);
     ck_assert_mp(mp_process_join(quick, 5), 0);
@@ -293,7 +273,7 @@ START_TEST(PROC_31_parent_process_dies)
 {
     report_t r;
     report_open(&r);
-    mp_process_t *p = start_opts(t_parent_of_watcher, &r, 0);
+    mp_process_t *p = child_start(t_parent_of_watcher, &r, 0);
     char line[128], want[128];
     report_line(&r, line, sizeof line, 5);
     snprintf(want, sizeof want, "parent %s alive=1", mp_process_name(p));
@@ -301,7 +281,7 @@ START_TEST(PROC_31_parent_process_dies)
     mp_process_terminate(p);
     report_line(&r, line, sizeof line, 5);
     ck_assert_str_eq(line, "alive=0");
-    ck_assert_int_eq(exit_code_of(p), -SIGTERM);
+    ck_assert_int_eq(child_exit_code(p, 10), -SIGTERM);
     report_close(&r);
 }
 END_TEST
@@ -321,7 +301,7 @@ START_TEST(PROC_32_not_the_creator)
 {
     mp_process_t *foreign;
     ck_assert_mp(mp_process_new(&foreign, t_nothing, NULL, NULL), 0);
-    ck_assert_int_eq(exit_code_of(start_opts(t_use_foreign, foreign, 0)), 0);
+    ck_assert_int_eq(child_exit_code(child_start(t_use_foreign, foreign, 0), 10), 0);
     mp_process_free(foreign);
 }
 END_TEST
@@ -359,8 +339,8 @@ START_TEST(PROC_33_recursion)
     report_t r;
     report_open(&r);
     struct tree root = {&r, "", 2};
-    mp_process_t *p = start_opts(t_tree, &root, 0);
-    ck_assert_int_eq(exit_code_of(p), 0);
+    mp_process_t *p = child_start(t_tree, &root, 0);
+    ck_assert_int_eq(child_exit_code(p, 10), 0);
     char *got = report_collect(&r, 5);
     ck_assert_str_eq(got, "[]\n[0]\n[0,0]\n[0,1]\n[1]\n[1,0]\n[1,1]\n");
     free(got);
@@ -375,15 +355,15 @@ START_TEST(PROC_34_many_processes)
     enum { N = 100 };
     mp_process_t *ps[N];
     for (int i = 0; i < N; i++)
-        ps[i] = start_opts(t_nothing, NULL, 0);
+        ps[i] = child_start(t_nothing, NULL, 0);
     for (int i = 0; i < N; i++)
-        ck_assert_int_eq(exit_code_of(ps[i]), 0);
+        ck_assert_int_eq(child_exit_code(ps[i], 10), 0);
     for (int i = 0; i < N; i++)
-        ps[i] = start_opts(t_sleep5, NULL, 0);
+        ps[i] = child_start(t_sleep5, NULL, 0);
     for (int i = 0; i < N; i++)
         ck_assert_mp(mp_process_terminate(ps[i]), 0);
     for (int i = 0; i < N; i++)
-        ck_assert_int_eq(exit_code_of(ps[i]), -SIGTERM);
+        ck_assert_int_eq(child_exit_code(ps[i], 10), -SIGTERM);
 }
 END_TEST
 
@@ -403,9 +383,9 @@ START_TEST(PROC_36_separate_memory)
     report_t r;
     report_open(&r);
     global_value = 0;
-    mp_process_t *p = start_opts(t_isolated, &r, 0);
+    mp_process_t *p = child_start(t_isolated, &r, 0);
     pid_t pid = mp_process_pid(p);
-    ck_assert_int_eq(exit_code_of(p), 0);
+    ck_assert_int_eq(child_exit_code(p, 10), 0);
     char *got = report_collect(&r, 5);
     int v, cpid;
     long tid;
@@ -455,7 +435,7 @@ START_TEST(PROC_37_closures_under_fork)
     ck_assert_mp(mp_process_new(&p, t_closure, args, &o), 0);
     mp_obj_decref(args);
     ck_assert_mp(mp_process_start(p), 0);
-    ck_assert_int_eq(exit_code_of(p), 0);
+    ck_assert_int_eq(child_exit_code(p, 10), 0);
     char *got = report_collect(&r, 5);
     ck_assert_str_eq(got, "42 1\n");
     free(got);

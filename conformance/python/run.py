@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""The conformance catalogue of SPEC 17.1 (Process lifecycle) and 17.2 (Daemon semantics), run
-against CPython's own multiprocessing with the fork start method: the spec made executable.
+"""The conformance catalogue (conformance/catalogue.md, 17.1 to 17.10: processes, daemons, pipes,
+the synchronisation primitives and the queues), run against CPython's own multiprocessing with
+the fork start method: the catalogue made executable.
 
     python3 conformance/python/run.py                 every case
     python3 conformance/python/run.py PROC-12 DMN     the cases whose id starts with an argument

@@ -14,7 +14,7 @@ import multiprocessing
 
 ctx = multiprocessing.get_context('fork')
 
-# ---- timing rules of SPEC 0.3 ------------------------------------------------------------------
+# ---- timing rules (conformance/catalogue.md, Timings) -------------------------------------------
 TOL_EARLY = 0.010       # elapsed >= expected - 10 ms
 TOL_LATE = 0.250        # elapsed <= expected + 250 ms
 IMMEDIATE = 0.050       # "immediate" is < 50 ms

@@ -1,4 +1,4 @@
-"""SPEC 17.3 Pipe / Connection and connection.wait, checked against CPython (fork context).
+"""Catalogue 17.3 (conformance/catalogue.md) Pipe / Connection and connection.wait, checked against CPython (fork context).
 
 Blocking cases never block the runner for long: whatever might block for ever (a recv whose
 sender failed, an 8 MiB send with no reader) either runs in a child that the fixture kills, or

@@ -1,5 +1,4 @@
-"""The DMN ids of the catalogue (docs/pages/spec.md), daemon semantics, checked against CPython
-(fork context).
+"""Catalogue 17.2 (conformance/catalogue.md) Daemon semantics, checked against CPython (fork context).
 
 The exit-processing cases run a small python3 program (support.PRELUDE + a body) that builds the
 situation and exits; its children log to a file from their SIGTERM handlers, with monotonic
@@ -13,7 +12,7 @@ from support import (ctx, case, check, check_eq, check_about, recv, read_until_e
                      live_children, Program, run_program)
 
 SIGTERM = int(signal.SIGTERM)
-NEAR = 0.1 + 0.25     # "within ~0.1 s" with support.TOL_LATE (+250 ms)
+NEAR = 0.1 + 0.25     # "within ~0.1 s" with the +250 ms tolerance (catalogue.md, Timings)
 
 
 def _noop():

@@ -1,5 +1,4 @@
-"""The PROC ids of the catalogue (docs/pages/spec.md), Process lifecycle, checked against CPython
-(fork context; PROC-38 uses spawn)."""
+"""Catalogue 17.1 (conformance/catalogue.md) Process lifecycle, checked against CPython (fork context; PROC-38 uses spawn)."""
 
 import json
 import os

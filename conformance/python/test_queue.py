@@ -1,4 +1,4 @@
-"""SPEC 17.10 (Queue, JoinableQueue, SimpleQueue), checked against CPython (fork context). The C
+"""Catalogue 17.10 (conformance/catalogue.md: Queue, JoinableQueue, SimpleQueue), checked against CPython (fork context). The C
 suites "Queue" and "SimpleQueue" check libmp against the same ids. Where libmp differs on purpose
 (Q-13: a value that does not pickle; Q-17: empty() right after put(); Q-19: sending a queue), the
 case here shows CPython's behaviour, says so in its title, and the C case of the same id shows

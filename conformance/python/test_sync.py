@@ -1,5 +1,5 @@
-"""SPEC 17.4-17.9 (Lock, RLock, Semaphore/BoundedSemaphore, Condition, Event, Barrier), checked
-against CPython (fork context). The C suites of the same names check libmp against the same ids;
+"""Catalogue 17.4-17.9 (conformance/catalogue.md: Lock, RLock, Semaphore/BoundedSemaphore,
+Condition, Event, Barrier), checked against CPython (fork context). The C suites of the same names check libmp against the same ids;
 the libmp-only cases (dead holders, stress) have no twin here, because CPython waits for ever
 when a holder or a party dies."""
 

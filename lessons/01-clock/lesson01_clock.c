@@ -18,8 +18,7 @@ static void worker(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     (void)kwargs, (void)ctx;
     double interval;
     int n;
-    if (mp_parse(args, "(di)", &interval, &n) < 0)
-        mp_raise("TypeError", "%s", mp_errmsg());
+    lesson_check(mp_parse(args, "(di)", &interval, &n));
     while (n > 0) {
         time_t now = time(NULL);
         printf("The time is %s", ctime(&now)); /* ctime() ends with a newline */
@@ -36,21 +35,16 @@ int main(int argc, char **argv)
     lesson_parse(argc, argv, &o);
     // [main]
     mp_process_t *p;
-    mp_obj_t *args = mp_build("(di)", o.interval, o.count); /* args=(interval, count) */
-    int rc = mp_process_new(&p, worker, args, NULL);        /* p keeps its own reference */
+    mp_obj_t *args = lesson_ptr(mp_build("(di)", o.interval, o.count)); /* (interval, count) */
+    lesson_check(mp_process_new(&p, worker, args, NULL)); /* p keeps its own reference */
     mp_obj_decref(args);
-    if (rc == 0)
-        rc = mp_process_start(p);
-    if (rc < 0) {
-        fprintf(stderr, "lesson01: %s: %s\n", mp_strerror(rc), mp_errmsg());
-        return 1;
-    }
+    lesson_check(mp_process_start(p));
     printf("p.pid: %d\n", (int)mp_process_pid(p));
     printf("p.name: %s\n", mp_process_name(p));
-    printf("p.is_alive: %s\n", mp_process_is_alive(p) ? "True" : "False");
+    printf("p.is_alive: %s\n", lesson_check(mp_process_is_alive(p)) ? "True" : "False");
     fflush(stdout); /* print(..., flush=True): show these now, even into a pipe */
-    mp_process_join(p, MP_FOREVER);
+    lesson_check(mp_process_join(p, MP_FOREVER));
     // [main]
-    mp_process_free(p);
+    lesson_check(mp_process_free(p));
     return 0;
 }

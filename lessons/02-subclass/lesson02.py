@@ -7,16 +7,13 @@ multiprocessing.Process, calls the base __init__ first, and overrides run().
     python3 lessons/02-subclass/lesson02.py --interval 0.2 --count 2
 """
 
-import argparse
 import multiprocessing
+import os
+import sys
 import time
 
-
-def say(line):
-    """Print one line in one write. print() writes its text and its end separately when stdout
-    is unbuffered (python3 -u, PYTHONUNBUFFERED=1), and the other process's line could land in
-    between; flush at once, so that nothing waits in a buffer that fork would copy."""
-    print(line + "\n", end="", flush=True)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lesson import options, say  # noqa: E402 (lessons/lesson.py, shared by every lesson)
 
 
 # [class]
@@ -35,12 +32,7 @@ class ClockProcess(multiprocessing.Process):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--interval', type=float, default=3, metavar='SECONDS',
-                        help='seconds between two prints (default 3)')
-    parser.add_argument('--count', type=int, default=5, metavar='N',
-                        help='how many times to print (default 5)')
-    args = parser.parse_args()
+    args = options(__doc__, 3, 5, 'seconds between two prints', 'how many times to print')
 
     # [main]
     # fork, said explicitly: the same behaviour on every Python version (3.14 changes the

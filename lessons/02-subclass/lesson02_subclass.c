@@ -35,12 +35,11 @@ static void clock_run(mp_process_t *self)
 static const mp_process_vtable_t clock_process_class = {"ClockProcess", clock_run, NULL};
 
 /* __init__: first the base class's, as Python's Process.__init__(self), then our fields. */
-static int clock_process_init(clock_process_t *clock, double interval, int count)
+static void clock_process_init(clock_process_t *clock, double interval, int count)
 {
-    int rc = mp_process_init(&clock->base, &clock_process_class, NULL);
+    lesson_check(mp_process_init(&clock->base, &clock_process_class, NULL));
     clock->interval = interval;
     clock->count = count;
-    return rc;
 }
 // [class]
 
@@ -51,19 +50,14 @@ int main(int argc, char **argv)
     // [main]
     clock_process_t clock;
     mp_process_t *p = &clock.base;
-    int rc = clock_process_init(&clock, o.interval, o.count);
-    if (rc == 0)
-        rc = mp_process_start(p);
-    if (rc < 0) {
-        fprintf(stderr, "lesson02: %s: %s\n", mp_strerror(rc), mp_errmsg());
-        return 1;
-    }
+    clock_process_init(&clock, o.interval, o.count);
+    lesson_check(mp_process_start(p));
     printf("p.pid: %d\n", (int)mp_process_pid(p));
     printf("p.name: %s\n", mp_process_name(p));
-    printf("p.is_alive: %s\n", mp_process_is_alive(p) ? "True" : "False");
+    printf("p.is_alive: %s\n", lesson_check(mp_process_is_alive(p)) ? "True" : "False");
     fflush(stdout); /* print(..., flush=True): show these now, even into a pipe */
-    mp_process_join(p, MP_FOREVER);
+    lesson_check(mp_process_join(p, MP_FOREVER));
     // [main]
-    mp_process_free(p);
+    lesson_check(mp_process_free(p));
     return 0;
 }

@@ -2,16 +2,23 @@
 
 The tutorial's program loops for ever; this one sends `count` values, then closes its end, so
 that proc2 sees EOFError and both processes end by themselves.
+
+    python3 lessons/03-pipe/lesson03.py                        # 10 values, 1 s apart
+    python3 lessons/03-pipe/lesson03.py --interval 0.2 --count 5
 """
-import argparse
 import multiprocessing
+import os
+import sys
 import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lesson import options, say  # noqa: E402 (lessons/lesson.py, shared by every lesson)
 
 
 # [proc1]
 def proc1(pipe, count, interval):
     for i in range(count):
-        print("send: %s" % i, flush=True)
+        say("send: {0}".format(i))
         pipe.send(i)
         time.sleep(interval)
     pipe.close()
@@ -25,15 +32,12 @@ def proc2(pipe):
             value = pipe.recv()
         except EOFError:
             break
-        print("proc2 rev:", value, flush=True)
+        say("proc2 rev: {0}".format(value))
 # [proc2]
 
 
-if __name__ == "__main__":
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--interval", type=float, default=1.0)
-    parser.add_argument("--count", type=int, default=10)
-    opts = parser.parse_args()
+def main():
+    opts = options(__doc__, 1.0, 10, 'the pause after each send', 'how many values to send')
     # [main]
     ctx = multiprocessing.get_context("fork")
     pipe = ctx.Pipe()
@@ -46,3 +50,7 @@ if __name__ == "__main__":
     p1.join()
     p2.join()
     # [main]
+
+
+if __name__ == "__main__":
+    main()

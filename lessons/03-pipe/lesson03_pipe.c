@@ -19,16 +19,16 @@ static void proc1(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     mp_conn_t *pipe = ctx;
     int count;
     double interval;
-    mp_parse(args, "(id)", &count, &interval);
+    lesson_check(mp_parse(args, "(id)", &count, &interval));
     for (int i = 0; i < count; i++) {
         printf("send: %d\n", i);
         fflush(stdout);
-        mp_obj_t *value = mp_int(i);
-        mp_conn_send(pipe, value); /* pickled, framed exactly as CPython's pipe.send(i) */
+        mp_obj_t *value = lesson_ptr(mp_int(i));
+        lesson_check(mp_conn_send(pipe, value)); /* pickled, framed as CPython's pipe.send(i) */
         mp_obj_decref(value);
         usleep((useconds_t)(interval * 1e6));
     }
-    mp_conn_close(pipe);
+    lesson_check(mp_conn_close(pipe));
 }
 // [proc1]
 
@@ -39,8 +39,8 @@ static void proc2(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     (void)args, (void)kwargs;
     mp_conn_t *pipe = ctx;
     mp_obj_t *value;
-    while (mp_conn_recv(pipe, &value) == 0) {
-        char *text = mp_repr(value);
+    while (lesson_check_or(mp_conn_recv(pipe, &value), MP_EOF) == 0) {
+        char *text = lesson_ptr(mp_repr(value));
         printf("proc2 rev: %s\n", text);
         fflush(stdout);
         free(text);
@@ -54,13 +54,8 @@ static mp_process_t *start(mp_target_t target, mp_obj_t *args, mp_conn_t *end)
     mp_process_t *p;
     mp_process_opts_t opts = MP_PROCESS_OPTS_INIT;
     opts.ctx = end; /* under fork the child inherits the end: pass it as closure state */
-    int rc = mp_process_new(&p, target, args, &opts);
-    if (rc == 0)
-        rc = mp_process_start(p);
-    if (rc < 0) {
-        fprintf(stderr, "lesson03: %s: %s\n", mp_strerror(rc), mp_errmsg());
-        exit(1);
-    }
+    lesson_check(mp_process_new(&p, target, args, &opts));
+    lesson_check(mp_process_start(p));
     return p;
 }
 
@@ -70,21 +65,19 @@ int main(int argc, char **argv)
     lesson_parse(argc, argv, &o);
     // [main]
     mp_conn_t *end0, *end1;
-    if (mp_pipe(&end0, &end1, 1) < 0) { /* duplex, as Python's Pipe() */
-        fprintf(stderr, "lesson03: %s\n", mp_errmsg());
-        return 1;
-    }
-    mp_obj_t *args = mp_build("(id)", o.count, o.interval);
+    lesson_check(mp_pipe(&end0, &end1, 1)); /* duplex, as Python's Pipe() */
+    mp_obj_t *args = lesson_ptr(mp_build("(id)", o.count, o.interval));
     mp_process_t *p1 = start(proc1, args, end0);
-    mp_conn_close(end0); /* proc1 has its copy; ours would keep proc2 from seeing the end */
+    /* proc1 has its copy; ours would keep proc2 from seeing the end */
+    lesson_check(mp_conn_close(end0));
     mp_process_t *p2 = start(proc2, NULL, end1);
-    mp_conn_close(end1);
-    mp_process_join(p1, MP_FOREVER);
-    mp_process_join(p2, MP_FOREVER);
+    lesson_check(mp_conn_close(end1));
+    lesson_check(mp_process_join(p1, MP_FOREVER));
+    lesson_check(mp_process_join(p2, MP_FOREVER));
     // [main]
     mp_obj_decref(args);
-    mp_process_free(p1);
-    mp_process_free(p2);
+    lesson_check(mp_process_free(p1));
+    lesson_check(mp_process_free(p2));
     mp_conn_free(end0);
     mp_conn_free(end1);
     return 0;

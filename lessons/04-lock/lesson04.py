@@ -9,17 +9,16 @@ Lock and an RLock are each acquired twice by their holder.
     python3 lessons/04-lock/lesson04.py --interval 0.05 --count 3
 """
 
-import argparse
 import contextlib
 import multiprocessing
+import os
+import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lesson import options, say  # noqa: E402 (lessons/lesson.py, shared by every lesson)
+
 WORKERS = 3
-
-
-def say(line):
-    """Print one line in one write, at once (see lesson 01)."""
-    print(line + "\n", end="", flush=True)
 
 
 # [hello]
@@ -78,12 +77,8 @@ def acquire_twice(pause):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--interval', type=float, default=0.2, metavar='SECONDS',
-                        help='how long a worker holds the count between read and write')
-    parser.add_argument('--count', type=int, default=3, metavar='N',
-                        help='how many times each worker adds one')
-    args = parser.parse_args()
+    args = options(__doc__, 0.2, 3, 'how long a worker holds the count between read and write',
+                   'how many times each worker adds one')
     # [main]
     multiprocessing.set_start_method('fork')
     lock = multiprocessing.Lock()

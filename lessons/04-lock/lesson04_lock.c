@@ -23,11 +23,11 @@ static void hello(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     (void)kwargs;
     mp_lock_t *lock = ctx;
     int i;
-    mp_parse(args, "(i)", &i);
-    mp_lock_acquire(lock, 1, MP_FOREVER); /* with lock: */
+    lesson_check(mp_parse(args, "(i)", &i));
+    lesson_check(mp_lock_acquire(lock, 1, MP_FOREVER)); /* with lock: */
     printf("hello world %d\n", i);
     fflush(stdout);
-    mp_lock_release(lock);
+    lesson_check(mp_lock_release(lock));
 }
 // [hello]
 
@@ -45,15 +45,15 @@ static void add_slowly(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     struct tally *t = ctx;
     int rounds;
     double pause;
-    mp_parse(args, "(id)", &rounds, &pause);
+    lesson_check(mp_parse(args, "(id)", &rounds, &pause));
     for (int r = 0; r < rounds; r++) {
         if (t->lock)
-            mp_lock_acquire(t->lock, 1, MP_FOREVER);
+            lesson_check(mp_lock_acquire(t->lock, 1, MP_FOREVER));
         int seen = *t->count;
         usleep((useconds_t)(pause * 1e6));
         *t->count = seen + 1;
         if (t->lock)
-            mp_lock_release(t->lock);
+            lesson_check(mp_lock_release(t->lock));
     }
 }
 // [add]
@@ -65,14 +65,15 @@ static void run_workers(mp_target_t target, void *ctx, const struct lesson_opts 
     mp_process_opts_t popts = MP_PROCESS_OPTS_INIT;
     popts.ctx = ctx;
     for (int i = 0; i < WORKERS; i++) {
-        mp_obj_t *args = with_i ? mp_build("(i)", i) : mp_build("(id)", o->count, o->interval);
-        mp_process_new(&p[i], target, args, &popts);
+        mp_obj_t *args = lesson_ptr(with_i ? mp_build("(i)", i)
+                                           : mp_build("(id)", o->count, o->interval));
+        lesson_check(mp_process_new(&p[i], target, args, &popts));
         mp_obj_decref(args);
-        mp_process_start(p[i]);
+        lesson_check(mp_process_start(p[i]));
     }
     for (int i = 0; i < WORKERS; i++) {
-        mp_process_join(p[i], MP_FOREVER);
-        mp_process_free(p[i]);
+        lesson_check(mp_process_join(p[i], MP_FOREVER));
+        lesson_check(mp_process_free(p[i]));
     }
 }
 
@@ -81,6 +82,10 @@ static void count_with(mp_lock_t *lock, const struct lesson_opts *o)
 {
     int *count = mmap(NULL, sizeof *count, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
                       -1, 0);
+    if (count == MAP_FAILED) {
+        perror("mmap");
+        exit(1);
+    }
     struct tally t = {lock, count};
     run_workers(add_slowly, &t, o, 0);
     int expected = WORKERS * o->count;
@@ -99,20 +104,21 @@ static void count_with(mp_lock_t *lock, const struct lesson_opts *o)
 static void acquire_twice(const struct lesson_opts *o)
 {
     mp_lock_t *lock, *rlock;
-    mp_lock_new(&lock);
-    mp_rlock_new(&rlock);
+    lesson_check(mp_lock_new(&lock));
+    lesson_check(mp_rlock_new(&rlock));
 
-    mp_lock_acquire(lock, 1, MP_FOREVER);
-    if (mp_lock_acquire(lock, 1, o->interval) == MP_ETIMEDOUT) /* Python: False */
+    lesson_check(mp_lock_acquire(lock, 1, MP_FOREVER));
+    if (lesson_check_or(mp_lock_acquire(lock, 1, o->interval), MP_ETIMEDOUT) == MP_ETIMEDOUT)
         printf("Lock acquired again by its holder: timed out (a Lock is not recursive)\n");
-    mp_lock_release(lock);
+    lesson_check(mp_lock_release(lock));
 
-    mp_lock_acquire(rlock, 1, MP_FOREVER);
-    mp_lock_acquire(rlock, 1, MP_FOREVER); /* at once: the owner acquires it again */
-    printf("RLock acquired again by its holder: held %d times\n", mp_lock_count(rlock));
-    mp_lock_release(rlock);
-    mp_lock_release(rlock);
-    printf("RLock released 2 times: held %d times\n", mp_lock_count(rlock));
+    lesson_check(mp_lock_acquire(rlock, 1, MP_FOREVER));
+    lesson_check(mp_lock_acquire(rlock, 1, MP_FOREVER)); /* at once: the owner takes it again */
+    printf("RLock acquired again by its holder: held %d times\n",
+           lesson_check(mp_lock_count(rlock)));
+    lesson_check(mp_lock_release(rlock));
+    lesson_check(mp_lock_release(rlock));
+    printf("RLock released 2 times: held %d times\n", lesson_check(mp_lock_count(rlock)));
     fflush(stdout);
     mp_lock_free(lock);
     mp_lock_free(rlock);
@@ -125,11 +131,7 @@ int main(int argc, char **argv)
     lesson_parse(argc, argv, &o);
     // [main]
     mp_lock_t *lock;
-    int rc = mp_lock_new(&lock); /* lock = Lock() */
-    if (rc < 0) {
-        fprintf(stderr, "lesson04: %s: %s\n", mp_strerror(rc), mp_errmsg());
-        return 1;
-    }
+    lesson_check(mp_lock_new(&lock)); /* lock = Lock() */
     run_workers(hello, lock, &o, 1);
     count_with(NULL, &o);
     count_with(lock, &o);

@@ -8,16 +8,15 @@ workers wait for a start Event and share two slots, a Semaphore(2).
     python3 lessons/05-events/lesson05.py --interval 0.05 --count 3
 """
 
-import argparse
 import multiprocessing
+import os
+import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lesson import options, say  # noqa: E402 (lessons/lesson.py, shared by every lesson)
+
 CONSUMERS, WORKERS, SLOTS, SHELF = 2, 3, 2, 2
-
-
-def say(line):
-    """Print one line in one write, at once (see lesson 01)."""
-    print(line + "\n", end="", flush=True)
 
 
 # [producer]
@@ -76,12 +75,8 @@ def join_all(processes):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--interval', type=float, default=0.2, metavar='SECONDS',
-                        help='how long a worker keeps its slot')
-    parser.add_argument('--count', type=int, default=4, metavar='N',
-                        help='how many items the producer makes')
-    args = parser.parse_args()
+    args = options(__doc__, 0.2, 4, 'how long a worker keeps its slot',
+                   'how many items the producer makes')
     # [main]
     multiprocessing.set_start_method('fork')
     cond = multiprocessing.Condition()

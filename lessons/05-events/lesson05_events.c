@@ -43,13 +43,13 @@ static void producer(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     struct world *w = ctx;
     for (int n = 1; n <= w->count + CONSUMERS; n++) {
         int item = n <= w->count ? n : 0;
-        mp_cond_acquire(w->cond, 1, MP_FOREVER); /* with cond: */
+        lesson_check(mp_cond_acquire(w->cond, 1, MP_FOREVER)); /* with cond: */
         while (w->sh->put - w->sh->taken == SHELF)
-            mp_cond_wait(w->cond, MP_FOREVER);
+            lesson_check(mp_cond_wait(w->cond, MP_FOREVER));
         w->sh->items[w->sh->put % SHELF] = item;
         w->sh->put++;
-        mp_cond_notify_all(w->cond);
-        mp_cond_release(w->cond);
+        lesson_check(mp_cond_notify_all(w->cond));
+        lesson_check(mp_cond_release(w->cond));
         if (item) {
             printf("producer: item %d ready\n", item);
             fflush(stdout);
@@ -65,13 +65,13 @@ static void consumer(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     (void)args, (void)kwargs;
     struct world *w = ctx;
     for (;;) {
-        mp_cond_acquire(w->cond, 1, MP_FOREVER);
+        lesson_check(mp_cond_acquire(w->cond, 1, MP_FOREVER));
         while (w->sh->put == w->sh->taken)
-            mp_cond_wait(w->cond, MP_FOREVER);
+            lesson_check(mp_cond_wait(w->cond, MP_FOREVER));
         int item = w->sh->items[w->sh->taken % SHELF];
         w->sh->taken++;
-        mp_cond_notify_all(w->cond);
-        mp_cond_release(w->cond);
+        lesson_check(mp_cond_notify_all(w->cond));
+        lesson_check(mp_cond_release(w->cond));
         if (item == 0)
             return;
         printf("a consumer got item %d\n", item);
@@ -87,9 +87,9 @@ static void worker(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     (void)kwargs;
     struct world *w = ctx;
     int i;
-    mp_parse(args, "(i)", &i);
-    mp_event_wait(w->start, MP_FOREVER);
-    mp_sem_acquire(w->slots, 1, MP_FOREVER); /* with slots: */
+    lesson_check(mp_parse(args, "(i)", &i));
+    lesson_check(mp_event_wait(w->start, MP_FOREVER));
+    lesson_check(mp_sem_acquire(w->slots, 1, MP_FOREVER)); /* with slots: */
     int now = __atomic_add_fetch(&w->sh->inside, 1, __ATOMIC_SEQ_CST);
     for (int most = w->sh->most; now > most;)
         if (__atomic_compare_exchange_n(&w->sh->most, &most, now, 0, __ATOMIC_SEQ_CST,
@@ -99,7 +99,7 @@ static void worker(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     fflush(stdout);
     usleep((useconds_t)(w->interval * 1e6));
     __atomic_sub_fetch(&w->sh->inside, 1, __ATOMIC_SEQ_CST);
-    mp_sem_release(w->slots);
+    lesson_check(mp_sem_release(w->slots));
 }
 // [worker]
 
@@ -108,18 +108,18 @@ static mp_process_t *start(mp_target_t target, struct world *w, int i)
     mp_process_t *p;
     mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
     o.ctx = w;
-    mp_obj_t *args = mp_build("(i)", i);
-    mp_process_new(&p, target, args, &o);
+    mp_obj_t *args = lesson_ptr(mp_build("(i)", i));
+    lesson_check(mp_process_new(&p, target, args, &o));
     mp_obj_decref(args);
-    mp_process_start(p);
+    lesson_check(mp_process_start(p));
     return p;
 }
 
 static void join_all(mp_process_t **p, int n)
 {
     for (int i = 0; i < n; i++) {
-        mp_process_join(p[i], MP_FOREVER);
-        mp_process_free(p[i]);
+        lesson_check(mp_process_join(p[i], MP_FOREVER));
+        lesson_check(mp_process_free(p[i]));
     }
 }
 
@@ -130,11 +130,13 @@ int main(int argc, char **argv)
     // [main]
     struct world w = {.count = o.count, .interval = o.interval};
     w.sh = mmap(NULL, sizeof *w.sh, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (mp_cond_new(&w.cond, NULL) < 0 || mp_event_new(&w.start) < 0 ||
-        mp_sem_new(&w.slots, SLOTS) < 0) {
-        fprintf(stderr, "lesson05: %s\n", mp_errmsg());
+    if (w.sh == MAP_FAILED) {
+        perror("mmap");
         return 1;
     }
+    lesson_check(mp_cond_new(&w.cond, NULL));
+    lesson_check(mp_event_new(&w.start));
+    lesson_check(mp_sem_new(&w.slots, SLOTS));
     mp_process_t *p[1 + CONSUMERS];
     p[0] = start(producer, &w, 0);
     for (int i = 0; i < CONSUMERS; i++)
@@ -148,8 +150,8 @@ int main(int argc, char **argv)
     fflush(stdout);
     mp_event_set(w.start); /* all workers go at once */
     join_all(workers, WORKERS);
-    printf("at most %d of %d workers held a slot at once\n", w.sh->most <= SLOTS ? SLOTS : w.sh->most,
-           WORKERS);
+    printf("at most %d of %d workers held a slot at once\n",
+           w.sh->most <= SLOTS ? SLOTS : w.sh->most, WORKERS);
     // [main]
     mp_cond_free(w.cond);
     mp_event_free(w.start);

@@ -8,16 +8,15 @@ puts one None per consumer (each stops when it takes one) and adds up the result
     python3 lessons/06-queue/lesson06.py --interval 0.05 --count 3
 """
 
-import argparse
 import multiprocessing
+import os
+import sys
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lesson import options, say  # noqa: E402 (lessons/lesson.py, shared by every lesson)
+
 PRODUCERS, CONSUMERS = ["A", "B"], 2
-
-
-def say(line):
-    """Print one line in one write, at once (see lesson 01)."""
-    print(line + "\n", end="", flush=True)
 
 
 # [producer]
@@ -42,12 +41,8 @@ def consumer(tasks, results):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--interval', type=float, default=0.5, metavar='SECONDS',
-                        help='the pause between two puts of a producer')
-    parser.add_argument('--count', type=int, default=4, metavar='N',
-                        help='how many tasks each producer puts')
-    args = parser.parse_args()
+    args = options(__doc__, 0.5, 4, 'the pause between two puts of a producer',
+                   'how many tasks each producer puts')
     multiprocessing.set_start_method('fork')
     # [main]
     tasks, results = multiprocessing.Queue(), multiprocessing.Queue()

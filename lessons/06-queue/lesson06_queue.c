@@ -25,12 +25,6 @@ struct world {
     double interval;
 };
 
-static void fail(const char *what, int rc)
-{
-    fprintf(stderr, "lesson06: %s: %s (%s)\n", what, mp_strerror(rc), mp_errmsg());
-    exit(1);
-}
-
 // [producer]
 /* Puts (name, 1) .. (name, count) on the tasks queue, one every `interval` seconds. */
 static void producer(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
@@ -38,13 +32,11 @@ static void producer(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     (void)kwargs;
     struct world *w = ctx;
     const char *name;
-    mp_parse(args, "(s)", &name);
+    lesson_check(mp_parse(args, "(s)", &name));
     for (int n = 1; n <= w->count; n++) {
-        mp_obj_t *item = mp_build("(si)", name, n);
-        int rc = mp_queue_put(w->tasks, item, 1, MP_FOREVER); /* pickled here, then copied in */
+        mp_obj_t *item = lesson_ptr(mp_build("(si)", name, n));
+        lesson_check(mp_queue_put(w->tasks, item, 1, MP_FOREVER)); /* pickled here, copied in */
         mp_obj_decref(item);
-        if (rc < 0)
-            fail("put", rc);
         printf("producer %s: put %d\n", name, n);
         fflush(stdout);
         usleep((useconds_t)(w->interval * 1e6));
@@ -60,20 +52,18 @@ static void consumer(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     struct world *w = ctx;
     for (;;) {
         mp_obj_t *item;
-        int rc = mp_queue_get(w->tasks, &item, 1, MP_FOREVER); /* waits while it is empty */
-        if (rc < 0)
-            fail("get", rc);
+        lesson_check(mp_queue_get(w->tasks, &item, 1, MP_FOREVER)); /* waits while empty */
         if (mp_obj_type(item) == MP_TYPE_NONE) {
             mp_obj_decref(item);
             return;
         }
         const char *name;
         int n;
-        mp_parse(item, "(si)", &name, &n);
+        lesson_check(mp_parse(item, "(si)", &name, &n));
         printf("a consumer got %s %d\n", name, n);
         fflush(stdout);
-        mp_obj_t *square = mp_int((int64_t)n * n);
-        mp_queue_put(w->results, square, 1, MP_FOREVER);
+        mp_obj_t *square = lesson_ptr(mp_int((int64_t)n * n));
+        lesson_check(mp_queue_put(w->results, square, 1, MP_FOREVER));
         mp_obj_decref(square);
         mp_obj_decref(item);
     }
@@ -85,11 +75,8 @@ static mp_process_t *start(mp_target_t target, mp_obj_t *args, struct world *w)
     mp_process_t *p;
     mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
     o.ctx = w; /* under fork the child inherits the queues: pass them as closure state */
-    int rc = mp_process_new(&p, target, args, &o);
-    if (rc == 0)
-        rc = mp_process_start(p);
-    if (rc < 0)
-        fail("start", rc);
+    lesson_check(mp_process_new(&p, target, args, &o));
+    lesson_check(mp_process_start(p));
     return p;
 }
 
@@ -99,15 +86,12 @@ int main(int argc, char **argv)
     lesson_parse(argc, argv, &o);
     // [main]
     struct world w = {.count = o.count, .interval = o.interval};
-    int rc = mp_queue_new(&w.tasks, 0);
-    if (rc == 0)
-        rc = mp_queue_new(&w.results, 0);
-    if (rc < 0)
-        fail("queue", rc);
+    lesson_check(mp_queue_new(&w.tasks, 0));
+    lesson_check(mp_queue_new(&w.results, 0));
     static const char *const names[PRODUCERS] = {"A", "B"};
     mp_process_t *producers[PRODUCERS], *consumers[CONSUMERS];
     for (int i = 0; i < PRODUCERS; i++) {
-        mp_obj_t *args = mp_build("(s)", names[i]);
+        mp_obj_t *args = lesson_ptr(mp_build("(s)", names[i]));
         producers[i] = start(producer, args, &w);
         mp_obj_decref(args);
     }
@@ -115,30 +99,29 @@ int main(int argc, char **argv)
         consumers[i] = start(consumer, NULL, &w);
 
     for (int i = 0; i < PRODUCERS; i++)
-        mp_process_join(producers[i], MP_FOREVER);
+        lesson_check(mp_process_join(producers[i], MP_FOREVER));
     mp_obj_t *stop = mp_none();
     for (int i = 0; i < CONSUMERS; i++) /* every task is in the queue: now one None each */
-        mp_queue_put(w.tasks, stop, 1, MP_FOREVER);
+        lesson_check(mp_queue_put(w.tasks, stop, 1, MP_FOREVER));
     mp_obj_decref(stop);
 
     long long sum = 0;
     for (int i = 0; i < PRODUCERS * w.count; i++) { /* the results, before joining */
         mp_obj_t *r;
         long long v = 0;
-        if ((rc = mp_queue_get(w.results, &r, 1, MP_FOREVER)) < 0)
-            fail("get", rc);
-        mp_parse(r, "L", &v);
+        lesson_check(mp_queue_get(w.results, &r, 1, MP_FOREVER));
+        lesson_check(mp_parse(r, "L", &v));
         sum += v;
         mp_obj_decref(r);
     }
     for (int i = 0; i < CONSUMERS; i++)
-        mp_process_join(consumers[i], MP_FOREVER);
+        lesson_check(mp_process_join(consumers[i], MP_FOREVER));
     printf("main: %d results, sum of squares %lld\n", PRODUCERS * w.count, sum);
     // [main]
     for (int i = 0; i < PRODUCERS; i++)
-        mp_process_free(producers[i]);
+        lesson_check(mp_process_free(producers[i]));
     for (int i = 0; i < CONSUMERS; i++)
-        mp_process_free(consumers[i]);
+        lesson_check(mp_process_free(consumers[i]));
     mp_queue_free(w.tasks);
     mp_queue_free(w.results);
     return 0;

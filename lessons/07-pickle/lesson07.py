@@ -7,18 +7,18 @@ pipe. --count is how many squares the child computes; --interval is accepted and
 
     python3 lessons/07-pickle/lesson07.py --count 3
 """
-import argparse
 import multiprocessing
+import os
 import pickle
 import pickletools
+import sys
 import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from lesson import options, say  # noqa: E402 (lessons/lesson.py, shared by every lesson)
 
 # What CPython 3.8 to 3.14 write for [1, 'two', 3.0] at protocol 4 (the default up to 3.13).
 DEFAULT_BYTES = "80049516000000000000005d94284b018c0374776f94474008000000000000652e"
-
-
-def say(line):
-    print(line, flush=True)
 
 
 # [values]
@@ -63,10 +63,7 @@ def child(conn, n, text):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--interval", type=float, default=0.0, help="unused")
-    parser.add_argument("--count", type=int, default=5, help="how many squares")
-    opts = parser.parse_args()
+    opts = options(__doc__, 0.0, 5, 'unused', 'how many squares the child computes')
     what_pickles()
     what_does_not()
     # [main]

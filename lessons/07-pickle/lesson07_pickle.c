@@ -21,12 +21,6 @@
 /* What CPython writes for the function child of lesson07.py (protocol 2, memo dropped). */
 #define FUNCTION_BYTES "8002635f5f6d61696e5f5f0a6368696c640a2e"
 
-static void die(const char *what)
-{
-    fprintf(stderr, "lesson07: %s: %s\n", what, mp_errmsg());
-    exit(1);
-}
-
 static void print_hex(const void *data, size_t len)
 {
     for (size_t i = 0; i < len; i++)
@@ -47,20 +41,19 @@ static void what_pickles(void)
 {
     printf("pickles: None, bool, int, float, str, bytes, bytearray, and tuple, list, dict, set, "
            "frozenset of them\n");
-    mp_obj_t *one = mp_int(1), *two = mp_int(2);
-    mp_obj_t *set = mp_set_new(2, (mp_obj_t *[]){one, two});
-    mp_obj_t *values = mp_build("(zOiid s y# (ii) [isd] N N)", NULL, mp_bool(1), 42, -1, 3.0,
-                                "two", "\x00\xff", (size_t)2, 1, 2, 1, "two", 3.0, set,
-                                mp_bytearray("z", 1));
+    mp_obj_t *one = lesson_ptr(mp_int(1)), *two = lesson_ptr(mp_int(2));
+    mp_obj_t *set = lesson_ptr(mp_set_new(2, (mp_obj_t *[]){one, two}));
+    mp_obj_t *values = lesson_ptr(mp_build("(zOiid s y# (ii) [isd] N N)", NULL, mp_bool(1), 42,
+                                           -1, 3.0, "two", "\x00\xff", (size_t)2, 1, 2, 1, "two",
+                                           3.0, set, mp_bytearray("z", 1)));
     mp_obj_decref(one);
     mp_obj_decref(two);
     for (size_t i = 0; i < mp_tuple_size(values); i++) {
         mp_obj_t *v = mp_tuple_get(values, i);
         void *data;
         size_t len;
-        if (mp_pickle_dumps(v, 2, &data, &len) < 0) /* pickle.dumps(v, protocol=2) */
-            die("mp_pickle_dumps");
-        char *text = mp_repr(v);
+        lesson_check(mp_pickle_dumps(v, 2, &data, &len)); /* pickle.dumps(v, protocol=2) */
+        char *text = lesson_ptr(mp_repr(v));
         printf("%-16s -> ", text);
         print_hex(data, len);
         printf("\n");
@@ -78,9 +71,8 @@ static void read_cpython(void)
     size_t len;
     void *data = unhex(DEFAULT_BYTES, &len);
     mp_obj_t *v;
-    if (mp_pickle_loads(data, len, &v) < 0) /* pickle.loads(data) */
-        die("mp_pickle_loads");
-    char *text = mp_repr(v);
+    lesson_check(mp_pickle_loads(data, len, &v)); /* pickle.loads(data) */
+    char *text = lesson_ptr(mp_repr(v));
     printf("protocol 4: %s -> %s\n", DEFAULT_BYTES, text);
     free(text);
     mp_obj_decref(v);
@@ -98,8 +90,11 @@ static void what_does_not(void)
     size_t len;
     void *data = unhex(FUNCTION_BYTES, &len);
     mp_obj_t *v = NULL;
-    if (mp_pickle_loads(data, len, &v) != MP_EDECODE) /* "refused: '__main__.child' is not..." */
-        die("a name was looked up");
+    /* MP_EDECODE is the answer here: "refused: '__main__.child' is not ..." */
+    if (lesson_check_or(mp_pickle_loads(data, len, &v), MP_EDECODE) != MP_EDECODE) {
+        fprintf(stderr, "lesson07: a name was looked up\n");
+        exit(1);
+    }
     printf("a function pickles by name: %s (libmp refuses to load a name)\n", FUNCTION_BYTES);
     printf("does not pickle: a lambda (PicklingError)\n");
     printf("does not pickle: a lock (TypeError)\n");
@@ -116,22 +111,20 @@ static void child(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
     mp_conn_t *conn = ctx;
     int n;
     const char *text;
-    if (mp_parse(args, "(is)", &n, &text) < 0)
-        die("mp_parse");
+    lesson_check(mp_parse(args, "(is)", &n, &text));
     printf("child: got args (%d, '%s')\n", n, text);
     fflush(stdout);
     mp_obj_t **sq = malloc((size_t)n * sizeof *sq);
     for (int i = 0; i < n; i++)
-        sq[i] = mp_int(i * i);
-    mp_obj_t *squares = mp_list_new((size_t)n, sq); /* [i * i for i in range(n)] */
+        sq[i] = lesson_ptr(mp_int(i * i));
+    mp_obj_t *squares = lesson_ptr(mp_list_new((size_t)n, sq)); /* [i * i for i in range(n)] */
     for (int i = 0; i < n; i++)
         mp_obj_decref(sq[i]);
     free(sq);
-    mp_obj_t *result = mp_build("{s:i,s:N}", "n", n, "squares", squares);
-    if (mp_conn_send(conn, result) < 0) /* pickled here */
-        die("mp_conn_send");
+    mp_obj_t *result = lesson_ptr(mp_build("{s:i,s:N}", "n", n, "squares", squares));
+    lesson_check(mp_conn_send(conn, result)); /* pickled here */
     mp_obj_decref(result);
-    mp_conn_close(conn);
+    lesson_check(mp_conn_close(conn));
 }
 // [child]
 
@@ -147,25 +140,23 @@ int main(int argc, char **argv)
     mp_conn_t *mine, *theirs;
     mp_process_t *p;
     mp_process_opts_t opts = MP_PROCESS_OPTS_INIT;
-    if (mp_pipe(&mine, &theirs, 1) < 0)
-        die("mp_pipe");
+    lesson_check(mp_pipe(&mine, &theirs, 1));
     opts.ctx = theirs; /* inherited by the forked child */
-    mp_obj_t *args = mp_build("(is)", o.count, "abc");
-    if (mp_process_new(&p, child, args, &opts) < 0 || mp_process_start(p) < 0)
-        die("mp_process_start");
-    mp_conn_close(theirs);
+    mp_obj_t *args = lesson_ptr(mp_build("(is)", o.count, "abc"));
+    lesson_check(mp_process_new(&p, child, args, &opts));
+    lesson_check(mp_process_start(p));
+    lesson_check(mp_conn_close(theirs));
     mp_obj_t *result;
-    if (mp_conn_recv(mine, &result) < 0) /* pickle.loads of the child's bytes */
-        die("mp_conn_recv");
-    char *text = mp_repr(result);
+    lesson_check(mp_conn_recv(mine, &result)); /* pickle.loads of the child's bytes */
+    char *text = lesson_ptr(mp_repr(result));
     printf("parent: the result came back: %s\n", text);
     fflush(stdout);
-    mp_process_join(p, MP_FOREVER);
+    lesson_check(mp_process_join(p, MP_FOREVER));
     // [main]
     free(text);
     mp_obj_decref(result);
     mp_obj_decref(args);
-    mp_process_free(p);
+    lesson_check(mp_process_free(p));
     mp_conn_free(mine);
     mp_conn_free(theirs);
     return 0;
