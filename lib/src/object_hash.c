@@ -29,6 +29,7 @@
 
 static uint64_t sip_key[2];
 static pthread_once_t sip_once = PTHREAD_ONCE_INIT;
+static int sip_ready; /* set once sip_key holds the key: spares every hash a call to libc */
 
 static void sip_init(void)
 {
@@ -38,6 +39,7 @@ static void sip_init(void)
         sip_key[0] = (uint64_t)ts.tv_nsec * 0x9E3779B97F4A7C15u ^ (uint64_t)getpid();
         sip_key[1] = (uint64_t)ts.tv_sec ^ (uint64_t)(uintptr_t)&sip_key;
     }
+    __atomic_store_n(&sip_ready, 1, __ATOMIC_RELEASE);
 }
 
 #define ROTL(x, b) (((x) << (b)) | ((x) >> (64 - (b))))
@@ -54,7 +56,8 @@ static inline __attribute__((always_inline)) void sip_round(uint64_t v[4])
  * hashes must stay what they were), so that a number never places like some byte string. */
 static inline __attribute__((always_inline)) void sip_start(uint64_t v[4], uint64_t domain)
 {
-    pthread_once(&sip_once, sip_init);
+    if (!__atomic_load_n(&sip_ready, __ATOMIC_ACQUIRE))
+        pthread_once(&sip_once, sip_init);
     v[0] = sip_key[0] ^ 0x736f6d6570736575u;
     v[1] = sip_key[1] ^ 0x646f72616e646f6du ^ domain;
     v[2] = sip_key[0] ^ 0x6c7967656e657261u;
