@@ -1,4 +1,4 @@
-/* Values: lifetime, the singletons, str/bytes/float, tuple and list.
+/* Values: allocation, reference counts and freeing, None and bool, len() and truth.
  *
  * Freeing is the one place where nesting depth could hurt: a container whose count drops to
  * zero releases its items, which may release theirs, and so on. Instead of recursing, dying
@@ -30,6 +30,7 @@ const char *mp_type_name(mp_type_t t)
 
 mp_type_t mp_obj_type(const mp_obj_t *o)
 {
+    MP__NEED_OR(o, (mp_type_t)-1);
     return (mp_type_t)o->type;
 }
 
@@ -70,6 +71,7 @@ mp_obj_t *mp_obj_incref(mp_obj_t *o)
 
 size_t mp_obj_refcount(const mp_obj_t *o)
 {
+    MP__NEED_OR(o, 0);
     if (o->flags & MP__F_IMMORTAL)
         return SIZE_MAX;
     return atomic_load_explicit(counter((mp_obj_t *)o), memory_order_relaxed);
@@ -201,7 +203,7 @@ int mp__cycle_make(mp_obj_t *const *member, size_t n)
     return 0;
 }
 
-/* ---- None, bool, float --------------------------------------------------------------------- */
+/* ---- None, bool --------------------------------------------------------------------------- */
 
 mp_obj_t *mp_none(void)
 {
@@ -211,203 +213,6 @@ mp_obj_t *mp_none(void)
 mp_obj_t *mp_bool(int v)
 {
     return v ? &true_obj.ob : &false_obj.ob;
-}
-
-mp_obj_t *mp_float(double v)
-{
-    mp__float_t *f = (mp__float_t *)mp__obj_alloc(MP_TYPE_FLOAT, sizeof *f);
-    if (!f)
-        return NULL;
-    f->v = v; /* a plain copy keeps every bit, NaN payload and sign included */
-    f->ob.u.hash = mp__hash_double(&f->ob, v);
-    f->ob.flags |= MP__F_HASHABLE;
-    return &f->ob;
-}
-
-double mp_float_value(const mp_obj_t *o)
-{
-    return o->type == MP_TYPE_FLOAT ? MP__FLOAT(o)->v : NAN;
-}
-
-/* ---- str, bytes, bytearray ----------------------------------------------------------------- */
-
-/* The length of the UTF-8 sequence starting at p[0..n), or 0 if it is invalid. Lone surrogates
- * (ED A0..BF xx) count as valid only when `surrogates` is set; *sur reports them. */
-static size_t utf8_seq(const unsigned char *p, size_t n, int surrogates, int *sur)
-{
-    unsigned char c = p[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xBF; /* the allowed range of the second byte */
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0; /* overlong below */
-        else if (c == 0xED && n > 1 && p[1] >= 0xA0) {
-            if (!surrogates)
-                return 0;
-            *sur = 1;
-        }
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F; /* above U+10FFFF */
-    } else {
-        return 0;
-    }
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80)
-            return 0;
-    return len;
-}
-
-static mp_obj_t *bytes_like(mp_type_t type, const void *p, size_t n)
-{
-    if (n > SIZE_MAX - sizeof(mp__str_t) - 1) {
-        mp__set_errmsg("out of memory");
-        return NULL;
-    }
-    mp__str_t *s = (mp__str_t *)mp__obj_alloc(type, sizeof *s + n + 1);
-    if (!s)
-        return NULL;
-    mp__advise_fill(s->data, n);
-    if (n)
-        memcpy(s->data, p, n);
-    s->data[n] = '\0';
-    s->len = s->ncp = n;
-    if (type != MP_TYPE_BYTEARRAY) {
-        s->ob.u.hash = MP__HASH_UNSET; /* computed on first use: mp__hash() */
-        s->ob.flags |= MP__F_HASHABLE;
-    }
-    return &s->ob;
-}
-
-mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors)
-{
-    const unsigned char *p = (const unsigned char *)utf8;
-    size_t ncp = 0;
-    int sur = 0;
-    if (!utf8 && n) {
-        mp__set_errmsg("mp_str: NULL text");
-        return NULL;
-    }
-    size_t i = 0;
-    while (i < n && p[i] < 0x80) /* ASCII, the common case, needs no decoding */
-        i++;
-    ncp = i;
-    for (; i < n; ncp++) {
-        int s = 0;
-        size_t len = utf8_seq(p + i, n - i, errors == MP_UTF8_SURROGATEPASS, &s);
-        if (!len) {
-            mp__set_errmsg("mp_str: invalid UTF-8 at byte %zu", i);
-            return NULL;
-        }
-        sur |= s;
-        i += len;
-    }
-    mp_obj_t *o = bytes_like(MP_TYPE_STR, utf8, n);
-    if (o) {
-        ((mp__str_t *)o)->ncp = ncp;
-        if (sur)
-            o->flags |= MP__F_SURROGATE;
-    }
-    return o;
-}
-
-mp_obj_t *mp_str_n(const char *utf8, size_t n)
-{
-    return mp_str_decode(utf8, n, MP_UTF8_STRICT);
-}
-
-mp_obj_t *mp_str(const char *utf8)
-{
-    if (!utf8) {
-        mp__set_errmsg("mp_str: NULL text");
-        return NULL;
-    }
-    return mp_str_decode(utf8, strlen(utf8), MP_UTF8_STRICT);
-}
-
-const char *mp_str_data(const mp_obj_t *o, size_t *nbytes)
-{
-    if (o->type != MP_TYPE_STR)
-        return NULL;
-    if (nbytes)
-        *nbytes = MP__STR(o)->len;
-    return MP__STR(o)->data;
-}
-
-mp_obj_t *mp_bytes(const void *p, size_t n)
-{
-    return bytes_like(MP_TYPE_BYTES, p, n);
-}
-
-mp_obj_t *mp_bytearray(const void *p, size_t n)
-{
-    return bytes_like(MP_TYPE_BYTEARRAY, p, n);
-}
-
-const unsigned char *mp_bytes_data(const mp_obj_t *o, size_t *n)
-{
-    if (o->type != MP_TYPE_BYTES && o->type != MP_TYPE_BYTEARRAY)
-        return NULL;
-    if (n)
-        *n = MP__STR(o)->len;
-    return (const unsigned char *)MP__STR(o)->data;
-}
-
-/* ---- tuple, list --------------------------------------------------------------------------- */
-
-static int check_items(size_t n, mp_obj_t *const *items, const char *who)
-{
-    if (n && !items)
-        return mp__fail(MP_EINVAL, "%s: NULL items", who);
-    for (size_t i = 0; i < n; i++)
-        if (!items[i])
-            return mp__fail(MP_EINVAL, "%s: item %zu is NULL", who, i);
-    return 0;
-}
-
-mp_obj_t *mp_tuple_new(size_t n, mp_obj_t *const *items)
-{
-    if (check_items(n, items, "mp_tuple_new") < 0)
-        return NULL;
-    if (n > (SIZE_MAX - sizeof(mp__tuple_t)) / sizeof(mp_obj_t *)) {
-        mp__set_errmsg("out of memory");
-        return NULL;
-    }
-    mp__tuple_t *t = (mp__tuple_t *)mp__obj_alloc(MP_TYPE_TUPLE, sizeof *t + n * sizeof *items);
-    if (!t)
-        return NULL;
-    t->n = n;
-    int hashable = 1;
-    for (size_t i = 0; i < n; i++) {
-        t->item[i] = mp_obj_incref(items[i]);
-        hashable &= !!(items[i]->flags & MP__F_HASHABLE);
-    }
-    if (hashable) {
-        t->ob.u.hash = mp__hash_tuple(t->item, n);
-        t->ob.flags |= MP__F_HASHABLE;
-    }
-    return &t->ob;
-}
-
-mp_obj_t *mp_tuple_from_seq(const mp_obj_t *seq)
-{
-    if (seq && seq->type == MP_TYPE_TUPLE)
-        return mp_obj_incref((mp_obj_t *)seq);
-    if (seq && seq->type == MP_TYPE_LIST)
-        return mp_tuple_new(MP__LIST(seq)->n, MP__LIST(seq)->item);
-    mp__set_errmsg("mp_tuple_from_seq: expected tuple or list, got %s",
-                   seq ? mp_type_name(mp_obj_type(seq)) : "NULL");
-    return NULL;
 }
 
 mp_obj_t *const *mp__seq_items(const mp_obj_t *o, size_t *n)
@@ -424,77 +229,12 @@ mp_obj_t *const *mp__seq_items(const mp_obj_t *o, size_t *n)
     return NULL;
 }
 
-size_t mp_tuple_size(const mp_obj_t *t)
-{
-    return t && t->type == MP_TYPE_TUPLE ? MP__TUPLE(t)->n : 0;
-}
-
-mp_obj_t *mp_tuple_get(const mp_obj_t *t, size_t i)
-{
-    return i < mp_tuple_size(t) ? MP__TUPLE(t)->item[i] : NULL;
-}
-
-mp_obj_t *const *mp_tuple_items(const mp_obj_t *t)
-{
-    return mp_tuple_size(t) ? MP__TUPLE(t)->item : NULL;
-}
-
-mp_obj_t *mp_list_new(size_t n, mp_obj_t *const *items)
-{
-    if (check_items(n, items, "mp_list_new") < 0)
-        return NULL;
-    mp__list_t *l = (mp__list_t *)mp__obj_alloc(MP_TYPE_LIST, sizeof *l);
-    if (!l)
-        return NULL;
-    l->n = l->cap = 0;
-    l->item = NULL;
-    if (n && n <= SIZE_MAX / sizeof *items && (l->item = malloc(n * sizeof *items)))
-        l->cap = n; /* so the appends below never reallocate */
-    for (size_t i = 0; i < n; i++) {
-        if (mp__list_append(&l->ob, items[i]) < 0) {
-            mp_obj_decref(&l->ob);
-            return NULL;
-        }
-    }
-    return &l->ob;
-}
-
-int mp__list_append(mp_obj_t *list, mp_obj_t *item)
-{
-    mp__list_t *l = (mp__list_t *)list;
-    if (!item)
-        return mp__fail(MP_EINVAL, "list append: NULL item");
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        mp_obj_t **p = cap <= SIZE_MAX / sizeof *p ? realloc(l->item, cap * sizeof *p) : NULL;
-        if (!p)
-            return mp__fail(MP_ENOMEM, "out of memory");
-        l->item = p;
-        l->cap = cap;
-    }
-    l->item[l->n++] = mp_obj_incref(item);
-    return 0;
-}
-
-size_t mp_list_size(const mp_obj_t *l)
-{
-    return l && l->type == MP_TYPE_LIST ? MP__LIST(l)->n : 0;
-}
-
-mp_obj_t *mp_list_get(const mp_obj_t *l, size_t i)
-{
-    return i < mp_list_size(l) ? MP__LIST(l)->item[i] : NULL;
-}
-
-mp_obj_t *const *mp_list_items(const mp_obj_t *l)
-{
-    return mp_list_size(l) ? MP__LIST(l)->item : NULL;
-}
-
 /* ---- truth and len ------------------------------------------------------------------------- */
 
 int mp_obj_len(const mp_obj_t *o, size_t *out)
 {
+    MP__NEED(o);
+    MP__NEED(out);
     switch (o->type) {
     case MP_TYPE_STR:
         *out = MP__STR(o)->ncp;
@@ -520,6 +260,7 @@ int mp_obj_len(const mp_obj_t *o, size_t *out)
 int mp_obj_truth(const mp_obj_t *o)
 {
     size_t n = 0;
+    MP__NEED(o);
     switch (o->type) {
     case MP_TYPE_NONE:
         return 0;

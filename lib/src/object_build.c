@@ -252,7 +252,8 @@ static mp_obj_t *build_unit(bstate_t *s)
 mp_obj_t *mp_vbuild(const char *fmt, va_list ap)
 {
     bstate_t s;
-    s.f = fmt ? fmt : "";
+    MP__NEED_OR(fmt, NULL);
+    s.f = fmt;
     s.failed = s.depth = 0;
     va_copy(s.ap, ap);
     size_t n;
@@ -270,6 +271,7 @@ mp_obj_t *mp_vbuild(const char *fmt, va_list ap)
 mp_obj_t *mp_build(const char *fmt, ...)
 {
     va_list ap;
+    MP__NEED_OR(fmt, NULL);
     va_start(ap, fmt);
     mp_obj_t *o = mp_vbuild(fmt, ap);
     va_end(ap);

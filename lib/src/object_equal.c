@@ -1,4 +1,8 @@
-/* Python's `==` over values.
+/* Python's `==` over values, and looking a key up in a dict, set or frozenset by it.
+ *
+ * The two belong together: comparing two dicts looks each key up in the other, and a lookup
+ * compares keys. The table's index (object_table.c) takes the comparison as a callback, so
+ * this mutual recursion stays inside this file.
  *
  * The walk keeps its own stack of container pairs instead of recursing, so nesting depth costs
  * heap, not C stack. Two places still recurse, both bounded by what they recurse on: looking a
@@ -227,6 +231,23 @@ static int walk(const mp_obj_t *a, const mp_obj_t *b)
         free(s.f);
     free(seen.slot);
     return result;
+}
+
+static int match_obj(const mp__entry_t *e, const void *key)
+{
+    return e->key == key || mp__equal(e->key, key);
+}
+
+size_t *mp__table_find_slot(const mp__table_t *t, const mp_obj_t *key, int64_t place)
+{
+    return mp__table_probe(t, place, match_obj, key);
+}
+
+const mp__entry_t *mp__table_find(const mp_obj_t *o, const mp_obj_t *key)
+{
+    const mp__table_t *t = MP__TABLE(o);
+    size_t *s = mp__table_probe(t, mp__place(key), match_obj, key);
+    return s && *s ? &t->ent[*s - 1] : NULL;
 }
 
 int mp__equal(const mp_obj_t *a, const mp_obj_t *b)

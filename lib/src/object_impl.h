@@ -85,7 +85,7 @@ typedef struct {
 
 typedef struct {
     mp_obj_t *key, *value; /* value is NULL in sets */
-    int64_t hash;
+    int64_t hash;          /* where the key is placed: mp__place(key) */
 } mp__entry_t;
 
 typedef struct { /* dict, set, frozenset: entries in insertion order plus an index over them */
@@ -104,6 +104,18 @@ typedef struct { /* dict, set, frozenset: entries in insertion order plus an ind
 #define MP__LIST(o) ((const mp__list_t *)(o))
 #define MP__TABLE(o) ((const mp__table_t *)(o))
 
+/* The files, each calling only into those listed before it (a file graph without cycles):
+ *   object_slab.c    bulk allocation for the pickle decoder
+ *   object.c         allocation, reference counts and freeing, None and bool, len and truth
+ *   object_hash.c    every hash: CPython's numeric hash, SipHash, and where tables place keys
+ *   object_str.c     str, bytes, bytearray
+ *   object_seq.c     tuple, list
+ *   object_int.c     int and float
+ *   object_table.c   the insertion-ordered hash table behind dict, set and frozenset
+ *   object_equal.c   Python's ==, and looking a key up by it
+ *   object_dict.c    dict, set and frozenset
+ *   object_build.c, object_parse.c, object_repr.c, object_unicode.c: formats and repr */
+
 /* object.c */
 mp_obj_t *mp__obj_alloc(mp_type_t type, size_t size);
 
@@ -115,14 +127,22 @@ void *mp__slab_alloc(size_t size); /* NULL: no arena open, too big, or out of me
 void mp__slab_free(void *p);
 /* A hint that p[0..n) is about to be filled at once: huge pages for a buffer of megabytes. */
 void mp__advise_fill(void *p, size_t n);
-/* The items of a tuple or list (count in *n); NULL for other types. */
+/* object.c: the items of a tuple or list (count in *n); NULL for other types. */
 mp_obj_t *const *mp__seq_items(const mp_obj_t *o, size_t *n);
 int mp__is_int(const mp_obj_t *o); /* int or bool */
 
-/* object_int.c */
+/* object_hash.c: CPython's numeric hash (of an int64, of a sign and magnitude, of a double;
+ * a NaN's hash is its owner's identity), and SipHash-1-3 of bytes under the process's key. */
+int64_t mp__hash_int64(int64_t v);
+int64_t mp__hash_limbs(int neg, const uint32_t *limb, size_t n);
 int64_t mp__hash_double(const mp_obj_t *owner, double v);
-int mp__int_equal(const mp_obj_t *a, const mp_obj_t *b); /* both int or bool */
-int mp__int_equal_double(const mp_obj_t *i, double d);
+int64_t mp__hash_bytes(const void *p, size_t n); /* never MP__HASH_UNSET */
+int64_t mp__hash_tuple(mp_obj_t *const *item, size_t n);
+int64_t mp__hash_frozenset(const mp__table_t *t);
+int mp__unhashable(const mp_obj_t *o); /* sets the message, returns MP_EINVAL */
+/* The magnitude of an integral double of at least 2**63 as canonical limbs (limb[34] is enough
+ * for any double); returns their count. An int equal to it has exactly these limbs. */
+size_t mp__double_limbs(double d, uint32_t limb[34]);
 
 /* The hash of a hashable value. A str or bytes computes its own on first use, as CPython's do:
  * a 64 MiB bytes that never becomes a dict key is never hashed. Two threads may both compute
@@ -136,28 +156,55 @@ static inline int64_t mp__hash(const mp_obj_t *o)
     return h != MP__HASH_UNSET ? h : mp__hash_slow(o);
 }
 
-/* object_table.c */
-mp_obj_t *mp__table_new(mp_type_t type, size_t cap);
-int64_t mp__hash_bytes(const void *p, size_t n); /* never MP__HASH_UNSET */
-int64_t mp__hash_tuple(mp_obj_t *const *item, size_t n);
-/* The entry of `key` in a dict/set/frozenset (key must be hashable), or NULL. */
-const mp__entry_t *mp__table_find(const mp_obj_t *t, const mp_obj_t *key);
-int mp__unhashable(const mp_obj_t *o); /* sets the message, returns MP_EINVAL */
+/* Where a table places a hashable value: a hash keyed with the process's secret, so that no
+ * input can be made in advance whose keys all land together (the numeric hash mp_obj_hash()
+ * reports is CPython's, which anyone can make collide: k * (2**61 - 1) for every k). Equal
+ * values, across bool, int and float too, place alike. str, bytes, tuple and frozenset hashes
+ * are keyed already; numbers key their canonical form (mp__place_number). */
+int64_t mp__place_number(const mp_obj_t *o);
+static inline int64_t mp__place(const mp_obj_t *o)
+{
+    return o->type == MP_TYPE_BOOL || o->type == MP_TYPE_INT || o->type == MP_TYPE_FLOAT
+               ? mp__place_number(o)
+               : mp__hash(o);
+}
 
-/* Builders (see the top of this file); each takes its own references, returns 0 or a code. */
+/* object_seq.c: appends to a list (see the builders below). */
 int mp__list_append(mp_obj_t *list, mp_obj_t *item);
+
+/* object_int.c: numeric equality (both int or bool; an int or bool and a double). */
+int mp__int_equal(const mp_obj_t *a, const mp_obj_t *b);
+int mp__int_equal_double(const mp_obj_t *i, double d);
+
+/* object_table.c: the index of a dict, set or frozenset, which knows hashes but not equality:
+ * a probe asks `match` whether an entry with the same placement hash is the one sought. */
+typedef int (*mp__match_fn)(const mp__entry_t *e, const void *ctx);
+mp_obj_t *mp__table_new(mp_type_t type, size_t cap);
+/* The slot holding a matching entry, or the empty slot where it would go; NULL while the
+ * table has no index (it is empty). */
+size_t *mp__table_probe(const mp__table_t *t, int64_t hash, mp__match_fn match, const void *ctx);
+/* Makes room for one more entry, so that the next probe finds an empty slot. 0 or MP_ENOMEM. */
+int mp__table_reserve(mp__table_t *t);
+/* Fills the empty slot a probe returned with a new entry (taking the references). */
+void mp__table_put(mp__table_t *t, size_t *slot, mp_obj_t *key, mp_obj_t *value, int64_t hash);
+
+/* object_equal.c: equality of two non-NULL values of any types; and a key's entry in a dict,
+ * set or frozenset (key must be hashable), or NULL, found by that equality. */
+int mp__equal(const mp_obj_t *a, const mp_obj_t *b);
+const mp__entry_t *mp__table_find(const mp_obj_t *t, const mp_obj_t *key);
+size_t *mp__table_find_slot(const mp__table_t *t, const mp_obj_t *key, int64_t place);
+
+/* object_dict.c: builders (see the top of this file); each takes its own references, returns
+ * 0 or a code. */
 int mp__dict_setitem(mp_obj_t *dict, mp_obj_t *key, mp_obj_t *value);
 int mp__set_add(mp_obj_t *set, mp_obj_t *item);
 /* As mp__dict_setitem (value NULL: mp__set_add), taking the caller's references instead, even
  * on failure. */
 int mp__table_insert_steal(mp_obj_t *table, mp_obj_t *key, mp_obj_t *value);
 
-/* Makes the n members, a strongly connected part of a value that the caller has just built
- * and shared with no one, one counted unit (see mp__cycle_t). Returns 0 or MP_ENOMEM. */
+/* object.c: makes the n members, a strongly connected part of a value that the caller has just
+ * built and shared with no one, one counted unit (see mp__cycle_t). Returns 0 or MP_ENOMEM. */
 int mp__cycle_make(mp_obj_t *const *member, size_t n);
-
-/* object_equal.c: equality of two non-NULL values of any types. */
-int mp__equal(const mp_obj_t *a, const mp_obj_t *b);
 
 /* object_unicode.c: whether Python's str.isprintable() holds for the code point. */
 int mp__unicode_printable(uint32_t cp);

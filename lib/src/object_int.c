@@ -1,22 +1,15 @@
-/* int: exact at any size, and the numeric hash shared with float and bool.
+/* Numbers: int, exact at any size, and float; their conversions and their equality.
  *
  * An int whose value fits int64 is always an mp__small_t; only values outside that range are
  * mp__bigint_t (sign and magnitude, 32-bit limbs). Keeping that form canonical means two ints
  * are equal exactly when their representations are, and the int64 path never meets a big one.
- *
- * Hashes follow CPython's numeric hash, which is a fact of the language (documented in "Hashing
- * of numeric types"): an exact rational value x hashes to x mod P, P = 2**61 - 1, with the sign
- * applied afterwards and -1 turned into -2. Because 2**61 = 1 (mod P), multiplying by a power
- * of two is a rotation of the 61-bit residue, so a double m * 2**e needs no big arithmetic. */
+ * Their hashes (CPython's) are object_hash.c's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "object_impl.h"
-
-#define HASH_P (((uint64_t)1 << 61) - 1)
-#define HASH_INF 314159
 
 /* ---- magnitudes ---------------------------------------------------------------------------- */
 
@@ -82,54 +75,6 @@ static uint32_t mag_divmod(uint32_t *limb, size_t *n, uint32_t div)
     return (uint32_t)rem;
 }
 
-/* ---- hashing ------------------------------------------------------------------------------- */
-
-static uint64_t rot61(uint64_t h, unsigned k) /* h * 2**k mod P, for h < P and k < 61 */
-{
-    return k ? (((h << k) & HASH_P) | (h >> (61 - k))) : h;
-}
-
-static int64_t hash_finish(uint64_t h, int neg)
-{
-    int64_t r = neg ? -(int64_t)h : (int64_t)h;
-    return r == -1 ? -2 : r;
-}
-
-static int64_t hash_mag(int neg, const uint32_t *limb, size_t n)
-{
-    uint64_t h = 0;
-    for (size_t i = n; i-- > 0;) {
-        h = rot61(h, 32) + limb[i];
-        while (h >= HASH_P)
-            h -= HASH_P;
-    }
-    return hash_finish(h, neg);
-}
-
-static int64_t hash_i64(int64_t v)
-{
-    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
-    u = (u & HASH_P) + (u >> 61);
-    if (u >= HASH_P)
-        u -= HASH_P;
-    return hash_finish(u, v < 0);
-}
-
-int64_t mp__hash_double(const mp_obj_t *owner, double v)
-{
-    if (isnan(v)) /* NaN equals nothing, so any hash will do; CPython uses identity too */
-        return (int64_t)((uintptr_t)owner >> 4);
-    if (isinf(v))
-        return v > 0 ? HASH_INF : -HASH_INF;
-    if (v == 0)
-        return 0;
-    int e;
-    double m = frexp(fabs(v), &e);          /* |v| = m * 2**e, 0.5 <= m < 1 */
-    uint64_t mant = (uint64_t)ldexp(m, 53); /* |v| = mant * 2**(e - 53), exactly */
-    int k = (e - 53) % 61;
-    return hash_finish(rot61(mant, (unsigned)(k < 0 ? k + 61 : k)), v < 0);
-}
-
 /* ---- construction -------------------------------------------------------------------------- */
 
 static mp_obj_t *small_new(int64_t v)
@@ -138,7 +83,7 @@ static mp_obj_t *small_new(int64_t v)
     if (!s)
         return NULL;
     s->v = v;
-    s->ob.u.hash = hash_i64(v);
+    s->ob.u.hash = mp__hash_int64(v);
     s->ob.flags |= MP__F_HASHABLE;
     return &s->ob;
 }
@@ -167,7 +112,7 @@ static mp_obj_t *from_mag(int neg, const uint32_t *limb, size_t n)
     b->neg = neg;
     b->n = n;
     memcpy(b->limb, limb, n * sizeof *limb);
-    b->ob.u.hash = hash_mag(neg, limb, n);
+    b->ob.u.hash = mp__hash_limbs(neg, limb, n);
     b->ob.flags |= MP__F_HASHABLE | MP__F_BIG;
     return &b->ob;
 }
@@ -212,10 +157,10 @@ mp_obj_t *mp_int_from_str(const char *decimal)
 {
     const char *p;
     int neg;
-    size_t digits = decimal ? decimal_syntax(decimal, &p, &neg) : 0;
+    MP__NEED_OR(decimal, NULL);
+    size_t digits = decimal_syntax(decimal, &p, &neg);
     if (!digits) {
-        mp__set_errmsg("invalid literal for int() with base 10: '%.200s'",
-                       decimal ? decimal : "(null)");
+        mp__set_errmsg("invalid literal for int() with base 10: '%.200s'", decimal);
         return NULL;
     }
     uint32_t *limb = malloc((digits / 9 + 2) * sizeof *limb);
@@ -244,6 +189,8 @@ mp_obj_t *mp_int_from_str(const char *decimal)
 mp_obj_t *mp_int_from_bytes(const void *p, size_t n, int is_signed)
 {
     const unsigned char *b = p;
+    if (n)
+        MP__NEED_OR(p, NULL);
     if (n > SIZE_MAX - 3) {
         mp__set_errmsg("out of memory");
         return NULL;
@@ -271,6 +218,25 @@ mp_obj_t *mp_int_from_bytes(const void *p, size_t n, int is_signed)
     return o;
 }
 
+/* ---- float ------------------------------------------------------------------------------------ */
+
+mp_obj_t *mp_float(double v)
+{
+    mp__float_t *f = (mp__float_t *)mp__obj_alloc(MP_TYPE_FLOAT, sizeof *f);
+    if (!f)
+        return NULL;
+    f->v = v; /* a plain copy keeps every bit, NaN payload and sign included */
+    f->ob.u.hash = mp__hash_double(&f->ob, v);
+    f->ob.flags |= MP__F_HASHABLE;
+    return &f->ob;
+}
+
+double mp_float_value(const mp_obj_t *o)
+{
+    MP__NEED_OR(o, NAN);
+    return o->type == MP_TYPE_FLOAT ? MP__FLOAT(o)->v : NAN;
+}
+
 /* ---- conversion ---------------------------------------------------------------------------- */
 
 static int not_int(const mp_obj_t *o, const char *who)
@@ -280,6 +246,8 @@ static int not_int(const mp_obj_t *o, const char *who)
 
 int mp_int_as_int64(const mp_obj_t *o, int64_t *out)
 {
+    MP__NEED(o);
+    MP__NEED(out);
     if (!mp__is_int(o))
         return not_int(o, "mp_int_as_int64");
     if (o->flags & MP__F_BIG)
@@ -291,6 +259,8 @@ int mp_int_as_int64(const mp_obj_t *o, int64_t *out)
 int mp_int_as_u64(const mp_obj_t *o, uint64_t *out)
 {
     mag_t m;
+    MP__NEED(o);
+    MP__NEED(out);
     if (!mp__is_int(o))
         return not_int(o, "mp_int_as_u64");
     mag_of(o, &m);
@@ -318,6 +288,7 @@ static size_t min_bytes(const mag_t *m, int is_signed)
 size_t mp_int_nbytes(const mp_obj_t *o)
 {
     mag_t m;
+    MP__NEED_OR(o, 0);
     if (!mp__is_int(o))
         return 0;
     mag_of(o, &m);
@@ -328,6 +299,9 @@ int mp_int_to_bytes(const mp_obj_t *o, void *buf, size_t n, int is_signed)
 {
     mag_t m;
     unsigned char *out = buf;
+    MP__NEED(o);
+    if (n)
+        MP__NEED(buf);
     if (!mp__is_int(o))
         return not_int(o, "mp_int_to_bytes");
     mag_of(o, &m);
@@ -351,6 +325,7 @@ int mp_int_to_bytes(const mp_obj_t *o, void *buf, size_t n, int is_signed)
 char *mp_int_to_str(const mp_obj_t *o)
 {
     mag_t m;
+    MP__NEED_OR(o, NULL);
     if (!mp__is_int(o)) {
         not_int(o, "mp_int_to_str");
         return NULL;
@@ -380,6 +355,8 @@ char *mp_int_to_str(const mp_obj_t *o)
 int mp_number_as_double(const mp_obj_t *o, double *out)
 {
     mag_t m;
+    MP__NEED(o);
+    MP__NEED(out);
     if (o->type == MP_TYPE_FLOAT) {
         *out = MP__FLOAT(o)->v;
         return 0;
@@ -432,18 +409,8 @@ int mp__int_equal_double(const mp_obj_t *i, double d)
     /* A big int is at least 2**63 in magnitude; spell |d| out in limbs and compare. */
     if (fabs(d) < 9223372036854775808.0)
         return 0;
-    uint32_t limb[34] = {0};
-    int e;
-    uint64_t mant = (uint64_t)ldexp(frexp(fabs(d), &e), 53); /* |d| = mant * 2**(e - 53) */
-    size_t shift = (size_t)(e - 53);
-    unsigned r = (unsigned)(shift % 32);
-    uint64_t low = mant << r;
-    limb[shift / 32] = (uint32_t)low;
-    limb[shift / 32 + 1] = (uint32_t)(low >> 32);
-    limb[shift / 32 + 2] = r ? (uint32_t)(mant >> (64 - r)) : 0;
-    size_t n = shift / 32 + 3;
-    while (n && !limb[n - 1])
-        n--;
+    uint32_t limb[34];
+    size_t n = mp__double_limbs(d, limb);
     const mp__bigint_t *b = MP__BIG(i);
     return b->neg == (d < 0) && b->n == n && !memcmp(b->limb, limb, n * sizeof *limb);
 }

@@ -334,10 +334,8 @@ static int parse_unit(pstate_t *s, const mp_obj_t *o, const char *path)
 int mp_vparse(const mp_obj_t *o, const char *fmt, va_list ap)
 {
     size_t min, max;
-    if (!o)
-        return mp__fail(MP_EINVAL, "mp_parse: NULL value");
-    if (!fmt)
-        return mp__fail(MP_EINVAL, "mp_parse: NULL format");
+    MP__NEED(o);
+    MP__NEED(fmt);
     pstate_t s;
     s.f = fmt;
     s.depth = 0;
@@ -362,6 +360,8 @@ int mp_vparse(const mp_obj_t *o, const char *fmt, va_list ap)
 int mp_parse(const mp_obj_t *o, const char *fmt, ...)
 {
     va_list ap;
+    MP__NEED(o);
+    MP__NEED(fmt);
     va_start(ap, fmt);
     int rc = mp_vparse(o, fmt, ap);
     va_end(ap);

@@ -337,10 +337,7 @@ static int begin(sbuf_t *b, const mp_obj_t *o, rframe_t **st, size_t *sp, size_t
 
 char *mp_repr(const mp_obj_t *o)
 {
-    if (!o) {
-        mp__set_errmsg("mp_repr: NULL value");
-        return NULL;
-    }
+    MP__NEED_OR(o, NULL);
     sbuf_t b = {NULL, 0, 0, 0};
     rframe_t *st = NULL;
     size_t sp = 0, cap = 0;

@@ -35,6 +35,12 @@
  * Failures: functions that return a pointer return NULL and set mp_errmsg(); functions that
  * return `int` return 0 or a negative code from errors.h.
  *
+ * NULL follows errors.h's one policy: mp_obj_decref() and mp_obj_incref() take a NULL value as
+ * a no-op; every other function refuses a NULL value, NULL text or NULL out-pointer (where one
+ * is not documented as optional) before touching anything, with mp_errmsg() set to
+ * "<function>: <argument> is NULL" and #MP_EINVAL, or, for a function that returns no code,
+ * the value its comment gives for NULL (NULL, 0, NaN).
+ *
  * @defgroup mp_object Values
  * @{
  */
@@ -81,8 +87,8 @@ typedef enum {
 
 /**
  * @brief The type of a value.
- * @param o the value; must not be NULL.
- * @return its type.
+ * @param o the value.
+ * @return its type; `(mp_type_t)-1` for a NULL `o` (mp_type_name() calls it "?").
  * @pyequiv `type(o)`.
  */
 MP_EXTERN mp_type_t mp_obj_type(const mp_obj_t *o);
@@ -118,7 +124,7 @@ MP_EXTERN void mp_obj_decref(mp_obj_t *o);
  * @brief The number of references to a value (for tests and debugging).
  * @param o the value.
  * @return the count; `SIZE_MAX` for None, True and False, which are never freed; for a member
- *         of a recursive value, the references from outside to the whole value.
+ *         of a recursive value, the references from outside to the whole value; 0 for NULL.
  * @pyequiv `sys.getrefcount(o) - 1`.
  */
 MP_EXTERN size_t mp_obj_refcount(const mp_obj_t *o);
@@ -147,8 +153,11 @@ MP_EXTERN int mp_obj_equal(const mp_obj_t *a, const mp_obj_t *b);
  *        hashes.
  *
  * For int, bool and finite float the value is CPython's own (`hash(2**100)`, `hash(1.5)`).
- * str and bytes hashes are keyed with a per-process random key, like CPython's; other values
- * have libmp's own hash.
+ * str and bytes hashes are keyed with a per-process random key, like CPython's; tuple and
+ * frozenset hashes are libmp's own, mixed from their items' keyed hashes, so they too differ
+ * between processes. Dicts and sets do not place numbers by this hash, which anyone can make
+ * collide (`k * (2**61 - 1)` for every k), but by a keyed hash of the number's value, so that
+ * building them stays linear on any keys (docs/pages/deviations.md).
  * @param o   the value.
  * @param out where to store the hash; may be NULL to only ask whether `o` is hashable.
  * @return 0; #MP_EINVAL if `o` is a list, dict, set or bytearray, or a tuple containing one
@@ -160,7 +169,8 @@ MP_EXTERN int mp_obj_hash(const mp_obj_t *o, int64_t *out);
 /**
  * @brief Python's truth value.
  * @param o the value.
- * @return 0 for None, False, zero, empty str/bytes/bytearray and empty containers; 1 otherwise.
+ * @return 0 for None, False, zero, empty str/bytes/bytearray and empty containers; 1 otherwise;
+ *         #MP_EINVAL for NULL.
  * @pyequiv `bool(o)`.
  */
 MP_EXTERN int mp_obj_truth(const mp_obj_t *o);
@@ -233,7 +243,7 @@ MP_EXTERN mp_obj_t *mp_int_from_u64(uint64_t v);
  * them. Conversion takes time quadratic in the number of digits.
  * @param decimal the text, NUL-terminated.
  * @return a new reference; NULL with #MP_EINVAL's message ("invalid literal for int() with base
- *         10: 'x'") or when out of memory.
+ *         10: 'x'"), for a NULL `decimal`, or when out of memory.
  * @pyequiv `int(decimal)`.
  */
 MP_EXTERN mp_obj_t *mp_int_from_str(const char *decimal);
@@ -243,7 +253,7 @@ MP_EXTERN mp_obj_t *mp_int_from_str(const char *decimal);
  * @param p         the bytes (may be NULL when `n` is 0).
  * @param n         how many; 0 gives 0.
  * @param is_signed non-zero to read two's complement (pickle's case), zero for unsigned.
- * @return a new reference; NULL when out of memory.
+ * @return a new reference; NULL for a NULL `p` with `n` above 0, or when out of memory.
  * @pyequiv ``int.from_bytes(p, 'little', signed=is_signed)``.
  */
 MP_EXTERN mp_obj_t *mp_int_from_bytes(const void *p, size_t n, int is_signed);
@@ -270,7 +280,7 @@ MP_EXTERN int mp_int_as_u64(const mp_obj_t *o, uint64_t *out);
 /**
  * @brief The number of bytes pickle's LONG1/LONG4 use for an int: the shortest two's
  *        complement, and 0 for zero.
- * @param o the int (or bool); any other value gives 0.
+ * @param o the int (or bool); any other value, and NULL, gives 0.
  * @return the byte count (`255` needs 2, `-128` needs 1, `2**63` needs 9).
  * @pyequiv the length of `pickle.encode_long(o)`.
  */
@@ -291,8 +301,8 @@ MP_EXTERN int mp_int_to_bytes(const mp_obj_t *o, void *buf, size_t n, int is_sig
 /**
  * @brief The decimal text of an int (or bool: "1" / "0").
  * @param o the int.
- * @return a malloc'd string the caller frees; NULL if `o` is not an int or bool, or when out
- *         of memory.
+ * @return a malloc'd string the caller frees; NULL if `o` is not an int or bool (or NULL), or
+ *         when out of memory.
  * @pyequiv `str(int(o))`.
  */
 MP_EXTERN char *mp_int_to_str(const mp_obj_t *o);
@@ -308,7 +318,8 @@ MP_EXTERN mp_obj_t *mp_float(double v);
 /**
  * @brief The value of a float, bits unchanged.
  * @param o the float.
- * @return its value; NaN if `o` is not a float (use mp_number_as_double() to convert ints).
+ * @return its value; NaN if `o` is not a float (use mp_number_as_double() to convert ints), or
+ *         is NULL.
  * @pyequiv `o` (a float).
  */
 MP_EXTERN double mp_float_value(const mp_obj_t *o);
@@ -338,7 +349,8 @@ MP_EXTERN mp_obj_t *mp_str(const char *utf8);
  * @brief A str from `n` bytes of UTF-8, which may include NUL characters.
  * @param utf8 the text (may be NULL when `n` is 0); validated as by mp_str().
  * @param n    its length in bytes.
- * @return a new reference; NULL with #MP_EINVAL's message or when out of memory.
+ * @return a new reference; NULL with #MP_EINVAL's message (invalid UTF-8, or a NULL `utf8`
+ *         with `n` above 0) or when out of memory.
  * @pyequiv ``utf8[:n].decode('utf-8')``.
  */
 MP_EXTERN mp_obj_t *mp_str_n(const char *utf8, size_t n);
@@ -348,7 +360,8 @@ MP_EXTERN mp_obj_t *mp_str_n(const char *utf8, size_t n);
  * @param utf8   the text (may be NULL when `n` is 0).
  * @param n      its length in bytes.
  * @param errors #MP_UTF8_STRICT (as mp_str_n()) or #MP_UTF8_SURROGATEPASS.
- * @return a new reference; NULL with #MP_EINVAL's message or when out of memory.
+ * @return a new reference; NULL with #MP_EINVAL's message (invalid UTF-8, or a NULL `utf8`
+ *         with `n` above 0) or when out of memory.
  * @pyequiv ``utf8.decode('utf-8', errors)``.
  */
 MP_EXTERN mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors);
@@ -358,7 +371,7 @@ MP_EXTERN mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t e
  * @param o          the str.
  * @param[out] nbytes its length in bytes (NULL if not wanted).
  * @return the bytes, NUL-terminated (a str may also contain NUL characters), valid while `o`
- *         lives; NULL if `o` is not a str.
+ *         lives; NULL if `o` is not a str, or is NULL.
  * @pyequiv ``o.encode('utf-8', 'surrogatepass')``.
  */
 MP_EXTERN const char *mp_str_data(const mp_obj_t *o, size_t *nbytes);
@@ -367,7 +380,7 @@ MP_EXTERN const char *mp_str_data(const mp_obj_t *o, size_t *nbytes);
  * @brief A bytes value.
  * @param p the content (may be NULL when `n` is 0); copied.
  * @param n its length.
- * @return a new reference; NULL when out of memory.
+ * @return a new reference; NULL for a NULL `p` with `n` above 0, or when out of memory.
  * @pyequiv `bytes(p[:n])`.
  */
 MP_EXTERN mp_obj_t *mp_bytes(const void *p, size_t n);
@@ -377,7 +390,7 @@ MP_EXTERN mp_obj_t *mp_bytes(const void *p, size_t n);
  *        repr and hashability, and it pickles as a bytearray).
  * @param p the content (may be NULL when `n` is 0); copied.
  * @param n its length.
- * @return a new reference; NULL when out of memory.
+ * @return a new reference; NULL for a NULL `p` with `n` above 0, or when out of memory.
  * @pyequiv `bytearray(p[:n])`.
  */
 MP_EXTERN mp_obj_t *mp_bytearray(const void *p, size_t n);
@@ -387,7 +400,7 @@ MP_EXTERN mp_obj_t *mp_bytearray(const void *p, size_t n);
  * @param o     the value.
  * @param[out] n its length (NULL if not wanted).
  * @return the bytes, followed by a NUL that is not part of them, valid while `o` lives; NULL
- *         if `o` is neither bytes nor bytearray.
+ *         if `o` is neither bytes nor bytearray, or is NULL.
  * @pyequiv `memoryview(o)`.
  */
 MP_EXTERN const unsigned char *mp_bytes_data(const mp_obj_t *o, size_t *n);
@@ -407,8 +420,8 @@ MP_EXTERN mp_obj_t *mp_tuple_new(size_t n, mp_obj_t *const *items);
 /**
  * @brief A tuple with the items of a tuple or list.
  * @param seq a tuple (returned with a new reference) or a list (copied into a tuple).
- * @return a new reference; NULL with #MP_EINVAL's message for other types, or when out of
- *         memory.
+ * @return a new reference; NULL with #MP_EINVAL's message for other types and NULL, or when
+ *         out of memory.
  * @pyequiv `tuple(seq)`.
  */
 MP_EXTERN mp_obj_t *mp_tuple_from_seq(const mp_obj_t *seq);
@@ -416,7 +429,7 @@ MP_EXTERN mp_obj_t *mp_tuple_from_seq(const mp_obj_t *seq);
 /**
  * @brief The number of items of a tuple.
  * @param t the tuple.
- * @return the count; 0 if `t` is not a tuple.
+ * @return the count; 0 if `t` is not a tuple, or is NULL.
  * @pyequiv `len(t)`.
  */
 MP_EXTERN size_t mp_tuple_size(const mp_obj_t *t);
@@ -425,7 +438,7 @@ MP_EXTERN size_t mp_tuple_size(const mp_obj_t *t);
  * @brief An item of a tuple.
  * @param t the tuple.
  * @param i the index, from 0.
- * @return a borrowed reference; NULL if `t` is not a tuple or `i` is out of range.
+ * @return a borrowed reference; NULL if `t` is not a tuple (or NULL) or `i` is out of range.
  * @pyequiv `t[i]`.
  */
 MP_EXTERN mp_obj_t *mp_tuple_get(const mp_obj_t *t, size_t i);
@@ -433,7 +446,8 @@ MP_EXTERN mp_obj_t *mp_tuple_get(const mp_obj_t *t, size_t i);
 /**
  * @brief The items of a tuple, as an array.
  * @param t the tuple.
- * @return mp_tuple_size() borrowed references; NULL if `t` is not a tuple or is empty.
+ * @return mp_tuple_size() borrowed references; NULL if `t` is not a tuple, is empty, or is
+ *         NULL.
  * @pyequiv `t[:]`.
  */
 MP_EXTERN mp_obj_t *const *mp_tuple_items(const mp_obj_t *t);
@@ -451,7 +465,7 @@ MP_EXTERN mp_obj_t *mp_list_new(size_t n, mp_obj_t *const *items);
 /**
  * @brief The number of items of a list.
  * @param l the list.
- * @return the count; 0 if `l` is not a list.
+ * @return the count; 0 if `l` is not a list, or is NULL.
  * @pyequiv `len(l)`.
  */
 MP_EXTERN size_t mp_list_size(const mp_obj_t *l);
@@ -460,7 +474,7 @@ MP_EXTERN size_t mp_list_size(const mp_obj_t *l);
  * @brief An item of a list.
  * @param l the list.
  * @param i the index, from 0.
- * @return a borrowed reference; NULL if `l` is not a list or `i` is out of range.
+ * @return a borrowed reference; NULL if `l` is not a list (or NULL) or `i` is out of range.
  * @pyequiv `l[i]`.
  */
 MP_EXTERN mp_obj_t *mp_list_get(const mp_obj_t *l, size_t i);
@@ -468,7 +482,8 @@ MP_EXTERN mp_obj_t *mp_list_get(const mp_obj_t *l, size_t i);
 /**
  * @brief The items of a list, as an array.
  * @param l the list.
- * @return mp_list_size() borrowed references; NULL if `l` is not a list or is empty.
+ * @return mp_list_size() borrowed references; NULL if `l` is not a list, is empty, or is
+ *         NULL.
  * @pyequiv `l[:]`.
  */
 MP_EXTERN mp_obj_t *const *mp_list_items(const mp_obj_t *l);
@@ -484,7 +499,7 @@ MP_EXTERN mp_obj_t *const *mp_list_items(const mp_obj_t *l);
  * @param keys   the keys (may be NULL when `n` is 0); they must be hashable.
  * @param values the values; the dict takes its own references to keys and values.
  * @return a new reference; NULL with #MP_EINVAL's message for an unhashable key ("unhashable
- *         type: 'list'") or a NULL item, or when out of memory.
+ *         type: 'list'"), a NULL item or NULL arrays with `n` above 0, or when out of memory.
  * @pyequiv `dict(zip(keys, values))`.
  */
 MP_EXTERN mp_obj_t *mp_dict_new(size_t n, mp_obj_t *const *keys, mp_obj_t *const *values);
@@ -492,7 +507,7 @@ MP_EXTERN mp_obj_t *mp_dict_new(size_t n, mp_obj_t *const *keys, mp_obj_t *const
 /**
  * @brief The number of items of a dict.
  * @param d the dict.
- * @return the count; 0 if `d` is not a dict.
+ * @return the count; 0 if `d` is not a dict, or is NULL.
  * @pyequiv `len(d)`.
  */
 MP_EXTERN size_t mp_dict_size(const mp_obj_t *d);
@@ -512,7 +527,8 @@ MP_EXTERN int mp_dict_item(const mp_obj_t *d, size_t i, mp_obj_t **key, mp_obj_t
  * @brief Looks a key up.
  * @param d   the dict.
  * @param key the key.
- * @return the value, borrowed; NULL if absent, if `key` is unhashable or if `d` is not a dict.
+ * @return the value, borrowed; NULL if absent, if `key` is unhashable or if `d` is not a dict;
+ *         NULL with the NULL message if either is NULL.
  * @pyequiv `d.get(key)`.
  */
 MP_EXTERN mp_obj_t *mp_dict_get(const mp_obj_t *d, const mp_obj_t *key);
@@ -521,7 +537,8 @@ MP_EXTERN mp_obj_t *mp_dict_get(const mp_obj_t *d, const mp_obj_t *key);
  * @brief Looks a str key up.
  * @param d   the dict.
  * @param key the key, as NUL-terminated UTF-8.
- * @return the value, borrowed; NULL if absent or if `d` is not a dict.
+ * @return the value, borrowed; NULL if absent or if `d` is not a dict; NULL with the NULL
+ *         message if either is NULL.
  * @pyequiv `d.get(key)`.
  */
 MP_EXTERN mp_obj_t *mp_dict_get_str(const mp_obj_t *d, const char *key);
@@ -533,8 +550,8 @@ MP_EXTERN mp_obj_t *mp_dict_get_str(const mp_obj_t *d, const char *key);
  * @param n     the number of items.
  * @param items the items (may be NULL when `n` is 0); they must be hashable; the set takes its
  *              own references.
- * @return a new reference; NULL with #MP_EINVAL's message for an unhashable item or a NULL
- *         item, or when out of memory.
+ * @return a new reference; NULL with #MP_EINVAL's message for an unhashable item, a NULL item
+ *         or NULL `items` with `n` above 0, or when out of memory.
  * @pyequiv `set(items)`.
  */
 MP_EXTERN mp_obj_t *mp_set_new(size_t n, mp_obj_t *const *items);
@@ -551,7 +568,7 @@ MP_EXTERN mp_obj_t *mp_frozenset_new(size_t n, mp_obj_t *const *items);
 /**
  * @brief The number of elements of a set or frozenset.
  * @param s the set.
- * @return the count; 0 if `s` is neither a set nor a frozenset.
+ * @return the count; 0 if `s` is neither a set nor a frozenset, or is NULL.
  * @pyequiv `len(s)`.
  */
 MP_EXTERN size_t mp_set_size(const mp_obj_t *s);
@@ -560,7 +577,8 @@ MP_EXTERN size_t mp_set_size(const mp_obj_t *s);
  * @brief The `i`-th element of a set or frozenset, in insertion order.
  * @param s the set.
  * @param i the position, from 0.
- * @return a borrowed reference; NULL if out of range or `s` is not a set or frozenset.
+ * @return a borrowed reference; NULL if out of range or `s` is not a set or frozenset (or is
+ *         NULL).
  * @pyequiv `list(s)[i]` (in libmp's order).
  */
 MP_EXTERN mp_obj_t *mp_set_item(const mp_obj_t *s, size_t i);
@@ -609,8 +627,8 @@ MP_EXTERN int mp_set_contains(const mp_obj_t *s, const mp_obj_t *x);
  * argument that is NULL makes the whole call return NULL without changing mp_errmsg(), so a
  * failed constructor can be passed straight in: `mp_build("(iN)", 1, mp_str(text))`.
  * @param fmt the format, then its arguments.
- * @return a new reference; NULL with #MP_EINVAL's message for a bad format, invalid UTF-8, an
- *         unhashable key, or when out of memory.
+ * @return a new reference; NULL with #MP_EINVAL's message for a bad format (a NULL one
+ *         included), invalid UTF-8, an unhashable key, or when out of memory.
  * @pyequiv `Py_BuildValue(fmt, ...)`; in Python, a tuple/list/dict display such as `(3, "x")`.
  */
 MP_EXTERN mp_obj_t *mp_build(const char *fmt, ...);
