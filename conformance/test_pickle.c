@@ -1,6 +1,6 @@
-/* Suite "Pickle": the codec of mp/object.h against what CPython writes and reads.
+/* Suite "Pickle": the codec of mp/pickle.h against what CPython writes and reads.
  *
- * The vectors are CPython's own output (../shared/spec/vectors, read at test time; README.md
+ * The vectors are CPython's own output (conformance/vectors, read at test time; README.md
  * there defines the canonical text, conformance/pickle_canon.c prints it): every row of
  * vectors.tsv and vectors-p01.tsv must decode to its canonical text, every row of
  * encoder-min.tsv must decode and encode back to exactly its bytes, every row of bad.tsv must
