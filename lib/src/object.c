@@ -289,15 +289,14 @@ static mp_obj_t *bytes_like(mp_type_t type, const void *p, size_t n)
     return &s->ob;
 }
 
-mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors)
+int mp__str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors, mp_obj_t **out)
 {
     const unsigned char *p = (const unsigned char *)utf8;
     size_t ncp = 0;
     int sur = 0;
-    if (!utf8 && n) {
-        mp__set_errmsg("mp_str: NULL text");
-        return NULL;
-    }
+    *out = NULL;
+    if (!utf8 && n)
+        return mp__fail(MP_EINVAL, "mp_str: NULL text");
     size_t i = 0;
     while (i < n && p[i] < 0x80) /* ASCII, the common case, needs no decoding */
         i++;
@@ -305,19 +304,25 @@ mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors)
     for (; i < n; ncp++) {
         int s = 0;
         size_t len = utf8_seq(p + i, n - i, errors == MP_UTF8_SURROGATEPASS, &s);
-        if (!len) {
-            mp__set_errmsg("mp_str: invalid UTF-8 at byte %zu", i);
-            return NULL;
-        }
+        if (!len)
+            return mp__fail(MP_EINVAL, "mp_str: invalid UTF-8 at byte %zu", i);
         sur |= s;
         i += len;
     }
     mp_obj_t *o = bytes_like(MP_TYPE_STR, utf8, n);
-    if (o) {
-        ((mp__str_t *)o)->ncp = ncp;
-        if (sur)
-            o->flags |= MP__F_SURROGATE;
-    }
+    if (!o)
+        return MP_ENOMEM;
+    ((mp__str_t *)o)->ncp = ncp;
+    if (sur)
+        o->flags |= MP__F_SURROGATE;
+    *out = o;
+    return 0;
+}
+
+mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors)
+{
+    mp_obj_t *o;
+    mp__str_decode(utf8, n, errors, &o);
     return o;
 }
 
