@@ -34,8 +34,7 @@ static int push_global(mp__unpickler_t *u, const unsigned char *mod, size_t nm,
     char m[48], n[48];
     quote(m, sizeof m, mod, nm);
     quote(n, sizeof n, name, nn);
-    return mp__unpickle_fail(u,
-                             "refused: '%s.%s' is not one of " MP__WHITELIST_NAMES, m, n);
+    return mp__unpickle_fail(u, "refused: '%s.%s' is not one of " MP__WHITELIST_NAMES, m, n);
 }
 
 /* ---- text operands ------------------------------------------------------------------------- */
