@@ -13,7 +13,7 @@ typedef struct {
     size_t i, n;   /* next child; how many (a dict's keys and values both) */
     uint8_t after; /* written after every `step`-th child (APPEND, SETITEM); 0 for none */
     uint8_t step;
-    uint8_t close;   /* how the container ends (pickle_dump_write.c) */
+    uint8_t close;   /* how the container ends (pickle_dump.c) */
     uint8_t pending; /* a child was started: its `after` is due when it is done */
 } mp__pframe_t;
 

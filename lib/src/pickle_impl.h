@@ -1,5 +1,8 @@
 /* Internals shared by the pickle*.c files: a map keyed by object address (sharing, memo
- * indexes, the decoder's walks over the result), the decoder's state, and the opcodes. */
+ * indexes, the walks over values), the opcodes (pickle_opcodes.h), and the decoder: its state,
+ * its handlers, the whitelist and the files that hold each, called in one direction:
+ * pickle_load.c (the run) -> pickle_load_ops.c, pickle_load_text.c (the handlers)
+ * -> pickle_load_state.c -> pickle_whitelist.c. */
 #ifndef MP_PICKLE_IMPL_H
 #define MP_PICKLE_IMPL_H
 
@@ -40,9 +43,6 @@ enum { MP__PICKLE_OPCODES(MP__OP_ENUM) };
 
 /* Why a refused opcode is refused (mp__op_refuse's argument). */
 enum { MP__REFUSE_OBJECT, MP__REFUSE_BUFFER, MP__REFUSE_PY2, MP__REFUSE_DUP };
-
-/* The opcode's name ("BININT1"), or NULL for a byte that is no opcode. */
-const char *mp__pickle_opname(unsigned op);
 
 /* ---- the decoder --------------------------------------------------------------------------- */
 

@@ -17,11 +17,6 @@
 static const char *const op_names[256] = {MP__PICKLE_OPCODES(OP_NAME)};
 #undef OP_NAME
 
-const char *mp__pickle_opname(unsigned op)
-{
-    return op < 256 ? op_names[op] : NULL;
-}
-
 int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...)
 {
     char why[256];
@@ -29,7 +24,7 @@ int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
-    const char *name = mp__pickle_opname(u->op);
+    const char *name = u->op < 256 ? op_names[u->op] : NULL;
     return mp__fail(MP_EDECODE, "pickle: %s (0x%02x) at byte %zu: %s",
                     name ? name : "unknown opcode", u->op, u->op_at, why);
 }
