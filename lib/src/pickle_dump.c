@@ -174,7 +174,8 @@ static int close_frame(mp__pickler_t *p, const mp__pframe_t *f)
 /* Writes a scalar, or opens a container (its frame then writes the rest). */
 static int start(mp__pickler_t *p, const mp_obj_t *o)
 {
-    int rc = p->memo.n && o->type >= MP_TYPE_STR ? mp__pickler_memo_get(p, o) : 0;
+    int memoisable = mp__pickler_memoisable(o);
+    int rc = p->memo.n && memoisable ? mp__pickler_memo_get(p, o) : 0;
     if (rc)
         return rc < 0 ? rc : 0;
     switch (o->type) {
@@ -189,7 +190,7 @@ static int start(mp__pickler_t *p, const mp_obj_t *o)
         return open_set(p, o);
     default:
         rc = mp__pickler_scalar(p, o);
-        return rc < 0 || o->type < MP_TYPE_STR ? rc : mp__pickler_memo_put(p, o);
+        return rc < 0 || !memoisable ? rc : mp__pickler_memo_put(p, o);
     }
 }
 

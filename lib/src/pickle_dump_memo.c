@@ -6,17 +6,6 @@
  * recursive value too, so that an item can refer back to it; later occurrences fetch it. */
 #include "pickle_dump_impl.h"
 
-/* Objects worth a memo entry when shared: containers but (), bytearray, and str and bytes long
- * enough that writing them again costs more than an index. */
-static int memoisable(const mp_obj_t *o)
-{
-    if (o->type >= MP_TYPE_TUPLE)
-        return o->type != MP_TYPE_TUPLE || MP__TUPLE(o)->n;
-    if (o->type == MP_TYPE_STR || o->type == MP_TYPE_BYTES)
-        return MP__STR(o)->len >= MP__PICKLE_SHARED_TEXT;
-    return o->type == MP_TYPE_BYTEARRAY;
-}
-
 int mp__pickler_shared(const mp__pickler_t *p, const mp_obj_t *o)
 {
     if ((o->flags & MP__F_CYCLE) && (o->type == MP_TYPE_LIST || o->type == MP_TYPE_DICT))
@@ -61,7 +50,7 @@ int mp__pickler_memo_get(mp__pickler_t *p, const mp_obj_t *o)
 static int count_visit(mp__pickler_t *p, const mp_obj_t *o)
 {
     int added = 1;
-    if (memoisable(o) && mp__pickle_may_repeat(o)) {
+    if (mp__pickler_memoisable(o) && mp__pickle_may_repeat(o)) {
         size_t *c = mp__ptrmap_put(&p->count, o, &added);
         if (!c)
             return mp__fail(MP_ENOMEM, "out of memory");
