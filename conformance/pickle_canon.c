@@ -1,4 +1,4 @@
-/* The canonical printer of the pickle vectors (../shared/spec/vectors/README.md): pre-order,
+/* The canonical printer of the pickle vectors (conformance/vectors/README.md): pre-order,
  * depth first; lists, dicts, sets and bytearrays are remembered by identity with the path
  * where they were first printed, and printed again as `@path`. Recursion follows the value's
  * nesting, which the decoder bounds (max_depth). Test code: out of memory aborts. */

@@ -1,4 +1,4 @@
-/* The canonical text of a value, as ../shared/spec/vectors/README.md defines it: what the
+/* The canonical text of a value, as conformance/vectors/README.md defines it: what the
  * Pickle suite and the decoder's fuzz target compare decoded values by. */
 #ifndef MP_PICKLE_CANON_H
 #define MP_PICKLE_CANON_H

@@ -6,29 +6,35 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Whether dir holds the vectors; if so it becomes pv_dir()'s answer. */
+static int found(const char *dir, char *out, size_t size)
+{
+    char probe[2 * PATH_MAX];
+    snprintf(probe, sizeof probe, "%s/vectors.tsv", dir);
+    if (access(probe, R_OK) != 0)
+        return 0;
+    snprintf(out, size, "%s", dir);
+    return 1;
+}
+
 const char *pv_dir(void)
 {
-    static char dir[PATH_MAX];
-    char probe[PATH_MAX + 32], exe[PATH_MAX];
+    static char dir[PATH_MAX + 32];
+    char exe[PATH_MAX], cand[PATH_MAX + 32];
     const char *env = getenv("MP_VECTORS");
-    const char *cands[3] = {env, "../shared/spec/vectors", NULL};
+    if (env)
+        return found(env, dir, sizeof dir) ? dir : NULL;
+    if (found("conformance/vectors", dir, sizeof dir))
+        return dir;
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    static char above[PATH_MAX + 64];
-    if (n > 0) {
-        exe[n] = '\0';
-        for (int up = 0; up < 3; up++) /* build/conformance/mp-conformance -> the root */
-            *(strrchr(exe, '/') ? strrchr(exe, '/') : exe) = '\0';
-        snprintf(above, sizeof above, "%s/../shared/spec/vectors", exe);
-        cands[2] = above;
-    }
-    for (int i = 0; i < 3; i++) {
-        if (!cands[i])
-            continue;
-        snprintf(probe, sizeof probe, "%s/vectors.tsv", cands[i]);
-        if (access(probe, R_OK) == 0) {
-            snprintf(dir, sizeof dir, "%s", cands[i]);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    for (char *slash; (slash = strrchr(exe, '/')) != NULL;) { /* up from the binary's folder */
+        *slash = '\0';
+        snprintf(cand, sizeof cand, "%s/conformance/vectors", exe);
+        if (found(cand, dir, sizeof dir))
             return dir;
-        }
     }
     return NULL;
 }
@@ -58,8 +64,9 @@ void pv_load(pv_file_t *f, const char *name)
     memset(f, 0, sizeof *f);
     if (!dir) {
         snprintf(f->why, sizeof f->why,
-                 "no vectors: set MP_VECTORS, or put the project's shared/ at ../shared "
-                 "(looked for ../shared/spec/vectors/%s)", name);
+                 "no vectors: conformance/vectors/%s is not in the tree above the binary or "
+                 "the current directory, and MP_VECTORS does not name a folder holding it",
+                 name);
         return;
     }
     snprintf(path, sizeof path, "%s/%s", dir, name);

@@ -1,7 +1,8 @@
-/* The pickle vectors of ../shared/spec/vectors (CPython's output; see README.md there), read at
- * test time: the directory is $MP_VECTORS if set, else ../shared/spec/vectors from the current
- * directory (the repository's root), else the same path from the root above the running
- * binary (build/conformance/..). */
+/* The pickle vectors of conformance/vectors/ (CPython's output; README.md there says how each
+ * file was made), read at test time: the directory is $MP_VECTORS if set, else
+ * conformance/vectors from the current directory (the repository's root), else the first
+ * conformance/vectors found going up from the running binary (build/conformance/.., or
+ * build/cov/conformance/../.. for another BUILD). */
 #ifndef MP_PICKLE_VECTORS_H
 #define MP_PICKLE_VECTORS_H
 

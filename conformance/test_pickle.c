@@ -1,13 +1,15 @@
-/* Suite "Pickle": the codec of mp/object.h against what CPython writes and reads.
+/* Suite "Pickle": the codec of mp/pickle.h against what CPython writes and reads.
  *
- * The vectors are CPython's own output (../shared/spec/vectors, read at test time; README.md
+ * The vectors are CPython's own output (conformance/vectors, read at test time; README.md
  * there defines the canonical text, conformance/pickle_canon.c prints it): every row of
  * vectors.tsv and vectors-p01.tsv must decode to its canonical text, every row of
  * encoder-min.tsv must decode and encode back to exactly its bytes, every row of bad.tsv must
  * be refused (one may be accepted, by the whitelist). Each row is one test; without the
  * vectors each file is one skip, with the reason. The other cases check the limits, the
- * refusals the vectors lack, recursive values and the encoder's choices; the round trip
- * through real CPython interpreters is in test_pickle_python.c. */
+ * refusals the vectors lack and the NULL policy; each satellite file adds one TCase by concept:
+ * the encoder's choices (test_pickle_encoder.c), recursive and shared values
+ * (test_pickle_recursive.c), the round trip through real CPython interpreters
+ * (test_pickle_cpython.c). */
 #include <limits.h>
 #include <stdint.h>
 
@@ -287,9 +289,47 @@ START_TEST(PICKLE_08_failed_cycles_freed)
 }
 END_TEST
 
+/* The NULL policy of errors.h for each call of mp/pickle.h: MP_EINVAL, a message naming the
+ * call and the argument, and nothing touched. */
+START_TEST(PICKLE_18_null_arguments)
+{
+    mp_obj_t *o = mp_int(7), *got = (mp_obj_t *)&got;
+    void *out = &out;
+    size_t len = 99;
+    mp_pickle_limits_t lim = MP_PICKLE_LIMITS_DEFAULT;
+    ck_assert_mp(mp_pickle_dumps(NULL, -1, &out, &len), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "mp_pickle_dumps: obj is NULL");
+    ck_assert_mp(mp_pickle_dumps(o, -1, NULL, &len), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "mp_pickle_dumps: out is NULL");
+    ck_assert_mp(mp_pickle_dumps(o, -1, &out, NULL), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "mp_pickle_dumps: len is NULL");
+    ck_assert_ptr_eq(out, &out); /* untouched */
+    ck_assert_uint_eq(len, 99);
+    ck_assert_mp(mp_pickle_loads("N.", 2, NULL), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "mp_pickle_loads: out is NULL");
+    ck_assert_mp(mp_pickle_loads(NULL, 2, &got), MP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mp_errmsg(), "mp_pickle_loads: data is NULL"));
+    ck_assert_ptr_eq(got, &got);
+    ck_assert_mp(mp_pickle_loads_ex("N.", 2, &lim, NULL), MP_EINVAL);
+    ck_assert_str_eq(mp_errmsg(), "mp_pickle_loads_ex: out is NULL");
+    ck_assert_mp(mp_pickle_loads_ex(NULL, 2, &lim, &got), MP_EINVAL);
+    ck_assert_ptr_nonnull(strstr(mp_errmsg(), "mp_pickle_loads_ex: data is NULL"));
+    ck_assert_ptr_eq(got, &got);
+    /* NULL data of no bytes is an empty pickle, and NULL limits are the defaults */
+    ck_assert_mp(mp_pickle_loads(NULL, 0, &got), MP_EDECODE);
+    ck_assert_ptr_null(got);
+    ck_assert_mp(mp_pickle_loads_ex("N.", 2, NULL, &got), 0);
+    ck_assert_int_eq(mp_obj_type(got), MP_TYPE_NONE);
+    mp_obj_decref(got);
+    mp_obj_decref(o);
+}
+END_TEST
+
 /* ---- the suite ------------------------------------------------------------------------------ */
 
-void pickle_add_more(Suite *s);
+TCase *mp_tcase_pickle_encoder(void);
+TCase *mp_tcase_pickle_recursive(void);
+TCase *mp_tcase_pickle_cpython(void);
 
 static void add_file(TCase *tc, const TTest *t, pv_file_t *f, const char *name, int i)
 {
@@ -315,7 +355,10 @@ Suite *mp_suite_pickle(void)
     tcase_add_test(tc, PICKLE_06_depth_limit);
     tcase_add_test(tc, PICKLE_07_memo_alloc_and_digit_limits);
     tcase_add_test(tc, PICKLE_08_failed_cycles_freed);
+    tcase_add_test(tc, PICKLE_18_null_arguments);
     suite_add_tcase(s, tc);
-    pickle_add_more(s);
+    suite_add_tcase(s, mp_tcase_pickle_encoder());
+    suite_add_tcase(s, mp_tcase_pickle_recursive());
+    suite_add_tcase(s, mp_tcase_pickle_cpython());
     return s;
 }

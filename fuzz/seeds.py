@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes one seed file per pickle of the vectors (vectors*.tsv, encoder-min.tsv, bad.tsv)
-into the fuzzer's seed directory: `fuzz/seeds.py VECTORS_DIR OUT_DIR`. Prints how many."""
+into the fuzzer's seed directory: `fuzz/seeds.py [VECTORS_DIR] OUT_DIR`, VECTORS_DIR being
+conformance/vectors of this tree when omitted. Prints how many."""
 import os
 import sys
 
@@ -14,7 +15,11 @@ def rows(path):
 
 
 def main():
-    src, out = sys.argv[1], sys.argv[2]
+    if len(sys.argv) == 2:
+        here = os.path.dirname(os.path.abspath(__file__))
+        src, out = os.path.join(here, os.pardir, "conformance", "vectors"), sys.argv[1]
+    else:
+        src, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     n = 0
     for name, col in (("vectors.tsv", 2), ("vectors-p01.tsv", 2), ("encoder-min.tsv", 1),

@@ -8,6 +8,7 @@
 #include "mp/common.h"
 #include "mp/errors.h"
 #include "mp/object.h"
+#include "mp/pickle.h"
 #include "mp/process.h"
 #include "mp/synchronize.h"
 #include "mp/connection.h"

@@ -118,6 +118,8 @@ typedef struct { /* dict, set, frozenset: entries in insertion order plus an ind
 
 /* object.c */
 mp_obj_t *mp__obj_alloc(mp_type_t type, size_t size);
+/* mp_str_decode() keeping the code: 0 and *out, MP_EINVAL (not UTF-8), or MP_ENOMEM. */
+int mp__str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors, mp_obj_t **out);
 
 /* object_slab.c: while the calling thread has an arena open, mp__obj_alloc() carves small
  * objects from shared slabs (the pickle decoder's bulk allocation). Opens nest. */

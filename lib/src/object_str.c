@@ -67,13 +67,14 @@ static mp_obj_t *bytes_like(mp_type_t type, const void *p, size_t n)
     return &s->ob;
 }
 
-mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors)
+int mp__str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors, mp_obj_t **out)
 {
     const unsigned char *p = (const unsigned char *)utf8;
     size_t ncp = 0;
     int sur = 0;
-    if (n)
-        MP__NEED_OR(utf8, NULL);
+    *out = NULL;
+    if (n && !utf8) /* named for the public call, which is what the user made */
+        return mp__fail(MP_EINVAL, "mp_str_decode: utf8 is NULL");
     size_t i = 0;
     while (i < n && p[i] < 0x80) /* ASCII, the common case, needs no decoding */
         i++;
@@ -81,19 +82,26 @@ mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors)
     for (; i < n; ncp++) {
         int s = 0;
         size_t len = utf8_seq(p + i, n - i, errors == MP_UTF8_SURROGATEPASS, &s);
-        if (!len) {
-            mp__set_errmsg("mp_str: invalid UTF-8 at byte %zu", i);
-            return NULL;
-        }
+        if (!len)
+            return mp__fail(MP_EINVAL, "mp_str: invalid UTF-8 at byte %zu", i);
         sur |= s;
         i += len;
     }
     mp_obj_t *o = bytes_like(MP_TYPE_STR, utf8, n);
-    if (o) {
-        ((mp__str_t *)o)->ncp = ncp;
-        if (sur)
-            o->flags |= MP__F_SURROGATE;
-    }
+    if (!o)
+        return MP_ENOMEM;
+    ((mp__str_t *)o)->ncp = ncp;
+    if (sur)
+        o->flags |= MP__F_SURROGATE;
+    *out = o;
+    return 0;
+}
+
+/* The pointer form loses the code; mp_errmsg() still says why. */
+mp_obj_t *mp_str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors)
+{
+    mp_obj_t *o;
+    mp__str_decode(utf8, n, errors, &o);
     return o;
 }
 

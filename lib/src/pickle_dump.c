@@ -1,179 +1,239 @@
-/* The pickle encoder: what CPython's pickler writes for each type at each protocol, without
- * FRAME and with as little memo as the value allows.
+/* The pickle encoder: the walk over a value, its containers, and the entry point. What it writes
+ * is what CPython's pickler writes for each type at each protocol, without FRAME and with as
+ * little memo as the value allows.
  *
- * A first walk counts how often each object that may repeat occurs (pickle_graph.c explains
- * why only those with several references, or in a cycle, need counting). Then the value is
- * written by a loop over an explicit stack, so nesting depth costs heap, not C stack. An
- * object is memoised when it occurs more than once, and every list and dict of a recursive
- * value is memoised right after it is opened, before its items, so that an item can refer back
- * to it. A recursive tuple is written as CPython writes it: its items first, and if writing
- * them memoised the tuple itself (the cycle came back to it through a list), the items are
- * popped and the memoised tuple fetched instead. */
-#include <stdarg.h>
-#include <stdio.h>
+ * The value is written by a loop over an explicit stack, so nesting depth costs heap, not C
+ * stack. Scalars go to pickle_dump_write.c, sharing to pickle_dump_memo.c; neither calls back.
+ * A container opens with its opcode (memoised right away if it is a list or dict that may be
+ * met again), its frame then writes the children, and it closes with the opcode that builds
+ * it. Below protocol 4, set and frozenset are `set(list)` and `frozenset(list)`. A recursive
+ * tuple is written as CPython writes it: its items first, and if writing them memoised the
+ * tuple itself (the cycle came back to it through a list), the items are popped and the
+ * memoised tuple fetched instead. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "pickle_dump_impl.h"
 
-/* ---- output -------------------------------------------------------------------------------- */
+enum {
+    CLOSE_NONE,
+    CLOSE_APPENDS,
+    CLOSE_SETITEMS,
+    CLOSE_ADDITEMS,
+    CLOSE_FROZENSET,
+    CLOSE_TUPLE,
+    CLOSE_MARK_TUPLE,
+    CLOSE_REDUCE
+};
 
-int mp__pickler_room(mp__pickler_t *p, size_t n)
-{
-    if (p->cap - p->len >= n)
-        return 0;
-    if (n > SIZE_MAX / 2 - p->len)
-        return mp__fail(MP_ENOMEM, "out of memory");
-    size_t cap = p->cap ? p->cap * 2 : 256;
-    if (cap < p->len + n)
-        cap = p->len + n + 64; /* a big payload: room for the opcodes after it, no realloc */
-    unsigned char *b = realloc(p->buf, cap);
-    if (!b)
-        return mp__fail(MP_ENOMEM, "out of memory");
-    mp__advise_fill(b + p->len, cap - p->len);
-    p->buf = b;
-    p->cap = cap;
-    return 0;
-}
+/* ---- containers ---------------------------------------------------------------------------- */
 
-int mp__pickler_put(mp__pickler_t *p, const void *data, size_t n)
+/* Pushes the frame that writes o's n children, each followed by `after` every `step`. */
+static int frame(mp__pickler_t *p, const mp_obj_t *o, size_t n, unsigned after, unsigned step,
+                 unsigned close)
 {
-    int rc = mp__pickler_room(p, n);
-    if (rc == 0 && n) {
-        memcpy(p->buf + p->len, data, n);
-        p->len += n;
-    }
-    return rc;
-}
-
-/* An opcode and a little-endian operand of `width` bytes. */
-int mp__pickler_op_le(mp__pickler_t *p, unsigned op, uint64_t v, int width)
-{
-    int rc = mp__pickler_room(p, 1 + (size_t)width);
+    int rc = mp__pickler_push(p, o);
     if (rc == 0) {
-        p->buf[p->len++] = (unsigned char)op;
-        for (int i = 0; i < width; i++, v >>= 8)
-            p->buf[p->len++] = (unsigned char)v;
+        mp__pframe_t *f = &p->st[p->sp - 1];
+        f->n = n;
+        f->after = (uint8_t)after;
+        f->step = (uint8_t)step;
+        f->close = (uint8_t)close;
     }
     return rc;
 }
 
-/* An opcode and its protocol 0 text operand, ended by a newline. */
-int mp__pickler_op_text(mp__pickler_t *p, unsigned op, const char *fmt, ...)
+/* A list is memoised before its items, so that an item can be the list itself. */
+static int open_list(mp__pickler_t *p, const mp_obj_t *o)
 {
-    char buf[64];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf + 1, sizeof buf - 2, fmt, ap);
-    va_end(ap);
-    buf[0] = (char)op;
-    buf[n + 1] = '\n';
-    return mp__pickler_put(p, buf, (size_t)n + 2);
-}
-
-int mp__pickler_push(mp__pickler_t *p, const mp_obj_t *o)
-{
-    if (p->sp == p->scap) {
-        size_t cap = p->scap ? 2 * p->scap : 32;
-        mp__pframe_t *st = cap <= SIZE_MAX / sizeof *st ? realloc(p->st, cap * sizeof *st) : NULL;
-        if (!st)
-            return mp__fail(MP_ENOMEM, "out of memory");
-        p->st = st;
-        p->scap = cap;
+    size_t n = MP__LIST(o)->n;
+    int rc = p->proto >= 1 ? mp__pickler_op(p, MP__OP_EMPTY_LIST) : mp__pickler_put(p, "(l", 2);
+    if (rc == 0)
+        rc = mp__pickler_memo_put(p, o);
+    if (rc < 0 || n == 0)
+        return rc;
+    if (p->proto >= 1 && n > 1) {
+        rc = mp__pickler_op(p, MP__OP_MARK);
+        return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_APPENDS);
     }
-    p->st[p->sp++] = (mp__pframe_t){o, 0, 0, 0, 1, 0, 0};
-    return 0;
+    return frame(p, o, n, MP__OP_APPEND, 1, CLOSE_NONE);
 }
 
-/* ---- memo ---------------------------------------------------------------------------------- */
-
-/* Objects worth a memo entry when shared: containers but (), bytearray, and str and bytes long
- * enough that writing them again costs more than an index. */
-static int memoisable(const mp_obj_t *o)
+static int open_dict(mp__pickler_t *p, const mp_obj_t *o)
 {
-    if (o->type >= MP_TYPE_TUPLE)
-        return o->type != MP_TYPE_TUPLE || MP__TUPLE(o)->n;
-    if (o->type == MP_TYPE_STR || o->type == MP_TYPE_BYTES)
-        return MP__STR(o)->len >= MP__PICKLE_SHARED_TEXT;
-    return o->type == MP_TYPE_BYTEARRAY;
+    size_t n = 2 * MP__TABLE(o)->n;
+    int rc = p->proto >= 1 ? mp__pickler_op(p, MP__OP_EMPTY_DICT) : mp__pickler_put(p, "(d", 2);
+    if (rc == 0)
+        rc = mp__pickler_memo_put(p, o);
+    if (rc < 0 || n == 0)
+        return rc;
+    if (p->proto >= 1) {
+        rc = mp__pickler_op(p, MP__OP_MARK);
+        return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_SETITEMS);
+    }
+    return frame(p, o, n, MP__OP_SETITEM, 2, CLOSE_NONE);
 }
 
-int mp__pickler_shared(const mp__pickler_t *p, const mp_obj_t *o)
+/* Below protocol 4: set(list) or frozenset(list), the list written around the elements. */
+static int open_old_set(mp__pickler_t *p, const mp_obj_t *o, size_t n)
 {
-    if ((o->flags & MP__F_CYCLE) && (o->type == MP_TYPE_LIST || o->type == MP_TYPE_DICT))
-        return 1;
-    const size_t *c = mp__ptrmap_get(&p->count, o);
-    return c && *c > 1;
+    int rc = mp__pickler_global(p, NULL, o->type == MP_TYPE_SET ? "set" : "frozenset");
+    if (rc == 0 && p->proto < 2)
+        rc = mp__pickler_op(p, MP__OP_MARK);
+    if (rc == 0)
+        rc = p->proto >= 1 ? mp__pickler_op(p, MP__OP_EMPTY_LIST) : mp__pickler_put(p, "(l", 2);
+    if (rc == 0 && p->proto >= 1 && n > 1)
+        rc = mp__pickler_op(p, MP__OP_MARK);
+    if (rc < 0)
+        return rc;
+    return frame(p, o, n, p->proto == 0 || n == 1 ? MP__OP_APPEND : 0, 1, CLOSE_REDUCE);
 }
 
-int mp__pickler_memo_put(mp__pickler_t *p, const mp_obj_t *o)
+static int open_set(mp__pickler_t *p, const mp_obj_t *o)
 {
-    if (!mp__pickler_shared(p, o))
-        return 0;
-    int added;
-    size_t *slot = mp__ptrmap_put(&p->memo, o, &added);
-    if (!slot)
-        return mp__fail(MP_ENOMEM, "out of memory");
-    size_t idx = *slot = p->nmemo++;
-    if (p->proto >= 4)
-        return mp__pickler_op_le(p, MP__OP_MEMOIZE, 0, 0);
-    if (p->proto >= 1)
-        return idx < 256 ? mp__pickler_op_le(p, MP__OP_BINPUT, idx, 1)
-                         : mp__pickler_op_le(p, MP__OP_LONG_BINPUT, idx, 4);
-    return mp__pickler_op_text(p, MP__OP_PUT, "%zu", idx);
-}
-
-/* Writes a fetch of o if it is memoised: 1 if it was, 0 if not, or an error. */
-int mp__pickler_memo_get(mp__pickler_t *p, const mp_obj_t *o)
-{
-    const size_t *idx = p->memo.n ? mp__ptrmap_get(&p->memo, o) : NULL;
-    if (!idx)
-        return 0;
+    size_t n = MP__TABLE(o)->n;
     int rc;
-    if (p->proto >= 1)
-        rc = *idx < 256 ? mp__pickler_op_le(p, MP__OP_BINGET, *idx, 1)
-                        : mp__pickler_op_le(p, MP__OP_LONG_BINGET, *idx, 4);
-    else
-        rc = mp__pickler_op_text(p, MP__OP_GET, "%zu", *idx);
-    return rc < 0 ? rc : 1;
-}
-
-/* Counts o if it may repeat; walks into it the first time only, which also ends the walk
- * round a cycle. */
-static int count_visit(mp__pickler_t *p, const mp_obj_t *o)
-{
-    int added = 1;
-    if (memoisable(o) && mp__pickle_may_repeat(o)) {
-        size_t *c = mp__ptrmap_put(&p->count, o, &added);
-        if (!c)
-            return mp__fail(MP_ENOMEM, "out of memory");
-        ++*c;
+    if (p->proto < 4)
+        return open_old_set(p, o, n);
+    if (o->type == MP_TYPE_FROZENSET) { /* memoised once made, by FROZENSET */
+        rc = mp__pickler_op(p, MP__OP_MARK);
+        return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_FROZENSET);
     }
-    return added && o->type >= MP_TYPE_TUPLE ? mp__pickler_push(p, o) : 0;
+    rc = mp__pickler_op(p, MP__OP_EMPTY_SET);
+    if (rc == 0)
+        rc = mp__pickler_memo_put(p, o);
+    if (rc < 0 || n == 0)
+        return rc;
+    rc = mp__pickler_op(p, MP__OP_MARK);
+    return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_ADDITEMS);
 }
 
-/* The first walk: p->count gets how often each object that may repeat occurs. Numbers, None,
- * bools and short text are never memoised: runs of them are skipped over in one loop. */
-static int count_all(mp__pickler_t *p, const mp_obj_t *root)
+static int open_tuple(mp__pickler_t *p, const mp_obj_t *o)
 {
-    int rc = count_visit(p, root);
+    size_t n = MP__TUPLE(o)->n;
+    if (n == 0)
+        return p->proto >= 1 ? mp__pickler_op(p, MP__OP_EMPTY_TUPLE) : mp__pickler_put(p, "(t", 2);
+    if (p->proto >= 2 && n <= 3)
+        return frame(p, o, n, 0, 1, CLOSE_TUPLE);
+    int rc = mp__pickler_op(p, MP__OP_MARK);
+    return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_MARK_TUPLE);
+}
+
+/* A tuple whose items were written. If writing them memoised the tuple (a cycle through a
+ * list came back to it), the items and their MARK are dropped and the memoised tuple, which
+ * is the same object, fetched instead. */
+static int close_tuple(mp__pickler_t *p, const mp_obj_t *o, int marked)
+{
+    size_t n = MP__TUPLE(o)->n;
+    if (p->memo.n && mp__ptrmap_get(&p->memo, o)) {
+        int rc = 0;
+        if (marked && p->proto >= 1)
+            rc = mp__pickler_op(p, MP__OP_POP_MARK);
+        else /* at protocol 0 a last POP drops the MARK */
+            for (size_t i = 0; rc == 0 && i < n + (marked ? 1 : 0); i++)
+                rc = mp__pickler_op(p, MP__OP_POP);
+        if (rc == 0)
+            rc = mp__pickler_memo_get(p, o);
+        return rc < 0 ? rc : 0;
+    }
+    int rc = mp__pickler_op(p, marked ? MP__OP_TUPLE : MP__OP_TUPLE1 + (unsigned)n - 1);
+    return rc < 0 ? rc : mp__pickler_memo_put(p, o);
+}
+
+static int close_frame(mp__pickler_t *p, const mp__pframe_t *f)
+{
+    int rc = 0;
+    switch (f->close) {
+    case CLOSE_APPENDS:
+        return mp__pickler_op(p, MP__OP_APPENDS);
+    case CLOSE_SETITEMS:
+        return mp__pickler_op(p, MP__OP_SETITEMS);
+    case CLOSE_ADDITEMS:
+        return mp__pickler_op(p, MP__OP_ADDITEMS);
+    case CLOSE_FROZENSET:
+        rc = mp__pickler_op(p, MP__OP_FROZENSET);
+        return rc < 0 ? rc : mp__pickler_memo_put(p, f->o);
+    case CLOSE_TUPLE:
+    case CLOSE_MARK_TUPLE:
+        return close_tuple(p, f->o, f->close == CLOSE_MARK_TUPLE);
+    case CLOSE_REDUCE:
+        if (p->proto >= 1 && f->n > 1)
+            rc = mp__pickler_op(p, MP__OP_APPENDS);
+        if (rc == 0)
+            rc = mp__pickler_op(p, p->proto >= 2 ? MP__OP_TUPLE1 : MP__OP_TUPLE);
+        if (rc == 0)
+            rc = mp__pickler_op(p, MP__OP_REDUCE);
+        return rc < 0 ? rc : mp__pickler_memo_put(p, f->o);
+    default:
+        return 0;
+    }
+}
+
+/* ---- the loop ------------------------------------------------------------------------------ */
+
+/* Writes a scalar, or opens a container (its frame then writes the rest). */
+static int start(mp__pickler_t *p, const mp_obj_t *o)
+{
+    int memoisable = mp__pickler_memoisable(o);
+    int rc = p->memo.n && memoisable ? mp__pickler_memo_get(p, o) : 0;
+    if (rc)
+        return rc < 0 ? rc : 0;
+    switch (o->type) {
+    case MP_TYPE_TUPLE:
+        return open_tuple(p, o);
+    case MP_TYPE_LIST:
+        return open_list(p, o);
+    case MP_TYPE_DICT:
+        return open_dict(p, o);
+    case MP_TYPE_SET:
+    case MP_TYPE_FROZENSET:
+        return open_set(p, o);
+    default:
+        rc = mp__pickler_scalar(p, o);
+        return rc < 0 || !memoisable ? rc : mp__pickler_memo_put(p, o);
+    }
+}
+
+/* The ints of a list or tuple, written in one loop while they last (a list of a million ints
+ * is the common case worth it); the frame's index moves past them. */
+static int small_ints(mp__pickler_t *p, mp__pframe_t *f)
+{
+    size_t n;
+    mp_obj_t *const *items = mp__seq_items(f->o, &n);
+    return items ? mp__pickler_small_ints(p, items, n, &f->i) : 0;
+}
+
+/* Writes o and everything in it. */
+static int write_value(mp__pickler_t *p, const mp_obj_t *o)
+{
+    int rc = start(p, o);
     while (rc == 0 && p->sp) {
         mp__pframe_t *f = &p->st[p->sp - 1];
-        const mp_obj_t *c = mp__pickle_next(f->o, &f->i, 1);
-        if (c)
-            rc = count_visit(p, c);
-        else
-            p->sp--;
+        if (f->pending) {
+            f->pending = 0;
+            if (f->after && f->i % f->step == 0 && (rc = mp__pickler_op(p, f->after)) < 0)
+                break;
+        }
+        if (!f->after && p->proto >= 1 && (rc = small_ints(p, f)) < 0)
+            break;
+        if (f->i < f->n) {
+            f->pending = 1;
+            rc = start(p, mp__pickle_child(f->o, f->i++));
+            continue;
+        }
+        mp__pframe_t done = *f;
+        p->sp--;
+        rc = close_frame(p, &done);
     }
     return rc;
 }
 
 int mp_pickle_dumps(const mp_obj_t *obj, int protocol, void **out, size_t *len)
 {
-    if (out)
-        *out = NULL;
-    if (!obj || !out || !len)
-        return mp__fail(MP_EINVAL, "mp_pickle_dumps: NULL %s", !obj ? "obj" : "out or len");
+    MP__NEED(obj);
+    MP__NEED(out);
+    MP__NEED(len);
+    *out = NULL;
     if (protocol < -1 || protocol > MP_PICKLE_HIGHEST_PROTOCOL)
         return mp__fail(MP_EINVAL, "mp_pickle_dumps: pickle protocol must be <= %d",
                         MP_PICKLE_HIGHEST_PROTOCOL);
@@ -181,12 +241,11 @@ int mp_pickle_dumps(const mp_obj_t *obj, int protocol, void **out, size_t *len)
     memset(&p, 0, sizeof p);
     p.proto = protocol < 0 ? MP_PICKLE_HIGHEST_PROTOCOL : protocol;
     p.auto_proto = protocol < 0;
-    int rc = count_all(&p, obj);
-    p.sp = 0;
+    int rc = mp__pickler_count(&p, obj);
     if (rc == 0 && p.proto >= 2)
         rc = mp__pickler_op_le(&p, MP__OP_PROTO, (uint64_t)p.proto, 1);
     if (rc == 0)
-        rc = mp__pickler_write(&p, obj);
+        rc = write_value(&p, obj);
     if (rc == 0)
         rc = mp__pickler_op_le(&p, MP__OP_STOP, 0, 0);
     if (rc == 0 && p.auto_proto && !p.wrote_bytearray)

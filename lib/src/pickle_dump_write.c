@@ -1,30 +1,85 @@
-/* What each value becomes at each protocol, as CPython's pickler writes it (minus FRAME and
- * the memo entries nothing refers to).
+/* The bytes of a pickle: the output buffer, and what each scalar becomes at each protocol, as
+ * CPython's pickler writes it. The leaves of the encoder: nothing here calls back into the walk
+ * (pickle_dump.c) or the memo (pickle_dump_memo.c), which both write through these.
  *
  * Old protocols lack opcodes for some types: bytes below 3 is `_codecs.encode(text,
- * 'latin1')` (`bytes()` when empty), bytearray below 5 is `bytearray(bytes)`, set and
- * frozenset below 4 are `set(list)` and `frozenset(list)`, each a GLOBAL and a REDUCE that
- * mp_pickle_loads() also accepts. Protocol 0 writes numbers and text as lines. */
+ * 'latin1')` (`bytes()` when empty), bytearray below 5 is `bytearray(bytes)`, each a GLOBAL and
+ * a REDUCE that mp_pickle_loads() also accepts (pickle_whitelist.c). Protocol 0 writes numbers
+ * and text as lines. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pickle_dump_impl.h"
 
-enum {
-    CLOSE_NONE,
-    CLOSE_APPENDS,
-    CLOSE_SETITEMS,
-    CLOSE_ADDITEMS,
-    CLOSE_FROZENSET,
-    CLOSE_TUPLE,
-    CLOSE_MARK_TUPLE,
-    CLOSE_REDUCE
-};
+/* ---- output -------------------------------------------------------------------------------- */
 
-static int op(mp__pickler_t *p, unsigned opcode)
+int mp__pickler_room(mp__pickler_t *p, size_t n)
 {
-    return mp__pickler_op_le(p, opcode, 0, 0);
+    if (p->cap - p->len >= n)
+        return 0;
+    if (n > SIZE_MAX / 2 - p->len)
+        return mp__fail(MP_ENOMEM, "out of memory");
+    size_t cap = p->cap ? p->cap * 2 : 256;
+    if (cap < p->len + n)
+        cap = p->len + n + 64; /* a big payload: room for the opcodes after it, no realloc */
+    unsigned char *b = realloc(p->buf, cap);
+    if (!b)
+        return mp__fail(MP_ENOMEM, "out of memory");
+    mp__advise_fill(b + p->len, cap - p->len);
+    p->buf = b;
+    p->cap = cap;
+    return 0;
+}
+
+int mp__pickler_put(mp__pickler_t *p, const void *data, size_t n)
+{
+    int rc = mp__pickler_room(p, n);
+    if (rc == 0 && n) {
+        memcpy(p->buf + p->len, data, n);
+        p->len += n;
+    }
+    return rc;
+}
+
+/* An opcode and a little-endian operand of `width` bytes. */
+int mp__pickler_op_le(mp__pickler_t *p, unsigned op, uint64_t v, int width)
+{
+    int rc = mp__pickler_room(p, 1 + (size_t)width);
+    if (rc == 0) {
+        p->buf[p->len++] = (unsigned char)op;
+        for (int i = 0; i < width; i++, v >>= 8)
+            p->buf[p->len++] = (unsigned char)v;
+    }
+    return rc;
+}
+
+/* An opcode and its protocol 0 text operand, ended by a newline. */
+int mp__pickler_op_text(mp__pickler_t *p, unsigned op, const char *fmt, ...)
+{
+    char buf[64];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + 1, sizeof buf - 2, fmt, ap);
+    va_end(ap);
+    buf[0] = (char)op;
+    buf[n + 1] = '\n';
+    return mp__pickler_put(p, buf, (size_t)n + 2);
+}
+
+int mp__pickler_push(mp__pickler_t *p, const mp_obj_t *o)
+{
+    if (p->sp == p->scap) {
+        size_t cap = p->scap ? 2 * p->scap : 32;
+        mp__pframe_t *st = cap <= SIZE_MAX / sizeof *st ? realloc(p->st, cap * sizeof *st) : NULL;
+        if (!st)
+            return mp__fail(MP_ENOMEM, "out of memory");
+        p->st = st;
+        p->scap = cap;
+    }
+    p->st[p->sp++] = (mp__pframe_t){o, 0, 0, 0, 1, 0, 0};
+    return 0;
 }
 
 /* ---- int, float ---------------------------------------------------------------------------- */
@@ -98,7 +153,7 @@ static int write_int(mp__pickler_t *p, const mp_obj_t *o)
     if (o->type == MP_TYPE_BOOL) {
         int v = MP__SMALL(o)->v != 0;
         if (p->proto >= 2)
-            return op(p, v ? MP__OP_NEWTRUE : MP__OP_NEWFALSE);
+            return mp__pickler_op(p, v ? MP__OP_NEWTRUE : MP__OP_NEWFALSE);
         return mp__pickler_op_text(p, MP__OP_INT, "%s", v ? "01" : "00");
     }
     if (!(o->flags & MP__F_BIG)) {
@@ -181,8 +236,10 @@ static int write_text(mp__pickler_t *p, const char *utf8, size_t n)
     return rc < 0 ? rc : mp__pickler_put(p, utf8, n);
 }
 
-static int global(mp__pickler_t *p, const char *module, const char *name)
+int mp__pickler_global(mp__pickler_t *p, const char *module, const char *name)
 {
+    if (!module) /* CPython names builtins by Python 2's name below protocol 3 */
+        module = p->proto >= 3 ? "builtins" : "__builtin__";
     size_t nm = strlen(module), nn = strlen(name);
     int rc = mp__pickler_room(p, nm + nn + 3);
     if (rc == 0) {
@@ -194,12 +251,6 @@ static int global(mp__pickler_t *p, const char *module, const char *name)
         p->len += nm + nn + 2;
     }
     return rc;
-}
-
-/* The module CPython names builtins by: protocols below 3 use Python 2's name. */
-static const char *builtins(const mp__pickler_t *p)
-{
-    return p->proto >= 3 ? "builtins" : "__builtin__";
 }
 
 /* `_codecs.encode(text, 'latin1')`, where text has one character per byte. */
@@ -217,17 +268,17 @@ static int bytes_latin1(mp__pickler_t *p, const unsigned char *b, size_t n)
             utf8[k++] = (char)(0x80 | (b[i] & 0x3F));
         }
     }
-    int rc = global(p, "_codecs", "encode");
+    int rc = mp__pickler_global(p, "_codecs", "encode");
     if (rc == 0 && p->proto < 2)
-        rc = op(p, MP__OP_MARK);
+        rc = mp__pickler_op(p, MP__OP_MARK);
     if (rc == 0)
         rc = write_text(p, utf8, k);
     if (rc == 0)
         rc = write_text(p, "latin1", 6);
     if (rc == 0)
-        rc = op(p, p->proto >= 2 ? MP__OP_TUPLE2 : MP__OP_TUPLE);
+        rc = mp__pickler_op(p, p->proto >= 2 ? MP__OP_TUPLE2 : MP__OP_TUPLE);
     free(utf8);
-    return rc < 0 ? rc : op(p, MP__OP_REDUCE);
+    return rc < 0 ? rc : mp__pickler_op(p, MP__OP_REDUCE);
 }
 
 static int write_bytes(mp__pickler_t *p, const unsigned char *b, size_t n)
@@ -236,10 +287,11 @@ static int write_bytes(mp__pickler_t *p, const unsigned char *b, size_t n)
     if (p->proto < 3 && n)
         return bytes_latin1(p, b, n);
     if (p->proto < 3) { /* bytes() */
-        rc = global(p, builtins(p), "bytes");
+        rc = mp__pickler_global(p, NULL, "bytes");
         if (rc == 0)
-            rc = p->proto >= 1 ? op(p, MP__OP_EMPTY_TUPLE) : mp__pickler_put(p, "(t", 2);
-        return rc < 0 ? rc : op(p, MP__OP_REDUCE);
+            rc =
+                p->proto >= 1 ? mp__pickler_op(p, MP__OP_EMPTY_TUPLE) : mp__pickler_put(p, "(t", 2);
+        return rc < 0 ? rc : mp__pickler_op(p, MP__OP_REDUCE);
     }
     if (n < 256)
         rc = mp__pickler_op_le(p, MP__OP_SHORT_BINBYTES, n, 1);
@@ -262,234 +314,48 @@ static int write_bytearray(mp__pickler_t *p, const mp_obj_t *o)
         rc = mp__pickler_op_le(p, MP__OP_BYTEARRAY8, n, 8);
         return rc < 0 ? rc : mp__pickler_put(p, b, n);
     }
-    rc = global(p, builtins(p), "bytearray");
+    rc = mp__pickler_global(p, NULL, "bytearray");
     if (rc == 0 && p->proto < 2)
-        rc = op(p, MP__OP_MARK);
+        rc = mp__pickler_op(p, MP__OP_MARK);
     if (rc == 0)
         rc = write_bytes(p, b, n);
     if (rc == 0)
-        rc = op(p, p->proto >= 2 ? MP__OP_TUPLE1 : MP__OP_TUPLE);
-    return rc < 0 ? rc : op(p, MP__OP_REDUCE);
+        rc = mp__pickler_op(p, p->proto >= 2 ? MP__OP_TUPLE1 : MP__OP_TUPLE);
+    return rc < 0 ? rc : mp__pickler_op(p, MP__OP_REDUCE);
 }
 
-/* ---- containers ---------------------------------------------------------------------------- */
+/* ---- any scalar ---------------------------------------------------------------------------- */
 
-/* Pushes the frame that writes o's n children, each followed by `after` every `step`. */
-static int frame(mp__pickler_t *p, const mp_obj_t *o, size_t n, unsigned after, unsigned step,
-                 unsigned close)
+int mp__pickler_scalar(mp__pickler_t *p, const mp_obj_t *o)
 {
-    int rc = mp__pickler_push(p, o);
-    if (rc == 0) {
-        mp__pframe_t *f = &p->st[p->sp - 1];
-        f->n = n;
-        f->after = (uint8_t)after;
-        f->step = (uint8_t)step;
-        f->close = (uint8_t)close;
-    }
-    return rc;
-}
-
-/* A list is memoised before its items, so that an item can be the list itself. */
-static int open_list(mp__pickler_t *p, const mp_obj_t *o)
-{
-    size_t n = MP__LIST(o)->n;
-    int rc = p->proto >= 1 ? op(p, MP__OP_EMPTY_LIST) : mp__pickler_put(p, "(l", 2);
-    if (rc == 0)
-        rc = mp__pickler_memo_put(p, o);
-    if (rc < 0 || n == 0)
-        return rc;
-    if (p->proto >= 1 && n > 1) {
-        rc = op(p, MP__OP_MARK);
-        return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_APPENDS);
-    }
-    return frame(p, o, n, MP__OP_APPEND, 1, CLOSE_NONE);
-}
-
-static int open_dict(mp__pickler_t *p, const mp_obj_t *o)
-{
-    size_t n = 2 * MP__TABLE(o)->n;
-    int rc = p->proto >= 1 ? op(p, MP__OP_EMPTY_DICT) : mp__pickler_put(p, "(d", 2);
-    if (rc == 0)
-        rc = mp__pickler_memo_put(p, o);
-    if (rc < 0 || n == 0)
-        return rc;
-    if (p->proto >= 1) {
-        rc = op(p, MP__OP_MARK);
-        return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_SETITEMS);
-    }
-    return frame(p, o, n, MP__OP_SETITEM, 2, CLOSE_NONE);
-}
-
-/* Below protocol 4: set(list) or frozenset(list), the list written around the elements. */
-static int open_old_set(mp__pickler_t *p, const mp_obj_t *o, size_t n)
-{
-    int rc = global(p, builtins(p), o->type == MP_TYPE_SET ? "set" : "frozenset");
-    if (rc == 0 && p->proto < 2)
-        rc = op(p, MP__OP_MARK);
-    if (rc == 0)
-        rc = p->proto >= 1 ? op(p, MP__OP_EMPTY_LIST) : mp__pickler_put(p, "(l", 2);
-    if (rc == 0 && p->proto >= 1 && n > 1)
-        rc = op(p, MP__OP_MARK);
-    if (rc < 0)
-        return rc;
-    return frame(p, o, n, p->proto == 0 || n == 1 ? MP__OP_APPEND : 0, 1, CLOSE_REDUCE);
-}
-
-static int open_set(mp__pickler_t *p, const mp_obj_t *o)
-{
-    size_t n = MP__TABLE(o)->n;
-    int rc;
-    if (p->proto < 4)
-        return open_old_set(p, o, n);
-    if (o->type == MP_TYPE_FROZENSET) { /* memoised once made, by FROZENSET */
-        rc = op(p, MP__OP_MARK);
-        return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_FROZENSET);
-    }
-    rc = op(p, MP__OP_EMPTY_SET);
-    if (rc == 0)
-        rc = mp__pickler_memo_put(p, o);
-    if (rc < 0 || n == 0)
-        return rc;
-    rc = op(p, MP__OP_MARK);
-    return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_ADDITEMS);
-}
-
-static int open_tuple(mp__pickler_t *p, const mp_obj_t *o)
-{
-    size_t n = MP__TUPLE(o)->n;
-    if (n == 0)
-        return p->proto >= 1 ? op(p, MP__OP_EMPTY_TUPLE) : mp__pickler_put(p, "(t", 2);
-    if (p->proto >= 2 && n <= 3)
-        return frame(p, o, n, 0, 1, CLOSE_TUPLE);
-    int rc = op(p, MP__OP_MARK);
-    return rc < 0 ? rc : frame(p, o, n, 0, 1, CLOSE_MARK_TUPLE);
-}
-
-/* A tuple whose items were written. If writing them memoised the tuple (a cycle through a
- * list came back to it), the items and their MARK are dropped and the memoised tuple, which
- * is the same object, fetched instead. */
-static int close_tuple(mp__pickler_t *p, const mp_obj_t *o, int marked)
-{
-    size_t n = MP__TUPLE(o)->n;
-    if (p->memo.n && mp__ptrmap_get(&p->memo, o)) {
-        int rc = 0;
-        if (marked && p->proto >= 1)
-            rc = op(p, MP__OP_POP_MARK);
-        else /* at protocol 0 a last POP drops the MARK */
-            for (size_t i = 0; rc == 0 && i < n + (marked ? 1 : 0); i++)
-                rc = op(p, MP__OP_POP);
-        if (rc == 0)
-            rc = mp__pickler_memo_get(p, o);
-        return rc < 0 ? rc : 0;
-    }
-    int rc = op(p, marked ? MP__OP_TUPLE : MP__OP_TUPLE1 + (unsigned)n - 1);
-    return rc < 0 ? rc : mp__pickler_memo_put(p, o);
-}
-
-static int close_frame(mp__pickler_t *p, const mp__pframe_t *f)
-{
-    int rc = 0;
-    switch (f->close) {
-    case CLOSE_APPENDS:
-        return op(p, MP__OP_APPENDS);
-    case CLOSE_SETITEMS:
-        return op(p, MP__OP_SETITEMS);
-    case CLOSE_ADDITEMS:
-        return op(p, MP__OP_ADDITEMS);
-    case CLOSE_FROZENSET:
-        rc = op(p, MP__OP_FROZENSET);
-        return rc < 0 ? rc : mp__pickler_memo_put(p, f->o);
-    case CLOSE_TUPLE:
-    case CLOSE_MARK_TUPLE:
-        return close_tuple(p, f->o, f->close == CLOSE_MARK_TUPLE);
-    case CLOSE_REDUCE:
-        if (p->proto >= 1 && f->n > 1)
-            rc = op(p, MP__OP_APPENDS);
-        if (rc == 0)
-            rc = op(p, p->proto >= 2 ? MP__OP_TUPLE1 : MP__OP_TUPLE);
-        if (rc == 0)
-            rc = op(p, MP__OP_REDUCE);
-        return rc < 0 ? rc : mp__pickler_memo_put(p, f->o);
-    default:
-        return 0;
-    }
-}
-
-/* ---- the loop ------------------------------------------------------------------------------ */
-
-/* Writes a scalar, or opens a container (its frame then writes the rest). */
-static int start(mp__pickler_t *p, const mp_obj_t *o)
-{
-    int rc = p->memo.n && o->type >= MP_TYPE_STR ? mp__pickler_memo_get(p, o) : 0;
-    if (rc)
-        return rc < 0 ? rc : 0;
     switch (o->type) {
     case MP_TYPE_NONE:
-        return op(p, MP__OP_NONE);
+        return mp__pickler_op(p, MP__OP_NONE);
     case MP_TYPE_BOOL:
     case MP_TYPE_INT:
         return write_int(p, o);
     case MP_TYPE_FLOAT:
         return write_float(p, o);
     case MP_TYPE_STR:
-        rc = write_text(p, MP__STR(o)->data, MP__STR(o)->len);
-        break;
+        return write_text(p, MP__STR(o)->data, MP__STR(o)->len);
     case MP_TYPE_BYTES:
-        rc = write_bytes(p, (const unsigned char *)MP__STR(o)->data, MP__STR(o)->len);
-        break;
-    case MP_TYPE_BYTEARRAY:
-        rc = write_bytearray(p, o);
-        break;
-    case MP_TYPE_TUPLE:
-        return open_tuple(p, o);
-    case MP_TYPE_LIST:
-        return open_list(p, o);
-    case MP_TYPE_DICT:
-        return open_dict(p, o);
+        return write_bytes(p, (const unsigned char *)MP__STR(o)->data, MP__STR(o)->len);
     default:
-        return open_set(p, o);
+        return write_bytearray(p, o);
     }
-    return rc < 0 ? rc : mp__pickler_memo_put(p, o);
 }
 
-/* The ints of a list or tuple, written in one loop while they last (a list of a million ints
- * is the common case worth it); the frame's index moves past them. */
-static int small_ints(mp__pickler_t *p, mp__pframe_t *f)
+int mp__pickler_small_ints(mp__pickler_t *p, mp_obj_t *const *items, size_t n, size_t *i)
 {
-    size_t n;
-    mp_obj_t *const *items = mp__seq_items(f->o, &n);
-    while (items && f->i < n && items[f->i]->type == MP_TYPE_INT &&
-           !(items[f->i]->flags & MP__F_BIG)) {
-        int rc = p->cap - p->len >= 5 ? 0 : mp__pickler_room(p, 5);
-        if (rc < 0)
-            return rc;
-        if (!small_int(p, MP__SMALL(items[f->i])->v))
+    size_t k = *i; /* a local: the byte stores below could alias *i */
+    int rc = 0;
+    while (k < n && items[k]->type == MP_TYPE_INT && !(items[k]->flags & MP__F_BIG)) {
+        if (p->cap - p->len < 5 && (rc = mp__pickler_room(p, 5)) < 0)
             break;
-        f->i++;
-    }
-    return 0;
-}
-
-int mp__pickler_write(mp__pickler_t *p, const mp_obj_t *o)
-{
-    int rc = start(p, o);
-    while (rc == 0 && p->sp) {
-        mp__pframe_t *f = &p->st[p->sp - 1];
-        if (f->pending) {
-            f->pending = 0;
-            if (f->after && f->i % f->step == 0 && (rc = op(p, f->after)) < 0)
-                break;
-        }
-        if (!f->after && p->proto >= 1 && (rc = small_ints(p, f)) < 0)
+        if (!small_int(p, MP__SMALL(items[k])->v))
             break;
-        if (f->i < f->n) {
-            f->pending = 1;
-            rc = start(p, mp__pickle_child(f->o, f->i++));
-            continue;
-        }
-        mp__pframe_t done = *f;
-        p->sp--;
-        rc = close_frame(p, &done);
+        k++;
     }
+    *i = k;
     return rc;
 }

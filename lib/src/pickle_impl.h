@@ -1,5 +1,8 @@
 /* Internals shared by the pickle*.c files: a map keyed by object address (sharing, memo
- * indexes, the decoder's walks over the result), the decoder's state, and the opcodes. */
+ * indexes, the walks over values), the opcodes (pickle_opcodes.h), and the decoder: its state,
+ * its handlers, the whitelist and the files that hold each, called in one direction:
+ * pickle_load.c (the run) -> pickle_load_ops.c, pickle_load_text.c (the handlers)
+ * -> pickle_load_state.c -> pickle_whitelist.c. */
 #ifndef MP_PICKLE_IMPL_H
 #define MP_PICKLE_IMPL_H
 
@@ -31,79 +34,15 @@ void mp__ptrmap_free(mp__ptrmap_t *m);
 
 /* ---- opcodes ----------------------------------------------------------------------------- */
 
-enum {
-    MP__OP_MARK = '(',
-    MP__OP_STOP = '.',
-    MP__OP_POP = '0',
-    MP__OP_POP_MARK = '1',
-    MP__OP_DUP = '2',
-    MP__OP_FLOAT = 'F',
-    MP__OP_INT = 'I',
-    MP__OP_BININT = 'J',
-    MP__OP_BININT1 = 'K',
-    MP__OP_LONG = 'L',
-    MP__OP_BININT2 = 'M',
-    MP__OP_NONE = 'N',
-    MP__OP_PERSID = 'P',
-    MP__OP_BINPERSID = 'Q',
-    MP__OP_REDUCE = 'R',
-    MP__OP_STRING = 'S',
-    MP__OP_BINSTRING = 'T',
-    MP__OP_SHORT_BINSTRING = 'U',
-    MP__OP_UNICODE = 'V',
-    MP__OP_BINUNICODE = 'X',
-    MP__OP_APPEND = 'a',
-    MP__OP_BUILD = 'b',
-    MP__OP_GLOBAL = 'c',
-    MP__OP_DICT = 'd',
-    MP__OP_EMPTY_DICT = '}',
-    MP__OP_APPENDS = 'e',
-    MP__OP_GET = 'g',
-    MP__OP_BINGET = 'h',
-    MP__OP_INST = 'i',
-    MP__OP_LONG_BINGET = 'j',
-    MP__OP_LIST = 'l',
-    MP__OP_EMPTY_LIST = ']',
-    MP__OP_OBJ = 'o',
-    MP__OP_PUT = 'p',
-    MP__OP_BINPUT = 'q',
-    MP__OP_LONG_BINPUT = 'r',
-    MP__OP_SETITEM = 's',
-    MP__OP_TUPLE = 't',
-    MP__OP_EMPTY_TUPLE = ')',
-    MP__OP_SETITEMS = 'u',
-    MP__OP_BINFLOAT = 'G',
-    MP__OP_PROTO = 0x80,
-    MP__OP_NEWOBJ = 0x81,
-    MP__OP_EXT1 = 0x82,
-    MP__OP_EXT2 = 0x83,
-    MP__OP_EXT4 = 0x84,
-    MP__OP_TUPLE1 = 0x85,
-    MP__OP_TUPLE2 = 0x86,
-    MP__OP_TUPLE3 = 0x87,
-    MP__OP_NEWTRUE = 0x88,
-    MP__OP_NEWFALSE = 0x89,
-    MP__OP_LONG1 = 0x8a,
-    MP__OP_LONG4 = 0x8b,
-    MP__OP_BINBYTES = 'B',
-    MP__OP_SHORT_BINBYTES = 'C',
-    MP__OP_SHORT_BINUNICODE = 0x8c,
-    MP__OP_BINUNICODE8 = 0x8d,
-    MP__OP_BINBYTES8 = 0x8e,
-    MP__OP_EMPTY_SET = 0x8f,
-    MP__OP_ADDITEMS = 0x90,
-    MP__OP_FROZENSET = 0x91,
-    MP__OP_NEWOBJ_EX = 0x92,
-    MP__OP_STACK_GLOBAL = 0x93,
-    MP__OP_MEMOIZE = 0x94,
-    MP__OP_FRAME = 0x95,
-    MP__OP_BYTEARRAY8 = 0x96,
-    MP__OP_NEXT_BUFFER = 0x97,
-    MP__OP_READONLY_BUFFER = 0x98
-};
+#include "pickle_opcodes.h"
 
-/* The opcode's name ("BININT1"), or NULL for a byte that is no opcode. */
-const char *mp__pickle_opname(unsigned op);
+/* MP__OP_MARK = '(', ... */
+#define MP__OP_ENUM(name, byte, proto, fn, arg) MP__OP_##name = (byte),
+enum { MP__PICKLE_OPCODES(MP__OP_ENUM) };
+#undef MP__OP_ENUM
+
+/* Why a refused opcode is refused (mp__op_refuse's argument). */
+enum { MP__REFUSE_OBJECT, MP__REFUSE_BUFFER, MP__REFUSE_PY2, MP__REFUSE_DUP };
 
 /* ---- the decoder --------------------------------------------------------------------------- */
 
@@ -132,6 +71,11 @@ typedef struct {
     int arg;
 } mp__op_t;
 
+/* Every handler of the opcode table. */
+#define MP__OP_DECLARE(name, byte, proto, fn, arg) int fn(mp__unpickler_t *u, int arg_);
+MP__PICKLE_OPCODES(MP__OP_DECLARE)
+#undef MP__OP_DECLARE
+
 /* Until the decoder returns, the objects it made are seen by no other thread, so the counts it
  * moves itself (the memo's, the stack's) need no atomic instruction, which costs as much as the
  * rest of a small value's decoding. Members of recursive units (made at the end of a run) and
@@ -159,11 +103,39 @@ static inline void mp__private_decref(mp_obj_t *o)
         mp_obj_decref(o);
 }
 
+/* ---- pickle_whitelist.c: the constructors GLOBAL and STACK_GLOBAL may name ------------- */
+
+/* What a refusal of another name lists. */
+#define MP__WHITELIST_NAMES "bytes, bytearray, set, frozenset, _codecs.encode"
+
+/* The stand-ins for the whitelisted callables are static objects of this type, which no value
+ * has: the decoder keeps them out of values (mp__unpickle_check_values). */
+#define MP__TAG_TYPE 0xF0
+
+/* Whether o is one of the decoder's inert stand-ins for a whitelisted callable. */
+static inline int mp__unpickle_is_tag(const mp_obj_t *o)
+{
+    return o->type == MP__TAG_TYPE;
+}
+
+/* The stand-in for module.name, or NULL if that name is not whitelisted. */
+mp_obj_t *mp__whitelist_find(const unsigned char *mod, size_t nm, const unsigned char *name,
+                             size_t nn);
+/* The name of a stand-in ("_codecs.encode"). */
+const char *mp__whitelist_name(const mp_obj_t *tag);
+/* What the stand-in builds from the tuple args, in *out: 0; MP_EDECODE with mp_errmsg() saying
+ * why when the arguments are not what CPython pickles for it; MP_ENOMEM. */
+int mp__whitelist_call(const mp_obj_t *tag, const mp_obj_t *args, mp_obj_t **out);
+
+/* ---- pickle_load_state.c: input, budget, stack, marks, memo, messages ----------------------- */
+
 /* Fails the call with MP_EDECODE: "pickle: NAME (0xNN) at byte N: <why>". */
 int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /* Counts n more bytes against the allocation budget; MP_EDECODE past it. */
 int mp__unpickle_charge(mp__unpickler_t *u, size_t n);
+/* Grows an array of `size`-byte elements to hold one more than `used`, charging the budget. */
+int mp__unpickle_grow(mp__unpickler_t *u, void **arr, size_t *cap, size_t used, size_t size);
 /* The next n bytes of input (the operand), or NULL after setting the truncation error. */
 const unsigned char *mp__unpickle_take(mp__unpickler_t *u, size_t n);
 /* Pushes an owned reference (released on failure; NULL means the constructor failed). The
@@ -180,18 +152,12 @@ static inline int mp__unpickle_push(mp__unpickler_t *u, mp_obj_t *o)
 int mp__unpickle_pop(mp__unpickler_t *u, mp_obj_t **o);
 /* Closes the innermost MARK: *base is where its items start. */
 int mp__unpickle_pop_mark(mp__unpickler_t *u, size_t *base);
-/* Whether o is one of the decoder's inert stand-ins for a whitelisted callable. */
-int mp__unpickle_is_tag(const mp_obj_t *o);
 /* Refuses a callable stand-in where a value must go. */
 int mp__unpickle_check_values(mp__unpickler_t *u, mp_obj_t *const *items, size_t n);
-
 /* Stores the top of the stack at memo index idx, which must be the next one. */
 int mp__unpickle_memo_put(mp__unpickler_t *u, size_t idx);
 /* Pushes memo entry idx. */
 int mp__unpickle_memo_get(mp__unpickler_t *u, size_t idx);
-
-/* pickle_load_text.c: protocol 0 text operands, and the whitelist. */
-extern const mp__op_t mp__unpickle_text_ops[256];
 
 /* pickle_graph.c: walks over values. */
 /* The i-th child of a container (a dict's are key, value, key, value...), or NULL past the

@@ -1,4 +1,5 @@
-/* The decoder's binary opcodes: scalars, containers and the memo, and the refusals.
+/* The decoder's binary opcodes: the stack and the stream (MARK, POP, STOP, PROTO, FRAME),
+ * scalars, containers, the memo, and the refusals. Each is a row of pickle_opcodes.h.
  *
  * Containers are built in place, as CPython's unpickler builds them: a list or dict is pushed
  * empty and filled by later opcodes, which is what lets a memoised list contain itself. Items
@@ -11,8 +12,6 @@
 /* Rough sizes charged against the budget: an object's header, and a slot in a container. */
 enum { OBJ_COST = 48, SEQ_SLOT = 16, TABLE_SLOT = 64 };
 
-/* ---- scalars ------------------------------------------------------------------------------- */
-
 static uint64_t le(const unsigned char *p, int n)
 {
     uint64_t v = 0;
@@ -21,15 +20,103 @@ static uint64_t le(const unsigned char *p, int n)
     return v;
 }
 
+/* ---- the stack and the stream -------------------------------------------------------------- */
+
+int mp__op_mark(mp__unpickler_t *u, int arg)
+{
+    (void)arg;
+    /* Each container being built holds at most one MARK open, and a recursive tuple is
+     * written once inside itself (CPython's save_tuple, Lib/pickle.py): twice the depth bounds
+     * any pickler's. */
+    if (u->nmarks > u->lim.max_depth && u->nmarks - u->lim.max_depth > u->lim.max_depth)
+        return mp__unpickle_fail(u, "more than %zu MARKs open (2 x max_depth + 1)", u->nmarks);
+    int rc = mp__unpickle_grow(u, (void **)&u->marks, &u->mcap, u->nmarks, sizeof *u->marks);
+    if (rc == 0)
+        u->marks[u->nmarks++] = u->sp;
+    return rc;
+}
+
+/* CPython's POP takes the value on top, or, when a MARK is on top, the MARK: protocol 0
+ * ends a recursive tuple that way (POP once per item, then once more). */
+int mp__op_pop(mp__unpickler_t *u, int arg)
+{
+    (void)arg;
+    if (u->nmarks && u->marks[u->nmarks - 1] == u->sp) {
+        u->nmarks--;
+        return 0;
+    }
+    mp_obj_t *o = NULL;
+    int rc = mp__unpickle_pop(u, &o);
+    if (rc == 0)
+        mp_obj_decref(o);
+    return rc;
+}
+
+int mp__op_pop_mark(mp__unpickler_t *u, int arg)
+{
+    (void)arg;
+    size_t base = 0;
+    int rc = mp__unpickle_pop_mark(u, &base);
+    while (rc == 0 && u->sp > base)
+        mp_obj_decref(u->stack[--u->sp]);
+    return rc;
+}
+
+int mp__op_stop(mp__unpickler_t *u, int arg)
+{
+    (void)arg;
+    if (u->nmarks)
+        return mp__unpickle_fail(u, "%zu MARK%s still open", u->nmarks, u->nmarks > 1 ? "s" : "");
+    if (u->sp != 1)
+        return u->sp ? mp__unpickle_fail(u, "%zu values on the stack, expected one", u->sp)
+                     : mp__unpickle_fail(u, "unpickling stack underflow");
+    if (u->pos != u->len)
+        return mp__unpickle_fail(u, "%zu bytes after STOP", u->len - u->pos);
+    if (mp__unpickle_is_tag(u->stack[0]))
+        return mp__unpickle_fail(u, "the result is a callable, not a value");
+    u->stopped = 1;
+    return 0;
+}
+
+int mp__op_proto(mp__unpickler_t *u, int arg)
+{
+    (void)arg;
+    const unsigned char *p = mp__unpickle_take(u, 1);
+    if (!p)
+        return MP_EDECODE;
+    if (u->op_at != 0)
+        return mp__unpickle_fail(u, "PROTO must be the first opcode");
+    if (*p > MP_PICKLE_HIGHEST_PROTOCOL)
+        return mp__unpickle_fail(u, "unsupported pickle protocol: %u", *p);
+    return 0;
+}
+
+/* A frame only tells how much input the next opcodes span; that the input has it is all
+ * there is to check (CPython's loaders treat it the same way). */
+int mp__op_frame(mp__unpickler_t *u, int arg)
+{
+    (void)arg;
+    const unsigned char *p = mp__unpickle_take(u, 8);
+    if (!p)
+        return MP_EDECODE;
+    uint64_t n = le(p, 8);
+    if (n > u->len - u->pos)
+        return mp__unpickle_fail(u, "pickle data was truncated: FRAME of %llu bytes, %zu left",
+                                 (unsigned long long)n, u->len - u->pos);
+    return 0;
+}
+
+/* ---- scalars ------------------------------------------------------------------------------- */
+
 /* None (arg 0), True (1), False (2). */
-static int op_const(mp__unpickler_t *u, int arg)
+int mp__op_const(mp__unpickler_t *u, int arg)
 {
     return mp__unpickle_push(u, arg == 0 ? mp_none() : mp_bool(arg == 1));
 }
 
 /* BININT1 (width 1), BININT2 (2, unsigned), BININT (4, signed). Values of BININT1 are shared
  * within one result, as CPython shares its small ints. */
-static int op_binint(mp__unpickler_t *u, int width)
+int mp__op_binint(mp__unpickler_t *u, int width)
 {
     const unsigned char *p = mp__unpickle_take(u, (size_t)width);
     if (!p)
@@ -45,7 +132,7 @@ static int op_binint(mp__unpickler_t *u, int width)
 }
 
 /* LONG1 (a 1-byte count of bytes) and LONG4 (a signed 4-byte count). */
-static int op_long(mp__unpickler_t *u, int width)
+int mp__op_long(mp__unpickler_t *u, int width)
 {
     const unsigned char *p = mp__unpickle_take(u, (size_t)width);
     if (!p)
@@ -59,7 +146,7 @@ static int op_long(mp__unpickler_t *u, int width)
     return rc < 0 ? rc : mp__unpickle_push(u, mp_int_from_bytes(p, (size_t)n, 1));
 }
 
-static int op_binfloat(mp__unpickler_t *u, int arg)
+int mp__op_binfloat(mp__unpickler_t *u, int arg)
 {
     const unsigned char *p = mp__unpickle_take(u, 8);
     (void)arg;
@@ -94,7 +181,7 @@ static const unsigned char *sized(mp__unpickler_t *u, int width, size_t *n)
 }
 
 /* SHORT_BINUNICODE, BINUNICODE, BINUNICODE8: the length takes `width` bytes. */
-static int op_text(mp__unpickler_t *u, int width)
+int mp__op_text(mp__unpickler_t *u, int width)
 {
     size_t n;
     const unsigned char *p = sized(u, width, &n);
@@ -103,10 +190,10 @@ static int op_text(mp__unpickler_t *u, int width)
     int rc = mp__unpickle_charge(u, OBJ_COST + n);
     if (rc < 0)
         return rc;
-    mp_obj_t *s = mp_str_decode((const char *)p, n, MP_UTF8_SURROGATEPASS);
-    if (!s)
-        return strcmp(mp_errmsg(), "out of memory") ? mp__unpickle_fail(u, "%s", mp_errmsg())
-                                                    : MP_ENOMEM;
+    mp_obj_t *s = NULL;
+    rc = mp__str_decode((const char *)p, n, MP_UTF8_SURROGATEPASS, &s);
+    if (rc < 0) /* not UTF-8: the message says where */
+        return rc == MP_ENOMEM ? rc : mp__unpickle_fail(u, "%s", mp_errmsg());
     return mp__unpickle_push(u, s);
 }
 
@@ -123,12 +210,12 @@ static int push_bytes(mp__unpickler_t *u, int width, mp_type_t type)
 }
 
 /* SHORT_BINBYTES, BINBYTES, BINBYTES8. */
-static int op_bytes(mp__unpickler_t *u, int width)
+int mp__op_bytes(mp__unpickler_t *u, int width)
 {
     return push_bytes(u, width, MP_TYPE_BYTES);
 }
 
-static int op_bytearray8(mp__unpickler_t *u, int arg)
+int mp__op_bytearray8(mp__unpickler_t *u, int arg)
 {
     (void)arg;
     return push_bytes(u, 8, MP_TYPE_BYTEARRAY);
@@ -183,7 +270,7 @@ static int collect(mp__unpickler_t *u, size_t base, mp_type_t type)
 }
 
 /* EMPTY_TUPLE, TUPLE1, TUPLE2, TUPLE3: a tuple of the top n values. */
-static int op_tuple_n(mp__unpickler_t *u, int n)
+int mp__op_tuple_n(mp__unpickler_t *u, int n)
 {
     size_t fence = u->nmarks ? u->marks[u->nmarks - 1] : 0;
     if (u->sp - fence < (size_t)n)
@@ -192,7 +279,7 @@ static int op_tuple_n(mp__unpickler_t *u, int n)
 }
 
 /* TUPLE, FROZENSET, and protocol 0's LIST and DICT: of the values above the MARK. */
-static int op_collect(mp__unpickler_t *u, int type)
+int mp__op_collect(mp__unpickler_t *u, int type)
 {
     size_t base = 0;
     int rc = mp__unpickle_pop_mark(u, &base);
@@ -202,7 +289,7 @@ static int op_collect(mp__unpickler_t *u, int type)
 /* ---- lists, dicts, sets: pushed empty, filled in place ------------------------------------- */
 
 /* EMPTY_LIST, EMPTY_DICT, EMPTY_SET. */
-static int op_empty(mp__unpickler_t *u, int type)
+int mp__op_empty(mp__unpickler_t *u, int type)
 {
     int rc = mp__unpickle_charge(u, OBJ_COST);
     if (rc < 0)
@@ -285,7 +372,7 @@ static int fill_table(mp__unpickler_t *u, size_t base, mp_type_t type)
 
 /* APPEND (into a list, arg MP_TYPE_LIST) and SETITEM (a dict): the top one or two values go
  * into the container below them. */
-static int op_fill_top(mp__unpickler_t *u, int type)
+int mp__op_fill_top(mp__unpickler_t *u, int type)
 {
     size_t k = type == MP_TYPE_LIST ? 1 : 2;
     if (u->sp < k)
@@ -295,7 +382,7 @@ static int op_fill_top(mp__unpickler_t *u, int type)
 }
 
 /* APPENDS, SETITEMS, ADDITEMS: the values above the MARK go into the container below it. */
-static int op_fill_mark(mp__unpickler_t *u, int type)
+int mp__op_fill_mark(mp__unpickler_t *u, int type)
 {
     size_t base = 0;
     int rc = mp__unpickle_pop_mark(u, &base);
@@ -306,41 +393,8 @@ static int op_fill_mark(mp__unpickler_t *u, int type)
 
 /* ---- memo ---------------------------------------------------------------------------------- */
 
-int mp__unpickle_memo_put(mp__unpickler_t *u, size_t idx)
-{
-    size_t fence = u->nmarks ? u->marks[u->nmarks - 1] : 0;
-    if (u->sp <= fence)
-        return mp__unpickle_fail(u, "unpickling stack underflow");
-    if (idx != u->nmemo)
-        return mp__unpickle_fail(u, "memo index %zu out of order (picklers write %zu next)", idx,
-                                 u->nmemo);
-    if (u->nmemo >= u->lim.max_memo)
-        return mp__unpickle_fail(u, "more than %zu memo entries (max_memo)", u->lim.max_memo);
-    if (u->nmemo == u->memocap) {
-        size_t cap = u->memocap ? 2 * u->memocap : 64;
-        int rc = mp__unpickle_charge(u, (cap - u->memocap) * sizeof *u->memo);
-        mp_obj_t **p = rc < 0 ? NULL : realloc(u->memo, cap * sizeof *p);
-        if (!p)
-            return rc < 0 ? rc : mp__fail(MP_ENOMEM, "out of memory");
-        u->memo = p;
-        u->memocap = cap;
-    }
-    u->memo[u->nmemo++] = mp__private_incref(u->stack[u->sp - 1]);
-    return 0;
-}
-
-int mp__unpickle_memo_get(mp__unpickler_t *u, size_t idx)
-{
-    if (idx >= u->nmemo)
-        return mp__unpickle_fail(u, "Memo value not found at index %zu", idx);
-    mp_obj_t *o = u->memo[idx];
-    if (o->type == MP_TYPE_LIST || o->type == MP_TYPE_DICT)
-        u->maybe_cyclic = 1;
-    return mp__unpickle_push(u, mp__private_incref(o));
-}
-
 /* BINPUT (a 1-byte index), LONG_BINPUT (4 bytes), MEMOIZE (width 0: the next index). */
-static int op_put(mp__unpickler_t *u, int width)
+int mp__op_put(mp__unpickler_t *u, int width)
 {
     const unsigned char *p = mp__unpickle_take(u, (size_t)width);
     if (!p)
@@ -349,7 +403,7 @@ static int op_put(mp__unpickler_t *u, int width)
 }
 
 /* BINGET (a 1-byte index), LONG_BINGET (4 bytes). */
-static int op_get(mp__unpickler_t *u, int width)
+int mp__op_get(mp__unpickler_t *u, int width)
 {
     const unsigned char *p = mp__unpickle_take(u, (size_t)width);
     return p ? mp__unpickle_memo_get(u, (size_t)le(p, width)) : MP_EDECODE;
@@ -357,76 +411,13 @@ static int op_get(mp__unpickler_t *u, int width)
 
 /* ---- refusals ------------------------------------------------------------------------------ */
 
-enum { REFUSE_OBJECT, REFUSE_BUFFER, REFUSE_PY2, REFUSE_DUP };
-
-static int op_refuse(mp__unpickler_t *u, int why)
+int mp__op_refuse(mp__unpickler_t *u, int why)
 {
     static const char *const reason[] = {
-        [REFUSE_OBJECT] = "it would look up or call a Python object",
-        [REFUSE_BUFFER] = "out-of-band buffers are not part of the wire format",
-        [REFUSE_PY2] = "a Python 2 str, which CPython 3 never writes",
-        [REFUSE_DUP] = "no pickler writes DUP",
+        [MP__REFUSE_OBJECT] = "it would look up or call a Python object",
+        [MP__REFUSE_BUFFER] = "out-of-band buffers are not part of the wire format",
+        [MP__REFUSE_PY2] = "a Python 2 str, which CPython 3 never writes",
+        [MP__REFUSE_DUP] = "no pickler writes DUP",
     };
     return mp__unpickle_fail(u, "refused: %s", reason[why]);
 }
-
-#define REFUSE(why)                                                                                \
-    {                                                                                              \
-        op_refuse, REFUSE_##why                                                                    \
-    }
-
-const mp__op_t mp__unpickle_bin_ops[256] = {
-    [MP__OP_NONE] = {op_const, 0},
-    [MP__OP_NEWTRUE] = {op_const, 1},
-    [MP__OP_NEWFALSE] = {op_const, 2},
-    [MP__OP_BININT1] = {op_binint, 1},
-    [MP__OP_BININT2] = {op_binint, 2},
-    [MP__OP_BININT] = {op_binint, 4},
-    [MP__OP_LONG1] = {op_long, 1},
-    [MP__OP_LONG4] = {op_long, 4},
-    [MP__OP_BINFLOAT] = {op_binfloat, 0},
-    [MP__OP_SHORT_BINUNICODE] = {op_text, 1},
-    [MP__OP_BINUNICODE] = {op_text, 4},
-    [MP__OP_BINUNICODE8] = {op_text, 8},
-    [MP__OP_SHORT_BINBYTES] = {op_bytes, 1},
-    [MP__OP_BINBYTES] = {op_bytes, 4},
-    [MP__OP_BINBYTES8] = {op_bytes, 8},
-    [MP__OP_BYTEARRAY8] = {op_bytearray8, 0},
-    [MP__OP_EMPTY_TUPLE] = {op_tuple_n, 0},
-    [MP__OP_TUPLE1] = {op_tuple_n, 1},
-    [MP__OP_TUPLE2] = {op_tuple_n, 2},
-    [MP__OP_TUPLE3] = {op_tuple_n, 3},
-    [MP__OP_TUPLE] = {op_collect, MP_TYPE_TUPLE},
-    [MP__OP_FROZENSET] = {op_collect, MP_TYPE_FROZENSET},
-    [MP__OP_LIST] = {op_collect, MP_TYPE_LIST},
-    [MP__OP_DICT] = {op_collect, MP_TYPE_DICT},
-    [MP__OP_EMPTY_LIST] = {op_empty, MP_TYPE_LIST},
-    [MP__OP_EMPTY_DICT] = {op_empty, MP_TYPE_DICT},
-    [MP__OP_EMPTY_SET] = {op_empty, MP_TYPE_SET},
-    [MP__OP_APPEND] = {op_fill_top, MP_TYPE_LIST},
-    [MP__OP_SETITEM] = {op_fill_top, MP_TYPE_DICT},
-    [MP__OP_APPENDS] = {op_fill_mark, MP_TYPE_LIST},
-    [MP__OP_SETITEMS] = {op_fill_mark, MP_TYPE_DICT},
-    [MP__OP_ADDITEMS] = {op_fill_mark, MP_TYPE_SET},
-    [MP__OP_BINPUT] = {op_put, 1},
-    [MP__OP_LONG_BINPUT] = {op_put, 4},
-    [MP__OP_MEMOIZE] = {op_put, 0},
-    [MP__OP_BINGET] = {op_get, 1},
-    [MP__OP_LONG_BINGET] = {op_get, 4},
-    [MP__OP_BUILD] = REFUSE(OBJECT),
-    [MP__OP_INST] = REFUSE(OBJECT),
-    [MP__OP_OBJ] = REFUSE(OBJECT),
-    [MP__OP_NEWOBJ] = REFUSE(OBJECT),
-    [MP__OP_NEWOBJ_EX] = REFUSE(OBJECT),
-    [MP__OP_PERSID] = REFUSE(OBJECT),
-    [MP__OP_BINPERSID] = REFUSE(OBJECT),
-    [MP__OP_EXT1] = REFUSE(OBJECT),
-    [MP__OP_EXT2] = REFUSE(OBJECT),
-    [MP__OP_EXT4] = REFUSE(OBJECT),
-    [MP__OP_NEXT_BUFFER] = REFUSE(BUFFER),
-    [MP__OP_READONLY_BUFFER] = REFUSE(BUFFER),
-    [MP__OP_STRING] = REFUSE(PY2),
-    [MP__OP_BINSTRING] = REFUSE(PY2),
-    [MP__OP_SHORT_BINSTRING] = REFUSE(PY2),
-    [MP__OP_DUP] = REFUSE(DUP),
-};

@@ -1,11 +1,7 @@
-/* The decoder's protocol 0 opcodes (operands as text lines) and the constructor whitelist.
- *
- * Old protocols need a few callables for types that had no opcode yet: bytes at protocols
- * 0-2 is `_codecs.encode(latin1_text, 'latin1')` (or `bytes()` when empty), bytearray below
- * protocol 5 and set/frozenset below 4 are their type applied to bytes or a list. GLOBAL and
- * STACK_GLOBAL accept exactly those names and push an inert stand-in, a static object of a
- * type no value has; REDUCE accepts only a stand-in with arguments of the expected types and
- * builds the value itself. Nothing is looked up and nothing is called. */
+/* The decoder's protocol 0 opcodes (operands as text lines), and the opcodes that name and call
+ * the constructors of old protocols: GLOBAL and STACK_GLOBAL push the inert stand-in of a name
+ * that pickle_whitelist.c allows (and refuse every other name), REDUCE lets the stand-in build
+ * its value from arguments of the expected types. Nothing is looked up and nothing is called. */
 #include <locale.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -14,51 +10,7 @@
 
 #include "pickle_impl.h"
 
-/* ---- the stand-ins ------------------------------------------------------------------------- */
-
-enum { TAG_BYTES, TAG_BYTEARRAY, TAG_SET, TAG_FROZENSET, TAG_ENCODE, NTAGS };
-#define TAG_TYPE 0xF0 /* beyond mp_type_t: mp__unpickle_check_values() keeps it out of values */
-#define TAG(k)                                                                                     \
-    {                                                                                              \
-        {1, {0}, TAG_TYPE, MP__F_IMMORTAL}, k                                                      \
-    }
-
-static mp__small_t tags[NTAGS] = {TAG(TAG_BYTES), TAG(TAG_BYTEARRAY), TAG(TAG_SET),
-                                  TAG(TAG_FROZENSET), TAG(TAG_ENCODE)};
-static const char *const tag_names[NTAGS] = {"bytes", "bytearray", "set", "frozenset",
-                                             "_codecs.encode"};
-
-int mp__unpickle_is_tag(const mp_obj_t *o)
-{
-    return o->type == TAG_TYPE;
-}
-
-int mp__unpickle_check_values(mp__unpickler_t *u, mp_obj_t *const *items, size_t n)
-{
-    for (size_t i = 0; u->saw_tag && i < n; i++)
-        if (items[i]->type == TAG_TYPE)
-            return mp__unpickle_fail(u, "refused: the callable %s used as a value",
-                                     tag_names[MP__SMALL(items[i])->v]);
-    return 0;
-}
-
-static int eq(const unsigned char *p, size_t n, const char *s)
-{
-    return n == strlen(s) && !memcmp(p, s, n);
-}
-
-/* The stand-in for module.name, or -1. */
-static int whitelisted(const unsigned char *mod, size_t nm, const unsigned char *name, size_t nn)
-{
-    if (eq(mod, nm, "_codecs"))
-        return eq(name, nn, "encode") ? TAG_ENCODE : -1;
-    if (!eq(mod, nm, "builtins") && !eq(mod, nm, "__builtin__"))
-        return -1;
-    for (int k = TAG_BYTES; k <= TAG_FROZENSET; k++)
-        if (eq(name, nn, tag_names[k]))
-            return k;
-    return -1;
-}
+/* ---- GLOBAL and STACK_GLOBAL ------------------------------------------------------------ */
 
 /* A name from the input, fit to quote in a message. */
 static void quote(char *buf, size_t size, const unsigned char *p, size_t n)
@@ -74,18 +26,15 @@ static void quote(char *buf, size_t size, const unsigned char *p, size_t n)
 static int push_global(mp__unpickler_t *u, const unsigned char *mod, size_t nm,
                        const unsigned char *name, size_t nn)
 {
-    int k = whitelisted(mod, nm, name, nn);
-    if (k >= 0) {
+    mp_obj_t *tag = mp__whitelist_find(mod, nm, name, nn);
+    if (tag) {
         u->saw_tag = 1;
-        return mp__unpickle_push(u, &tags[k].ob);
+        return mp__unpickle_push(u, tag);
     }
     char m[48], n[48];
     quote(m, sizeof m, mod, nm);
     quote(n, sizeof n, name, nn);
-    return mp__unpickle_fail(u,
-                             "refused: '%s.%s' is not one of bytes, bytearray, set, "
-                             "frozenset, _codecs.encode",
-                             m, n);
+    return mp__unpickle_fail(u, "refused: '%s.%s' is not one of " MP__WHITELIST_NAMES, m, n);
 }
 
 /* ---- text operands ------------------------------------------------------------------------- */
@@ -104,7 +53,7 @@ static const unsigned char *line(mp__unpickler_t *u, size_t *n)
     return p;
 }
 
-static int op_global(mp__unpickler_t *u, int arg)
+int mp__op_global(mp__unpickler_t *u, int arg)
 {
     (void)arg;
     size_t nm, nn;
@@ -113,7 +62,7 @@ static int op_global(mp__unpickler_t *u, int arg)
     return name ? push_global(u, mod, nm, name, nn) : MP_EDECODE;
 }
 
-static int op_stack_global(mp__unpickler_t *u, int arg)
+int mp__op_stack_global(mp__unpickler_t *u, int arg)
 {
     (void)arg;
     mp_obj_t *name = NULL, *mod = NULL;
@@ -163,13 +112,13 @@ static int push_decimal(mp__unpickler_t *u, const unsigned char *p, size_t n)
 
 /* INT (arg 0: decimal, or 00 and 01 for False and True) and LONG (arg 1: decimal with an
  * optional trailing L). */
-static int op_decimal(mp__unpickler_t *u, int is_long)
+int mp__op_decimal(mp__unpickler_t *u, int is_long)
 {
     size_t n;
     const unsigned char *p = line(u, &n);
     if (!p)
         return MP_EDECODE;
-    if (!is_long && (eq(p, n, "00") || eq(p, n, "01")))
+    if (!is_long && n == 2 && p[0] == '0' && (p[1] == '0' || p[1] == '1'))
         return mp__unpickle_push(u, mp_bool(p[1] == '1'));
     return push_decimal(u, p, is_long && n && p[n - 1] == 'L' ? n - 1 : n);
 }
@@ -184,7 +133,7 @@ static void c_locale_init(void)
 
 /* repr() text of a float. strtod alone would also take hex and "nan(...)", which repr never
  * writes, and would follow the program's LC_NUMERIC. */
-static int op_float(mp__unpickler_t *u, int arg)
+int mp__op_float(mp__unpickler_t *u, int arg)
 {
     (void)arg;
     size_t n;
@@ -278,7 +227,7 @@ static size_t raw_unicode_escape(const unsigned char *p, size_t n, char *out)
     return o;
 }
 
-static int op_unicode(mp__unpickler_t *u, int arg)
+int mp__op_unicode(mp__unpickler_t *u, int arg)
 {
     (void)arg;
     size_t n;
@@ -290,11 +239,13 @@ static int op_unicode(mp__unpickler_t *u, int arg)
     if (!buf)
         return rc < 0 ? rc : mp__fail(MP_ENOMEM, "out of memory");
     size_t len = raw_unicode_escape(p, n, buf);
-    mp_obj_t *s = len == SIZE_MAX ? NULL : mp_str_decode(buf, len, MP_UTF8_SURROGATEPASS);
+    mp_obj_t *s = NULL;
+    if (len != SIZE_MAX)
+        rc = mp__str_decode(buf, len, MP_UTF8_SURROGATEPASS, &s);
     free(buf);
-    if (!s && len == SIZE_MAX)
+    if (len == SIZE_MAX)
         return mp__unpickle_fail(u, "a bad \\uXXXX or \\UXXXXXXXX escape");
-    return mp__unpickle_push(u, s);
+    return rc < 0 ? rc : mp__unpickle_push(u, s);
 }
 
 /* ---- protocol 0 memo -------------------------------------------------------- */
@@ -317,7 +268,7 @@ static int text_index(mp__unpickler_t *u, size_t *idx)
 }
 
 /* PUT (arg 0) and GET (arg 1), with a decimal index. */
-static int op_memo(mp__unpickler_t *u, int get)
+int mp__op_text_memo(mp__unpickler_t *u, int get)
 {
     size_t idx = 0;
     int rc = text_index(u, &idx);
@@ -328,56 +279,7 @@ static int op_memo(mp__unpickler_t *u, int get)
 
 /* ---- REDUCE on a stand-in ------------------------------------------------------------------ */
 
-/* latin-1 text (every character below U+0100) as its bytes: _codecs.encode(text, 'latin1'). */
-static mp_obj_t *latin1(const mp_obj_t *s)
-{
-    const unsigned char *p = (const unsigned char *)MP__STR(s)->data;
-    size_t n = MP__STR(s)->len, o = 0;
-    unsigned char *buf = malloc(n + 1);
-    for (size_t i = 0; buf && i < n; i++) {
-        if (p[i] < 0x80) {
-            buf[o++] = p[i];
-        } else if ((p[i] == 0xC2 || p[i] == 0xC3) && i + 1 < n) {
-            buf[o++] = (unsigned char)((p[i] & 0x1F) << 6 | (p[i + 1] & 0x3F));
-            i++;
-        } else {
-            free(buf);
-            mp__set_errmsg("the text is not latin-1");
-            return NULL;
-        }
-    }
-    mp_obj_t *b = buf ? mp_bytes(buf, o) : NULL;
-    if (!buf)
-        mp__set_errmsg("out of memory");
-    free(buf);
-    return b;
-}
-
-/* What the stand-in k builds from args, or NULL with a message. */
-static mp_obj_t *apply(int k, const mp_obj_t *args)
-{
-    size_t n = MP__TUPLE(args)->n;
-    mp_obj_t *const *a = MP__TUPLE(args)->item;
-    if (n == 0 && k != TAG_ENCODE)
-        return k == TAG_BYTES       ? mp_bytes(NULL, 0)
-               : k == TAG_BYTEARRAY ? mp_bytearray(NULL, 0)
-               : k == TAG_SET       ? mp_set_new(0, NULL)
-                                    : mp_frozenset_new(0, NULL);
-    if (k == TAG_ENCODE && n == 2 && a[0]->type == MP_TYPE_STR && a[1]->type == MP_TYPE_STR &&
-        (eq((const unsigned char *)MP__STR(a[1])->data, MP__STR(a[1])->len, "latin1") ||
-         eq((const unsigned char *)MP__STR(a[1])->data, MP__STR(a[1])->len, "latin-1")))
-        return latin1(a[0]);
-    if (k == TAG_BYTEARRAY && n == 1 && a[0]->type == MP_TYPE_BYTES)
-        return mp_bytearray(MP__STR(a[0])->data, MP__STR(a[0])->len);
-    if ((k == TAG_SET || k == TAG_FROZENSET) && n == 1 && a[0]->type == MP_TYPE_LIST) {
-        const mp__list_t *l = MP__LIST(a[0]);
-        return k == TAG_SET ? mp_set_new(l->n, l->item) : mp_frozenset_new(l->n, l->item);
-    }
-    mp__set_errmsg("refused: %s called with arguments CPython never pickles for it", tag_names[k]);
-    return NULL;
-}
-
-static int op_reduce(mp__unpickler_t *u, int arg)
+int mp__op_reduce(mp__unpickler_t *u, int arg)
 {
     (void)arg;
     mp_obj_t *args = NULL, *fn = NULL;
@@ -385,8 +287,8 @@ static int op_reduce(mp__unpickler_t *u, int arg)
     if (rc == 0)
         rc = mp__unpickle_pop(u, &fn);
     if (rc == 0 && !mp__unpickle_is_tag(fn))
-        rc = mp__unpickle_fail(u, "refused: REDUCE calls only bytes, bytearray, set, frozenset "
-                                  "and _codecs.encode, named by GLOBAL");
+        rc = mp__unpickle_fail(u, "refused: REDUCE calls only " MP__WHITELIST_NAMES
+                                  ", named by GLOBAL");
     if (rc == 0 && args->type != MP_TYPE_TUPLE)
         rc = mp__unpickle_fail(u, "the arguments of REDUCE must be a tuple");
     size_t cost = 0;
@@ -398,19 +300,12 @@ static int op_reduce(mp__unpickler_t *u, int arg)
     }
     if (rc == 0)
         rc = mp__unpickle_charge(u, 48 + cost);
-    mp_obj_t *v = rc == 0 ? apply((int)MP__SMALL(fn)->v, args) : NULL;
-    if (rc == 0 && !v)
-        rc = strcmp(mp_errmsg(), "out of memory") ? mp__unpickle_fail(u, "%s", mp_errmsg())
-                                                  : MP_ENOMEM;
+    mp_obj_t *v = NULL;
+    if (rc == 0)
+        rc = mp__whitelist_call(fn, args, &v);
+    if (rc == MP_EDECODE) /* the message says why; the opcode and its offset go first */
+        rc = mp__unpickle_fail(u, "%s", mp_errmsg());
     mp_obj_decref(args);
     mp_obj_decref(fn);
     return rc < 0 ? rc : mp__unpickle_push(u, v);
 }
-
-const mp__op_t mp__unpickle_text_ops[256] = {
-    [MP__OP_INT] = {op_decimal, 0},   [MP__OP_LONG] = {op_decimal, 1},
-    [MP__OP_FLOAT] = {op_float, 0},   [MP__OP_UNICODE] = {op_unicode, 0},
-    [MP__OP_PUT] = {op_memo, 0},      [MP__OP_GET] = {op_memo, 1},
-    [MP__OP_GLOBAL] = {op_global, 0}, [MP__OP_STACK_GLOBAL] = {op_stack_global, 0},
-    [MP__OP_REDUCE] = {op_reduce, 0},
-};

@@ -1,4 +1,4 @@
-/* Suite "Pickle", continued: the round trip through real CPython (issue 4, item 4).
+/* Suite "Pickle": the round trip through real CPython.
  *
  * Every value of the vectors (decoded) and a set built here (ints around every opcode's
  * boundary and random big ones, random float bit patterns, text with every kind of
@@ -378,8 +378,8 @@ START_TEST(PICKLE_15_absent_version)
 }
 END_TEST
 
-void pickle_add_python(Suite *s);
-void pickle_add_python(Suite *s)
+TCase *mp_tcase_pickle_cpython(void);
+TCase *mp_tcase_pickle_cpython(void)
 {
     TCase *tc = mp_tcase("cpython", 120);
     find_pythons();
@@ -387,5 +387,5 @@ void pickle_add_python(Suite *s)
     tcase_add_loop_test(tc, PICKLE_15_cpython_round_trip, 0, npythons);
     if (nabsent)
         tcase_add_loop_test(tc, PICKLE_15_absent_version, 0, nabsent);
-    suite_add_tcase(s, tc);
+    return tc;
 }
