@@ -460,6 +460,7 @@ START_TEST(LIBMP_PROC_NULL_every_call)
 END_TEST
 
 TCase *mp_tcase_process_tree(void);
+TCase *mp_tcase_process_threads(void);
 
 Suite *mp_suite_process(void)
 {
@@ -486,5 +487,6 @@ Suite *mp_suite_process(void)
     tcase_add_test(tc, LIBMP_PROC_NULL_every_call);
     suite_add_tcase(s, tc);
     suite_add_tcase(s, mp_tcase_process_tree());
+    suite_add_tcase(s, mp_tcase_process_threads());
     return s;
 }

@@ -6,11 +6,13 @@
  * The registry is reset in a new child by mp__exit_state_reset(); it ignores entries whose
  * creator is another pid, so a process made by a plain fork() that is not libmp's never waits
  * for its parent's children. */
+#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "process_impl.h"
@@ -142,9 +144,39 @@ void mp__atexit_init(void)
     pthread_mutex_unlock(&registry_lock);
 }
 
+/* How many threads the calling process has (the entries of /proc/self/task); 0 if unknown. */
+static int thread_count(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    if (!d)
+        return 0;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n;
+}
+
+/* CPython's child runs threading._shutdown() before os._exit: the threads the target started
+ * finish first. C threads have no daemon flag and no exit hook to join them by, so the child's
+ * main thread waits until it is the process's only thread, polling /proc (1 ms, doubling to
+ * 50 ms). Only the main thread waits: a thread that ends the child itself would otherwise wait
+ * for the main thread, which may be waiting for it (docs/pages/deviations.md). */
+static void wait_other_threads(void)
+{
+    if (getpid() != (pid_t)syscall(SYS_gettid))
+        return;
+    useconds_t nap = 1000;
+    while (thread_count() > 1) {
+        usleep(nap);
+        nap = nap * 2 < 50000 ? nap * 2 : 50000;
+    }
+}
+
 void mp__child_exit(int code)
 {
     exit_processing();
+    wait_other_threads();
     fflush(NULL);
 #ifdef MP_COVERAGE
     __gcov_dump();

@@ -42,7 +42,9 @@ typedef struct mp_process_s mp_process_t;
  * @param ctx    the `ctx` pointer given in #mp_process_opts_t: closure state, which a forked
  *               child inherits like all of the parent's memory.
  *
- * Returning ends the child with exit code 0 (CPython discards the target's return value). To end
+ * Returning ends the child with exit code 0 (CPython discards the target's return value), once
+ * every other thread the child started has ended, as CPython's child waits for its non-daemon
+ * threads (docs/pages/deviations.md: C threads have no daemon flag). To end
  * with another code call mp_exit() (Python's `sys.exit`); to end as an uncaught exception would,
  * call mp_raise().
  * @pyequiv the `target` callable of `Process(target=..., args=..., kwargs=...)`.
@@ -344,7 +346,8 @@ MP_EXTERN int mp_cpu_count(void);
 /**
  * @brief Ends the calling process with `code`, as Python's `sys.exit(code)` does in a process
  *        started by libmp: exit processing (daemonic children terminated, the others joined),
- *        stdio flushed, then `_exit(code & 0xFF)`.
+ *        the child's other threads waited for (when called from its main thread), stdio
+ *        flushed, then `_exit(code & 0xFF)`.
  *
  * In the main process it is `exit(code)`: atexit handlers run, libmp's among them.
  * @param code the exit status; the OS keeps its low 8 bits (`mp_exit(256)` ends with 0).
