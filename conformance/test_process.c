@@ -461,6 +461,7 @@ END_TEST
 
 TCase *mp_tcase_process_tree(void);
 TCase *mp_tcase_process_threads(void);
+TCase *mp_tcase_process_targets(void);
 
 Suite *mp_suite_process(void)
 {
@@ -488,5 +489,6 @@ Suite *mp_suite_process(void)
     suite_add_tcase(s, tc);
     suite_add_tcase(s, mp_tcase_process_tree());
     suite_add_tcase(s, mp_tcase_process_threads());
+    suite_add_tcase(s, mp_tcase_process_targets());
     return s;
 }

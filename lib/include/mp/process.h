@@ -52,6 +52,64 @@ typedef struct mp_process_s mp_process_t;
 typedef void (*mp_target_t)(mp_obj_t *args, mp_obj_t *kwargs, void *ctx);
 
 /**
+ * @brief One entry of the table of targets known by name; MP_TARGET() makes it.
+ *
+ * A start method that execs a fresh program (spawn, forkserver) cannot send a function pointer
+ * to the child: it sends the name, and the child finds the function under that name. Treat the
+ * fields as private.
+ */
+typedef struct mp_target_entry_s {
+    /** @cond PRIVATE */
+    const char *name;
+    mp_target_t fn;
+    struct mp_target_entry_s *next;
+    /** @endcond */
+} mp_target_entry_t;
+
+/**
+ * @brief Registers `fn` (a function of type #mp_target_t) under its own name, before main()
+ *        runs. Write it once at file scope, after the function: `MP_TARGET(worker);`.
+ *
+ * Names are program-wide (C has no modules): two functions registered under one name make that
+ * name unusable, and mp_target_lookup() says so. A static function may be registered.
+ * @pyequiv a module-level function, which pickle finds again by its qualified name.
+ */
+#define MP_TARGET(fn)                                                                              \
+    static void __attribute__((constructor)) mp__register_##fn(void)                               \
+    {                                                                                              \
+        static mp_target_entry_t mp__entry_##fn = {#fn, fn, NULL};                                 \
+        mp_target_register(&mp__entry_##fn);                                                       \
+    }                                                                                              \
+    typedef int mp__target_##fn##_registered_t
+
+/**
+ * @brief Adds an entry to the table of targets known by name (MP_TARGET() calls it).
+ * @param e the entry; it must live as long as the program. Adding one entry twice adds it once.
+ * @return 0; #MP_EINVAL if `e`, its name or its function is NULL.
+ * @pyequiv defining a function at module level (what makes it picklable by reference).
+ */
+MP_EXTERN int mp_target_register(mp_target_entry_t *e);
+
+/**
+ * @brief The target registered under `name`.
+ * @param name the name given to MP_TARGET().
+ * @return the function; NULL with mp_errmsg() set if no function, or more than one, has that
+ *         name.
+ * @pyequiv what unpickling a function does: `getattr(module, qualname)`.
+ */
+MP_EXTERN mp_target_t mp_target_lookup(const char *name);
+
+/**
+ * @brief The name under which `fn` is registered.
+ * @param fn the function.
+ * @return its name; NULL with mp_errmsg() set if it is not registered, or if its name is shared
+ *         with another function (then the name would not find it again).
+ * @pyequiv what pickling a function does: it records `fn.__qualname__`, and fails with
+ *          "Can't pickle local object" when that name does not lead back to the function.
+ */
+MP_EXTERN const char *mp_target_name(mp_target_t fn);
+
+/**
  * @brief The methods of a process class: how a "subclass" of Process is made in C.
  *
  * A subclass embeds #mp_process_t as the *first* member of its own struct, points it at a
