@@ -173,12 +173,32 @@ static const _Atomic uint32_t *lock_word(const mp__qshared_t *sh)
     return (const _Atomic uint32_t *)(const void *)&sh->lock.__data.__lock;
 }
 
+/* A holder's death wakes one waiter (the kernel's robust-futex handling); if that waiter was
+ * killed too, the wake-up is lost and an untimed pthread_mutex_lock would sleep for ever while
+ * the lock is free (seen in LIBMP_Q25: a consumer stuck past every timeout). Waiting in slices
+ * makes every waiter look at the lock word again, and then it sees the owner-died mark. */
+static int lock_in_slices(mp__qshared_t *sh)
+{
+    for (;;) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_nsec += (long)(SLICE * 1e9);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        int e = pthread_mutex_clocklock(&sh->lock, CLOCK_MONOTONIC, &ts);
+        if (e != ETIMEDOUT)
+            return e;
+    }
+}
+
 static int lock(mp__qshared_t *sh)
 {
     int e = pthread_mutex_trylock(&sh->lock);
     if (e == EBUSY) {
         mp__spin(lock_word(sh), FUTEX_TID_MASK, 0, 0, &sh->lock_spin, SPIN_LOCK_NS);
-        e = pthread_mutex_lock(&sh->lock);
+        e = lock_in_slices(sh);
     }
     if (e == EOWNERDEAD) {
         recover(sh);
