@@ -336,6 +336,123 @@ static inline void mp_skip(const char *test, const char *why)
     }
 }
 
+/* ---- children under every start method -------------------------------------------------------
+ *
+ * The suites of processes, daemons, connections, synchronisation and queues run under each
+ * start method (main.c: `mp-conformance --start-method=spawn ...` makes it the default). A
+ * child that must run under spawn and forkserver cannot read the parent's memory: its function
+ * is registered by name and gets values and handles in its arguments:
+ *
+ *   static int release_it(mp_obj_t *a) { return mp_lock_release(arg_lock(a, 0)) == 0 ? 0 : 1; }
+ *   JOB(release_it);
+ *   ...  finish(GO(release_it, mp_build("(N)", mp_lock_obj(l))), 5)
+ *
+ * A child reports by its exit code (0: as expected), a flag (a Semaphore used as a counter,
+ * below) or a Queue or Connection handed to it. A test that needs what only fork gives (a
+ * pointer into the parent's memory, a plain fork()) starts with FORK_ONLY(), which skips it,
+ * counted and said, under the other methods. */
+
+/* Registers `int fn(mp_obj_t *args)` as a child job: the child's exit code is what it returns. */
+#define JOB(fn)                                                                                    \
+    static void fn##__job(mp_obj_t *a_, mp_obj_t *k_, void *c_)                                    \
+    {                                                                                              \
+        (void)k_, (void)c_;                                                                        \
+        mp_exit(fn(a_));                                                                           \
+    }                                                                                              \
+    MP_TARGET(fn##__job)
+
+/* Starts a JOB in a new Process, with `args` (a tuple, whose reference this takes: pass
+ * mp_build()'s result directly). */
+static inline mp_process_t *go_args(mp_target_t target, mp_obj_t *args, int daemon)
+{
+    mp_process_t *p;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.daemon = daemon;
+    ck_assert_ptr_nonnull(args);
+    ck_assert_mp(mp_process_new(&p, target, args, &o), 0);
+    mp_obj_decref(args);
+    ck_assert_mp(mp_process_start(p), 0);
+    return p;
+}
+#define GO(fn, args) go_args(fn##__job, (args), 0)
+#define GO_DAEMON(fn, args) go_args(fn##__job, (args), 1)
+
+/* In a child: argument i as a number or a handle. A wrong argument gives 0 or NULL, and the
+ * job's next call fails with MP_EINVAL, which the job reports. */
+static inline mp_obj_t *arg_at(mp_obj_t *a, size_t i)
+{
+    size_t n = 0;
+    return mp_obj_len(a, &n) == 0 && i < n ? mp_tuple_get(a, i) : NULL;
+}
+static inline long arg_long(mp_obj_t *a, size_t i)
+{
+    long v = 0;
+    mp_obj_t *o = arg_at(a, i);
+    return o && mp_parse(o, "l", &v) == 0 ? v : 0;
+}
+static inline double arg_double(mp_obj_t *a, size_t i)
+{
+    double v = 0;
+    mp_obj_t *o = arg_at(a, i);
+    return o && mp_parse(o, "d", &v) == 0 ? v : 0;
+}
+#define MP__ARG_HANDLE(name, type, as)                                                             \
+    static inline type *arg_##name(mp_obj_t *a, size_t i)                                          \
+    {                                                                                              \
+        type *h = NULL;                                                                            \
+        mp_obj_t *o = arg_at(a, i);                                                                \
+        return o && as(o, &h) == 0 ? h : NULL;                                                     \
+    }
+MP__ARG_HANDLE(lock, mp_lock_t, mp_obj_as_lock)
+MP__ARG_HANDLE(sem, mp_sem_t, mp_obj_as_sem)
+MP__ARG_HANDLE(cond, mp_cond_t, mp_obj_as_cond)
+MP__ARG_HANDLE(event, mp_event_t, mp_obj_as_event)
+MP__ARG_HANDLE(barrier, mp_barrier_t, mp_obj_as_barrier)
+MP__ARG_HANDLE(queue, mp_queue_t, mp_obj_as_queue)
+MP__ARG_HANDLE(squeue, mp_squeue_t, mp_obj_as_squeue)
+MP__ARG_HANDLE(conn, mp_conn_t, mp_obj_as_conn)
+
+/* The start method the suites run under ("fork" unless main.c was told otherwise). */
+static inline const char *start_method(void)
+{
+    const mp_context_t *c = NULL;
+    mp_get_context(NULL, &c);
+    return mp_context_start_method(c);
+}
+
+/* Skips the running test unless the suites run under fork: for what only fork can do. */
+#define FORK_ONLY()                                                                                \
+    do {                                                                                           \
+        if (strcmp(start_method(), "fork") != 0) {                                                 \
+            mp_skip(__func__, "needs the fork start method");                                      \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* A progress flag children reach under every start method: a Semaphore used as a counter
+ * (flag_raise adds one; flag_wait waits until it counts `value`). Pass it with mp_sem_obj(). */
+static inline mp_sem_t *flag_new(void)
+{
+    mp_sem_t *s = NULL;
+    ck_assert_mp(mp_sem_new(&s, 0), 0);
+    return s;
+}
+static inline int flag_raise(mp_sem_t *s)
+{
+    return mp_sem_release(s);
+}
+static inline int flag_wait(mp_sem_t *s, long value, double timeout)
+{
+    double deadline = now_s() + timeout;
+    int v;
+    while ((v = mp_sem_get_value(s)) >= 0 && v < value) {
+        if (now_s() > deadline)
+            return 0;
+        sleep_s(0.001);
+    }
+    return v >= value;
+}
+
 /* ---- fixtures -------------------------------------------------------------------------------- */
 
 /* Check's runner catches SIGTERM and SIGINT to kill the whole test group, and a forked test

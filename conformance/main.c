@@ -3,6 +3,7 @@
  *
  *   build/conformance/mp-conformance            all suites
  *   build/conformance/mp-conformance Process Daemon   some suites (CK_RUN_CASE works too)
+ *   build/conformance/mp-conformance --start-method=spawn Lock   under another start method
  *
  * Each suite runs in a runner process of its own, forked before any test has run. Check's
  * parent reads a message for every passing assertion of a test, and under ASan the memory that
@@ -16,6 +17,8 @@
 #include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <mp.h>
 
 #define MP_SUITE(x) Suite *mp_suite_##x(void);
 #include "suites.h"
@@ -43,10 +46,32 @@ static const struct {
 /* With arguments, only the suites named (case-insensitive: "Process Daemon"). */
 static int wanted(int argc, char **argv, const char *suite)
 {
-    for (int i = 1; i < argc; i++)
+    int named = 0;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] == '-')
+            continue;
+        named = 1;
         if (strcasecmp(argv[i], suite) == 0)
             return 1;
-    return argc < 2;
+    }
+    return !named;
+}
+
+/* `--start-method=M` makes M the default start method of every test (helpers.h: the suites'
+ * children run under it). Returns 0, or -1 after saying what is wrong. */
+static int choose_start_method(int argc, char **argv)
+{
+    static const char opt[] = "--start-method=";
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], opt, sizeof opt - 1) != 0)
+            continue;
+        if (mp_set_start_method(argv[i] + sizeof opt - 1, 1) != 0) {
+            printf("%s: %s\n", argv[i], mp_errmsg());
+            return -1;
+        }
+        printf("start method: %s\n", argv[i] + sizeof opt - 1);
+    }
+    return 0;
 }
 
 /* Runs one suite in this process; its XML log (if any) goes to xml. Returns {run, failed}. */
@@ -108,6 +133,8 @@ int main(int argc, char **argv)
         close(sfd);
         setenv("MP_SKIPS", skips, 1);
     }
+    if (choose_start_method(argc, argv) < 0)
+        return EXIT_FAILURE;
     const char *xml = getenv("CK_XML_LOG_FILE_NAME");
     char *parts[NSUITES];
     int nparts = 0, totals[2] = {0, 0};

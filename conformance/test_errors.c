@@ -27,6 +27,7 @@ static const struct {
     {MP_EBROKEN, "MP_EBROKEN", "threading.BrokenBarrierError"},
     {MP_EENCODE, "MP_EENCODE", "pickle.PicklingError"},
     {MP_EDECODE, "MP_EDECODE", "pickle.UnpicklingError"},
+    {MP_ERUNTIME, "MP_ERUNTIME", "RuntimeError"},
     {MP_ECHILD, "MP_ECHILD", "ChildProcessError"},
     {MP_EOWNERDEAD, "MP_EOWNERDEAD", ""},
 };

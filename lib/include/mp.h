@@ -13,5 +13,7 @@
 #include "mp/synchronize.h"
 #include "mp/connection.h"
 #include "mp/queues.h"
+#include "mp/context.h"
+#include "mp/reduction.h"
 
 #endif /* MP_H */

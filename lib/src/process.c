@@ -65,9 +65,11 @@ static int init_common(mp_process_t *p, const mp_process_vtable_t *vt,
     memset(p, 0, sizeof *p);
     p->vt = vt ? vt : &base_vtable;
     p->pidfd = -1;
+    p->killfd = -1;
     p->state = MP__PS_NEW;
     p->parent_pid = getpid();
     p->ctx = opts->ctx;
+    p->context = opts->context;
     p->daemon = opts->daemon == MP_DAEMON_INHERIT ? mp_current_process()->daemon : !!opts->daemon;
     int rc = set_args(p, args, opts->kwargs);
     if (rc < 0)
@@ -120,14 +122,14 @@ void mp_process_run(mp_process_t *p)
 /* The child's side of start() once the start method has set it up (CPython's
  * BaseProcess._bootstrap): every per-process state it inherited describes the parent until it
  * is reset here, then run() runs and the child leaves through its own exit processing. */
-static void __attribute__((noreturn)) bootstrap(mp_process_t *p)
+void mp__process_bootstrap(mp_process_t *p, pid_t ppid)
 {
     if (p->daemon) {
         /* Beyond CPython (docs/pages/deviations.md): a daemon must not outlive a parent that
          * died without exit processing. The death signal is armed first, then the parent is
          * checked, so a parent that died in between is seen either way. */
         prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != p->parent_pid)
+        if (getppid() != ppid)
             _exit(128 + SIGKILL);
     }
     mp__self_enter_child(p);
@@ -142,28 +144,6 @@ static void __attribute__((noreturn)) bootstrap(mp_process_t *p)
     else
         mp_process_run(p);
     mp__child_exit(0);
-}
-
-int mp_process_start(mp_process_t *p)
-{
-    MP__NEED(p);
-    int rc = check_open(p);
-    if (rc < 0)
-        return rc;
-    if (p->state != MP__PS_NEW)
-        return mp__fail(MP_ESTATE, "cannot start a process twice");
-    if (p->parent_pid != getpid())
-        return mp__fail(MP_ESTATE, "can only start a process object created by current process");
-    if (mp_current_process()->daemon)
-        return mp__fail(MP_EDAEMON, "daemonic processes are not allowed to have children");
-    mp_active_children(NULL, 0); /* reap finished children first, as CPython's _cleanup() */
-    mp__authkey_init();
-    mp__atexit_init();
-    if ((rc = mp__popen_fork(p, bootstrap)) < 0)
-        return rc;
-    p->state = MP__PS_STARTED;
-    mp__registry_add(p);
-    return 0;
 }
 
 int mp_process_join(mp_process_t *p, double timeout)
@@ -261,7 +241,9 @@ int mp_process_close(mp_process_t *p)
         mp__registry_remove(p);
     if (p->pidfd >= 0)
         close(p->pidfd);
-    p->pidfd = -1;
+    if (p->killfd >= 0)
+        close(p->killfd);
+    p->pidfd = p->killfd = -1;
     mp_obj_decref(p->args);
     mp_obj_decref(p->kwargs);
     p->args = p->kwargs = NULL;

@@ -111,8 +111,23 @@ int mp__popen_fork(mp_process_t *p, mp__bootstrap_t bootstrap)
     return 0;
 }
 
+static const mp__popen_ops_t *forkserver_ops;
+
+void mp__popen_set_forkserver_ops(const mp__popen_ops_t *ops)
+{
+    forkserver_ops = ops;
+}
+
+/* A child of the fork server is not ours to reap: its server reports its end. */
+static int not_ours(const mp_process_t *p)
+{
+    return p->method == MP__START_FORKSERVER && forkserver_ops;
+}
+
 int mp__popen_poll(mp_process_t *p)
 {
+    if (not_ours(p))
+        return forkserver_ops->poll(p);
     pthread_mutex_lock(&reap_lock);
     int done = p->state == MP__PS_REAPED;
     int status = 0;
@@ -135,6 +150,8 @@ int mp__popen_poll(mp_process_t *p)
 
 int mp__popen_wait(mp_process_t *p, double deadline)
 {
+    if (not_ours(p))
+        return forkserver_ops->wait(p, deadline);
     int rc;
     while ((rc = mp__popen_poll(p)) == 0) {
         int ready = mp__poll_until(p->pidfd, POLLIN, deadline);
@@ -154,6 +171,8 @@ int mp__popen_wait(mp_process_t *p, double deadline)
 
 int mp__popen_send_signal(mp_process_t *p, int sig)
 {
+    if (not_ours(p))
+        return forkserver_ops->send_signal(p, sig);
     /* Under the reap lock, so that no thread reaps the child between the check and kill():
      * once reaped, the pid may belong to someone else (CPython's no-op after the end). */
     pthread_mutex_lock(&reap_lock);
@@ -162,4 +181,16 @@ int mp__popen_send_signal(mp_process_t *p, int sig)
         err = errno;
     pthread_mutex_unlock(&reap_lock);
     return err ? mp__fail(-err, "kill: %s", strerror(err)) : 0;
+}
+
+int mp__popen_own_sentinel(void)
+{
+    return own_sentinel;
+}
+
+void mp__popen_adopt_sentinel(int fd)
+{
+    if (fd >= 0)
+        fcntl(fd, F_SETFD, FD_CLOEXEC);
+    own_sentinel = fd;
 }

@@ -12,9 +12,20 @@
 #define MP_PROCESS_IMPL_H
 
 #include "mp_internal.h"
+#include "reduction_impl.h"
 
 /* mp_process_t.state: the object's life, which process.h keeps opaque. */
 enum { MP__PS_NEW, MP__PS_STARTED, MP__PS_REAPED, MP__PS_CLOSED };
+
+/* mp_process_t.method: the start methods (context.c names them). */
+enum { MP__START_FORK, MP__START_SPAWN, MP__START_FORKSERVER };
+
+/* ---- context.c: the contexts and the program's default ------------------------------------- */
+
+/* The method of `ctx`, or of the default context for NULL (fixing nothing). */
+int mp__context_method(const mp_context_t *ctx);
+/* In a spawned child: the parent's choice becomes this process's (NULL: none). */
+void mp__context_inherit(const char *method);
 
 /* ---- process_self.c: the identity of the calling process ---------------------------------- */
 
@@ -33,6 +44,10 @@ int mp__next_identity(const char *cls, char **name, char **identity);
 /* Whether p->name is malloc'd (MainProcess's first name is a literal); marks it owned. */
 int mp__owns_name(const mp_process_t *p);
 void mp__name_set_owned(const mp_process_t *p);
+
+/* In a fresh image that is a spawned child, before the bootstrap: the parent's name (which the
+ * bootstrap reads from the current process) and authkey. */
+void mp__self_prepare_spawned(const char *parent_name, const unsigned char *key);
 
 /* Makes sure the authkey exists before a fork, so every child inherits the same key. */
 void mp__authkey_init(void);
@@ -61,6 +76,59 @@ int mp__popen_wait(mp_process_t *p, double deadline);
 /* Sends `sig` to the child unless it has been reaped (then its pid may be someone else's). */
 int mp__popen_send_signal(mp_process_t *p, int sig);
 
+/* How a child that is not ours (the fork server's) is polled, waited for and signalled; the
+ * fork server's client registers them, and the three calls above use them for such a child. */
+typedef struct mp__popen_ops {
+    int (*poll)(mp_process_t *p);
+    int (*wait)(mp_process_t *p, double deadline);
+    int (*send_signal)(mp_process_t *p, int sig);
+} mp__popen_ops_t;
+void mp__popen_set_forkserver_ops(const mp__popen_ops_t *ops);
+
+/* The write end of this process's pipe sentinel (-1 with pidfds): a child that execs keeps it
+ * open across the exec, and the new image adopts it (close-on-exec again, kept from its own
+ * children as a forked child's is). */
+int mp__popen_own_sentinel(void);
+void mp__popen_adopt_sentinel(int fd);
+
+/* ---- process_payload.c: a process object as a fresh image receives it --------------------- */
+
+/* Parent: refuses what cannot be sent (a run() override, ctx, an unregistered target) with
+ * MP_EENCODE and a message naming it; else pickles the payload, its descriptors in `fds`, and
+ * gives the target's registered name ("" for none) in *target. */
+int mp__payload_build(const mp_process_t *p, const char **target, mp__fdlist_t *fds, void **out,
+                      size_t *len);
+
+/* Child: the process object to bootstrap, made from the payload; the parent's name, authkey
+ * and start method become this process's. */
+int mp__payload_enter(const void *pickle, size_t len, const int *fds, size_t nfds,
+                      mp_process_t **out);
+
+/* ---- process.c: the object, and the child's bootstrap -------------------------------------- */
+
+/* The child's side of start(), common to every start method: never returns. `ppid` is the
+ * process that forked us (the fork server's pid under forkserver), which a daemon watches. */
+void mp__process_bootstrap(mp_process_t *p, pid_t ppid) __attribute__((noreturn));
+
+/* ---- process_spawn.c: a fresh run of the program ------------------------------------------- */
+
+/* The environment variables that mark a fresh run as a spawned child or a fork server. */
+#define MP__SPAWN_ENV "LIBMP_SPAWN"
+#define MP__FORKSERVER_ENV "LIBMP_FORKSERVER"
+
+/* Forks and execs this program with `env_name`="<memfd>:<sentinel>:<what>" in its
+ * environment; the memfd holds `fds` and `pickle`, the descriptors are inherited. Sets p->pid and
+ * p->pidfd as mp__popen_fork does. A failed exec is reported here, its child reaped. */
+int mp__popen_exec(mp_process_t *p, const char *env_name, const char *what, const void *pickle,
+                   size_t len, const mp__fdlist_t *fds);
+
+/* The payload memfd (close-on-exec, sealed): its descriptor, or a negative code. */
+int mp__spawn_payload(const void *pickle, size_t len, const mp__fdlist_t *fds);
+
+/* The child's side: reads a payload memfd (the descriptors it names, then the pickle, which is
+ * malloc'd). `fds` has room for MP__FDLIST_MAX. */
+int mp__spawn_read(int memfd, void **pickle, size_t *len, int *fds, size_t *nfds);
+
 /* ---- process_exit.c: the registry of children and exit processing ------------------------- */
 
 /* The registry of the calling process's started, unreaped children. */
@@ -81,5 +149,20 @@ void mp__exit_state_reset(void);
 /* Leaves a libmp child: the child's own exit processing, stdio flushed, coverage counters
  * dumped in coverage builds, then _exit(code & 0xFF). The one way out of a child. */
 void mp__child_exit(int code) __attribute__((noreturn));
+
+/* ---- process_forkserver.c: the client of the fork server ----------------------------------- */
+
+/* Asks this process's fork server (started on first use) for a child that runs the payload.
+ * Sets p->pid, p->pidfd (the sentinel: the socket on which the server reports the exit status)
+ * and p->killfd (a pidfd of the child, where the kernel has them). */
+int mp__forkserver_start(mp_process_t *p, const char *target, const void *pickle, size_t len,
+                         const mp__fdlist_t *fds);
+
+
+/* ---- process_server.c: the fork server ----------------------------------------------------- */
+
+/* In a fresh image started as a fork server: serves requests until the process that started it
+ * is gone, then exits; never returns. Elsewhere returns at once. */
+void mp__forkserver_hook(void);
 
 #endif /* MP_PROCESS_IMPL_H */

@@ -101,6 +101,22 @@ void mp__self_enter_child(mp_process_t *p)
     current = p;
 }
 
+void mp__self_prepare_spawned(const char *parent_name, const unsigned char *key)
+{
+    /* A fresh image starts as MainProcess; the bootstrap then makes the parent out of the
+     * current process, as after fork, so the current one first takes the parent's name. The
+     * authkey is the parent's: children of one program share it (CPython sends it too). */
+    char *name = strdup(parent_name);
+    if (name) {
+        main_process.name = name;
+        main_process_renamed = 1;
+    }
+    pthread_mutex_lock(&authkey_lock);
+    memcpy(authkey, key, sizeof authkey);
+    authkey_ready = 1;
+    pthread_mutex_unlock(&authkey_lock);
+}
+
 void mp__authkey_init(void)
 {
     pthread_mutex_lock(&authkey_lock);

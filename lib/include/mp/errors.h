@@ -96,7 +96,9 @@ extern "C" {
     /** A value cannot be pickled. */ \
     XX(EENCODE, MP__EBASE - 9, "value cannot be pickled", "pickle.PicklingError") \
     /** Data cannot be unpickled, or is refused as unsafe. */ \
-    XX(EDECODE, MP__EBASE - 10, "data cannot be unpickled", "pickle.UnpicklingError")
+    XX(EDECODE, MP__EBASE - 10, "data cannot be unpickled", "pickle.UnpicklingError") \
+    /** The call is refused in the program's current state (Python's RuntimeError). */ \
+    XX(ERUNTIME, MP__EBASE - 11, "not allowed in the program's current state", "RuntimeError")
 
 /** One row of #MP_ERRNO_MAP as an enumerator. */
 #define MP__ERRNO_ENUMERATOR(name, value, msg, py) MP_##name = (value),

@@ -75,12 +75,23 @@ typedef struct mp_target_entry_s {
  * @pyequiv a module-level function, which pickle finds again by its qualified name.
  */
 #define MP_TARGET(fn)                                                                              \
-    static void __attribute__((constructor)) mp__register_##fn(void)                               \
+    static void __attribute__((constructor(101))) mp__register_##fn(void)                          \
     {                                                                                              \
         static mp_target_entry_t mp__entry_##fn = {#fn, fn, NULL};                                 \
         mp_target_register(&mp__entry_##fn);                                                       \
     }                                                                                              \
+    static void __attribute__((constructor)) mp__enter_##fn(void)                                  \
+    {                                                                                              \
+        mp__spawn_hook();                                                                          \
+    }                                                                                              \
     typedef int mp__target_##fn##_registered_t
+
+/** @cond PRIVATE */
+/* In a child started by spawn or forkserver, runs the target (or the fork server) and never
+ * returns; elsewhere returns at once. MP_TARGET() calls it from a constructor that runs after
+ * every registration (priority 101 runs before every constructor without a priority). */
+MP_EXTERN void mp__spawn_hook(void);
+/** @endcond */
 
 /**
  * @brief Adds an entry to the table of targets known by name (MP_TARGET() calls it).
@@ -137,13 +148,15 @@ typedef struct mp_process_opts_s {
     const char *name; /**< NULL or "" for the default name `Process-N[:M...]`. */
     int daemon;       /**< 0, 1, or #MP_DAEMON_INHERIT. */
     mp_obj_t *kwargs; /**< a dict of keyword arguments, or NULL for `{}`. */
-    void *ctx;        /**< passed as-is to the target. */
+    void *ctx;        /**< passed as-is to the target; must be NULL under spawn and forkserver. */
+    /** The start method (context.h); NULL for the default context at the time of start(). */
+    const struct mp_context_s *context;
 } mp_process_opts_t;
 
 /** Default options: default name, daemon inherited, no kwargs, no ctx. */
 #define MP_PROCESS_OPTS_INIT                                                                       \
     {                                                                                              \
-        NULL, MP_DAEMON_INHERIT, NULL, NULL                                                        \
+        NULL, MP_DAEMON_INHERIT, NULL, NULL, NULL                                                  \
     }
 
 /**
@@ -167,6 +180,9 @@ struct mp_process_s {
     int pidfd;        /* the sentinel: readable once the child has ended */
     int exitcode;
     int allocated;      /* made by mp_process_new(): mp_process_free() frees it */
+    const struct mp_context_s *context; /* as given; NULL: the default at start() */
+    int method;                         /* the start method start() used (MP__START_*) */
+    int killfd;                         /* forkserver: a pidfd of the child, or -1 */
     mp_process_t *next; /* the creator's list of unreaped children */
     /** @endcond */
 };
