@@ -11,6 +11,7 @@
  * through a pidfd of the child that the server sends, so they never reach a reused pid. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -51,24 +52,53 @@ static void atfork_child(void)
     pthread_mutex_init(&reap_lock, NULL);
 }
 
-/* The child's wait status, once the server has sent it: 1 ended, 0 running. A server that is
- * gone can no longer tell; the child counts as ended with its status unknown (MP_ECHILD). */
+/* Whether a pidfd says its process has ended. */
+static int pidfd_ended(int fd)
+{
+    struct pollfd pf = {fd, POLLIN, 0};
+    return poll(&pf, 1, 0) > 0;
+}
+
+/* The child's state once its status socket has no status to give: the server is gone (killed
+ * by someone), so no one can reap the child for us. While it runs, its pidfd becomes the
+ * sentinel in place of the socket, which would read end-of-file for ever; once it has ended,
+ * its status is unknown (MP_ECHILD). Returns 1 ended, 0 running. */
+static int server_gone(mp_process_t *p)
+{
+    if (p->killfd < 0 || pidfd_ended(p->killfd))
+        return 1;
+    int fd = fcntl(p->killfd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0)
+        return 0; /* try again on the next poll */
+    close(p->pidfd);
+    p->pidfd = fd;
+    return 0;
+}
+
+/* The child's wait status, once the server has sent it: 1 ended, 0 running. */
 static int fs_poll(mp_process_t *p)
 {
     pthread_mutex_lock(&reap_lock);
-    int done = p->state == MP__PS_REAPED;
+    int done = p->state == MP__PS_REAPED, got_status = 0;
     int32_t status = 0;
-    ssize_t r = 0;
     if (!done) {
+        ssize_t r;
         while ((r = recv(p->pidfd, &status, sizeof status, MSG_DONTWAIT)) < 0 && errno == EINTR)
             ;
+        if (r == (ssize_t)sizeof status)
+            done = got_status = 1;
+        else if (r >= 0)
+            done = server_gone(p);
+        else if (errno == ENOTSOCK) /* the sentinel is the child's pidfd now */
+            done = pidfd_ended(p->pidfd);
+        else
+            done = errno != EAGAIN && errno != EWOULDBLOCK;
     }
-    if (!done && (r >= 0 || (errno != EAGAIN && errno != EWOULDBLOCK))) {
-        p->exitcode = r != (ssize_t)sizeof status ? MP_ECHILD
-                      : WIFSIGNALED(status)       ? -WTERMSIG(status)
-                                                  : WEXITSTATUS(status);
+    if (done && p->state != MP__PS_REAPED) {
+        p->exitcode = !got_status           ? MP_ECHILD
+                      : WIFSIGNALED(status) ? -WTERMSIG(status)
+                                            : WEXITSTATUS(status);
         p->state = MP__PS_REAPED;
-        done = 1;
     }
     pthread_mutex_unlock(&reap_lock);
     return done;
