@@ -2,10 +2,13 @@
  * @file process.h
  * @brief Processes: `multiprocessing.Process` and the module functions around it.
  *
- * A process runs a *target* function in a child created by fork(2). As in CPython with the fork
- * start method, the child is a copy of the parent: any C function can be the target, and any
- * pointer can be passed to it through `ctx`. The `args` and `kwargs` values are `mp_obj_t`
- * values, so that the same program can later run under a start method that pickles them.
+ * A process runs a *target* function in a child. Under the fork start method (the default) the
+ * child is a copy of the parent, as in CPython: any C function can be the target, and any
+ * pointer can be passed to it through `ctx`. Under spawn and forkserver (context.h) the child is
+ * a fresh run of the program: the target must be registered by name with MP_TARGET(), `ctx`
+ * must be NULL, and `args` and `kwargs`, which are `mp_obj_t` values, are pickled, handles
+ * included (reduction.h). Write targets that way and the same program runs under all three
+ * (docs/pages/start-methods.md).
  *
  * Exit processing is CPython's: when a process (the main one, or a child whose target returned)
  * exits normally, its daemonic children get SIGTERM first, then every child is joined. Beyond
@@ -224,14 +227,18 @@ MP_EXTERN int mp_process_init(mp_process_t *p, const mp_process_vtable_t *vt,
 MP_EXTERN void mp_process_run(mp_process_t *p);
 
 /**
- * @brief Starts the child: forks, and runs the object's `run` in it.
+ * @brief Starts the child under the object's start method (its `context`, else the default
+ *        context now), and runs the object's `run` in it.
  *
  * Flushes every stdio stream first, so buffered output is not written twice. Does not wait
- * for the child to do anything.
+ * for the child to do anything (under forkserver it waits for the server's answer: the pid).
  * @param p the process.
  * @return 0; #MP_ESTATE if it was started before or was made by another process (the message
  *         says which); #MP_EDAEMON if the calling process is daemonic (nothing is forked);
- *         #MP_ECLOSED after mp_process_close(); a negative errno if fork(2) fails.
+ *         #MP_ECLOSED after mp_process_close(); under spawn and forkserver #MP_EENCODE for what
+ *         a fresh image cannot receive (an unregistered target, `ctx`, a run() override, an
+ *         argument that cannot be sent; context.h), before any process exists; a negative
+ *         errno if fork(2) or exec fails.
  * @pyequiv `Process.start()`.
  */
 MP_EXTERN int mp_process_start(mp_process_t *p);
