@@ -1,19 +1,25 @@
 /*
  * W4 floor: start and reap COUNT children one after another, each ending at once with _exit(0):
- * the least a process start plus join can cost (fork + _exit + waitpid).
+ * the least a process start plus join can cost: fork + _exit + waitpid (MODE fork), or fork +
+ * exec of this program, which exits at the top of main(), + waitpid (MODE exec, spawn's floor).
  */
 #include "common.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-static void fork_and_reap(void *unused) {
-    (void)unused;
+static void fork_and_reap(void *exec_self) {
     int status;
     pid_t pid = fork();
     if (pid < 0)
         bench_die("fork");
+    if (pid == 0 && exec_self) {
+        char *argv[] = {"floor-w4", "--exit", NULL};
+        execv("/proc/self/exe", argv);
+        _exit(127);
+    }
     if (pid == 0)
         _exit(0);
     while (waitpid(pid, &status, 0) < 0)
@@ -24,9 +30,13 @@ static void fork_and_reap(void *unused) {
 }
 
 int main(int argc, char **argv) {
+    static const char *const modes[] = {"fork", "exec", NULL};
     bench_args_t a;
 
-    bench_parse(argc, argv, NULL, &a);
-    bench_report(a.count, bench_time_loop(a.count, fork_and_reap, NULL));
+    if (argc == 2 && strcmp(argv[1], "--exit") == 0)
+        _exit(0);
+    bench_parse(argc, argv, modes, &a);
+    bench_report(a.count,
+                 bench_time_loop(a.count, fork_and_reap, bench_mode_is(&a, "exec") ? argv : NULL));
     return 0;
 }
