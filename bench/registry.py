@@ -101,6 +101,8 @@ VARIANTS = [
     V("W3b",    LIBMP,   "Queue put_bytes/get_bytes_into",       "libmp-w3",       "bytes-2to2"),
     V("W4",     FLOOR,   "fork + _exit + waitpid",               "floor-w4",       "fork"),
     V("W4",     FLOOR,   "fork + exec of itself + waitpid",      "floor-w4",       "exec", count=500),
+    V("W4",     FLOOR,   "posix_spawn of itself + waitpid",      "floor-w4",       "posix_spawn",
+      count=500),
     V("W4",     CPYTHON, "Process, fork",                        "cpython/w4.py",  "fork"),
     V("W4",     CPYTHON, "Process, forkserver",                  "cpython/w4.py",  "forkserver",
       count=50),
