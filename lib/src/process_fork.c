@@ -32,7 +32,7 @@ static int own_sentinel = -1;
 static pthread_mutex_t reap_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Whether this kernel (or this sandbox, or valgrind) has pidfd_open(2). Probed once. */
-static int have_pidfd(void)
+int mp__popen_have_pidfd(void)
 {
     static int known = -1;
     if (known < 0 && getenv("MP_NO_PIDFD")) /* testing and debugging: take the pipe path */
@@ -88,7 +88,7 @@ int mp__popen_fork(mp_process_t *p, mp__bootstrap_t bootstrap)
     /* Where pidfds are missing (kernels before 5.3, valgrind, some sandboxes) the sentinel is
      * a pipe whose write end only the child holds, as in CPython. */
     int pipefd[2] = {-1, -1};
-    if (!have_pidfd() && pipe2(pipefd, O_CLOEXEC) < 0)
+    if (!mp__popen_have_pidfd() && pipe2(pipefd, O_CLOEXEC) < 0)
         return mp__fail(-errno, "pipe2: %s", strerror(errno));
     /* Buffered output would otherwise be written once by each process. */
     (void)fflush(NULL);
@@ -193,4 +193,14 @@ void mp__popen_adopt_sentinel(int fd)
     if (fd >= 0)
         fcntl(fd, F_SETFD, FD_CLOEXEC);
     own_sentinel = fd;
+}
+
+int mp__popen_adopt_child(mp_process_t *p, pid_t pid, int pipe_rd)
+{
+    int fd = pipe_rd >= 0 ? pipe_rd : open_pidfd(pid);
+    if (fd < 0)
+        return fd;
+    p->pid = pid;
+    p->pidfd = fd;
+    return 0;
 }

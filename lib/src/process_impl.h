@@ -65,6 +65,14 @@ typedef void __attribute__((noreturn)) (*mp__bootstrap_t)(mp_process_t *p);
  * sentinel). Returns 0 or a negative code; nothing is left behind on failure. */
 int mp__popen_fork(mp_process_t *p, mp__bootstrap_t bootstrap);
 
+/* Whether pidfds are there (else sentinels are pipes). */
+int mp__popen_have_pidfd(void);
+
+/* A child started otherwise (posix_spawn) becomes p's: pid, and the sentinel, which is the read
+ * end of its sentinel pipe if `pipe_rd` >= 0, else a pidfd (opened here; on failure the child is
+ * killed and reaped). */
+int mp__popen_adopt_child(mp_process_t *p, pid_t pid, int pipe_rd);
+
 /* Non-blocking reap: if the child has ended, records its exit code and marks it reaped.
  * Returns 1 ended, 0 running. It leaves the registry alone (see mp__child_poll). */
 int mp__popen_poll(mp_process_t *p);
@@ -116,9 +124,9 @@ void mp__process_bootstrap(mp_process_t *p, pid_t ppid) __attribute__((noreturn)
 #define MP__SPAWN_ENV "LIBMP_SPAWN"
 #define MP__FORKSERVER_ENV "LIBMP_FORKSERVER"
 
-/* Forks and execs this program with `env_name`="<memfd>:<sentinel>:<what>" in its
- * environment; the memfd holds `fds` and `pickle`, the descriptors are inherited. Sets p->pid and
- * p->pidfd as mp__popen_fork does. A failed exec is reported here, its child reaped. */
+/* Starts this program afresh with `env_name`="<memfd>:<sentinel>:<what>" in its environment;
+ * the memfd holds `fds` and `pickle`, the descriptors are inherited. Sets p->pid and p->pidfd as
+ * mp__popen_fork does. A failed exec is reported here, and leaves no child. */
 int mp__popen_exec(mp_process_t *p, const char *env_name, const char *what, const void *pickle,
                    size_t len, const mp__fdlist_t *fds);
 

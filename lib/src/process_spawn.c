@@ -1,8 +1,8 @@
 /* The spawn start method: a fresh run of this program (CPython's popen_spawn_posix.py).
  *
- * The child is forked with the fork start method's machinery (so the sentinel and reaping are
- * the same) and at once execs /proc/self/exe, which is this program's image even when it was
- * started through a relative path or a symlink. What the child needs travels in a sealed memfd:
+ * The child is started with posix_spawn(3) on /proc/self/exe, which is this program's image even
+ * when it was started through a relative path or a symlink; its sentinel and reaping are the
+ * fork start method's. What the child needs travels in a sealed memfd:
  * a header with the descriptors the pickle refers to, then the pickle. Only the memfd and those
  * descriptors survive the exec: every other libmp descriptor is close-on-exec, so the child
  * inherits nothing it was not given. The environment tells the child where the memfd is and
@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -25,43 +26,6 @@
 #define MAGIC 0x3153504dU /* "MPS1" */
 
 extern char **environ;
-
-/* What the forked child needs to exec, prepared before fork: after fork, a child of a threaded
- * parent may only make async-signal-safe calls, so nothing is allocated there. */
-struct exec_plan {
-    char **envp;
-    char *sentinel_digits; /* in the marker: room for the child's sentinel fd, filled there */
-    char *argv[2];
-    const int *keep; /* descriptors to hand down: close-on-exec cleared in the child only */
-    size_t nkeep;
-    int err_wr; /* write end of the pipe that reports a failed exec */
-};
-
-static __thread const struct exec_plan *plan;
-
-static void __attribute__((noreturn)) exec_child(mp_process_t *p)
-{
-    (void)p;
-    const struct exec_plan *x = plan;
-    for (size_t i = 0; i < x->nkeep; i++)
-        fcntl(x->keep[i], F_SETFD, 0);
-    /* A pipe sentinel (no pidfd) must stay open in the new image, which must know its number
-     * to keep it from its own children: written into the marker here, without printf. */
-    int s = mp__popen_own_sentinel();
-    if (s >= 0) {
-        fcntl(s, F_SETFD, 0);
-        char *d = x->sentinel_digits + 10;
-        for (int v = s; v > 0 || d == x->sentinel_digits + 10; v /= 10)
-            *d-- = (char)('0' + v % 10);
-        while (d >= x->sentinel_digits)
-            *d-- = ' ';
-    }
-    execve("/proc/self/exe", x->argv, x->envp);
-    int err = errno;
-    ssize_t w = write(x->err_wr, &err, sizeof err);
-    (void)w;
-    _exit(127);
-}
 
 /* The memfd: magic, count, the descriptors, then the pickle. Sealed, so that the child reads
  * what the parent wrote even if someone else holds the descriptor. */
@@ -102,54 +66,56 @@ static char **child_environ(char *marker)
     return envp;
 }
 
-/* After the fork: 0 if the exec went through, else reaps the child and returns its error. */
-static int exec_outcome(mp_process_t *p, int err_rd)
+/* posix_spawn(3) execs in a child that shares our memory until the exec (vfork-like): it costs
+ * no copy of our page tables, reports a failed exec as its return value, and a file action that
+ * dup2s a descriptor onto itself clears its close-on-exec flag in the child only, which is how
+ * exactly the descriptors the child needs survive. */
+static int spawn_image(const mp__fdlist_t *fds, int memfd, int sentinel, char **envp, pid_t *pid)
 {
-    int err = 0;
-    ssize_t r;
-    while ((r = read(err_rd, &err, sizeof err)) < 0 && errno == EINTR)
-        ;
-    if (r != (ssize_t)sizeof err)
-        return 0; /* EOF: the exec closed the pipe */
-    while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-        ;
-    close(p->pidfd);
-    p->pidfd = -1;
-    p->pid = 0;
-    return mp__fail(-err, "spawn: cannot exec /proc/self/exe: %s", strerror(err));
+    posix_spawn_file_actions_t fa;
+    int rc = posix_spawn_file_actions_init(&fa);
+    for (size_t i = 0; rc == 0 && i <= fds->n + 1; i++) {
+        int fd = i < fds->n ? fds->fd[i] : i == fds->n ? memfd : sentinel;
+        if (fd >= 0)
+            rc = posix_spawn_file_actions_adddup2(&fa, fd, fd);
+    }
+    char *argv[] = {program_invocation_name, NULL};
+    if (rc == 0)
+        rc = posix_spawn(pid, "/proc/self/exe", &fa, NULL, argv, envp);
+    posix_spawn_file_actions_destroy(&fa);
+    return rc ? mp__fail(-rc, "spawn: cannot start /proc/self/exe: %s", strerror(rc)) : 0;
 }
 
 int mp__popen_exec(mp_process_t *p, const char *env_name, const char *what, const void *pickle,
                    size_t len, const mp__fdlist_t *fds)
 {
-    int memfd = -1, errp[2] = {-1, -1}, rc = MP_ENOMEM;
-    char *marker = NULL;
-    char **envp = NULL;
+    int memfd, pipefd[2] = {-1, -1}, rc;
+    char *marker = NULL, **envp = NULL;
+    pid_t pid = 0;
     if ((memfd = mp__spawn_payload(pickle, len, fds)) < 0)
         return memfd;
-    if (asprintf(&marker, "%s=%d:%11d:%s", env_name, memfd, -1, what) < 0)
+    /* Where pidfds are missing the sentinel is a pipe whose write end only the child holds; the
+     * child learns its number from the marker, to keep it from its own children. */
+    if (!mp__popen_have_pidfd() && pipe2(pipefd, O_CLOEXEC) < 0) {
+        rc = mp__fail(mp__errno(), "pipe2: %s", strerror(errno));
+        goto out;
+    }
+    if (asprintf(&marker, "%s=%d:%d:%s", env_name, memfd, pipefd[1], what) < 0)
         marker = NULL;
     if (!marker || !(envp = child_environ(marker))) {
         rc = mp__fail(MP_ENOMEM, "out of memory");
         goto out;
     }
-    if (pipe2(errp, O_CLOEXEC) < 0) {
-        rc = mp__fail(mp__errno(), "pipe2: %s", strerror(errno));
-        goto out;
+    (void)fflush(NULL); /* the child's output must not come before what we printed */
+    if ((rc = spawn_image(fds, memfd, pipefd[1], envp, &pid)) == 0) {
+        rc = mp__popen_adopt_child(p, pid, pipefd[0]);
+        pipefd[0] = -1;
     }
-    int keep[MP__FDLIST_MAX + 1];
-    memcpy(keep, fds->fd, fds->n * sizeof(int));
-    keep[fds->n] = memfd;
-    char *digits = strchr(marker, ':') + 1;
-    struct exec_plan x = {envp, digits, {program_invocation_name, NULL}, keep, fds->n + 1, errp[1]};
-    plan = &x;
-    rc = mp__popen_fork(p, exec_child);
-    plan = NULL;
-    close(errp[1]);
-    if (rc == 0)
-        rc = exec_outcome(p, errp[0]);
-    close(errp[0]);
 out:
+    if (pipefd[0] >= 0)
+        close(pipefd[0]);
+    if (pipefd[1] >= 0)
+        close(pipefd[1]);
     free(envp);
     free(marker);
     close(memfd);
