@@ -1,4 +1,4 @@
-"""Catalogue 17.1 (conformance/catalogue.md) Process lifecycle, checked against CPython (fork context; PROC-38 uses spawn)."""
+"""Catalogue 17.1 (conformance/catalogue.md) Process lifecycle, checked against CPython (fork context; PROC-38 uses spawn), and MISC-01 (the contexts)."""
 
 import json
 import os
@@ -653,3 +653,40 @@ def proc_38(fx):
         check_eq((pid, listed), (None, False), f'{label}: pid and active_children() membership')
     others = [k for k in data['kids'] if 'resource_tracker' not in k]
     check_eq(others, [], 'children of the program besides the resource tracker')
+
+
+CONTEXT_PROGRAM = r'''
+import json, multiprocessing
+out = {'all': multiprocessing.get_all_start_methods(),
+       'none': multiprocessing.get_start_method(allow_none=True)}
+multiprocessing.set_start_method('spawn')
+try:
+    multiprocessing.set_start_method('fork')
+    out['second'] = 'accepted'
+except RuntimeError as e:
+    out['second'] = str(e)
+multiprocessing.set_start_method('forkserver', force=True)
+out['forced'] = multiprocessing.get_start_method()
+try:
+    multiprocessing.get_context('bogus')
+    out['bogus'] = 'accepted'
+except ValueError as e:
+    out['bogus'] = str(e)
+print(json.dumps(out))
+'''
+
+
+@case('MISC-01', "the Linux start methods are fork, spawn and forkserver, fork the default; a "
+      "second set_start_method -> RuntimeError; get_context('bogus') -> ValueError")
+def misc_01(fx):
+    # In a program of its own: the start method is process-wide state.
+    res = run_program(fx, CONTEXT_PROGRAM)
+    check_eq(res.rc, 0, f'program status ({res.err[-300:]!r})')
+    out = json.loads(res.out)
+    check_eq(sorted(out['all']), ['fork', 'forkserver', 'spawn'], 'get_all_start_methods()')
+    if sys.version_info < (3, 14):        # 3.14 makes forkserver the Linux default
+        check_eq(out['all'][0], 'fork', 'the default comes first')
+    check_eq(out['none'], None, 'get_start_method(allow_none=True) before any choice')
+    check_eq(out['second'], 'context has already been set', 'a second set_start_method()')
+    check_eq(out['forced'], 'forkserver', 'set_start_method(force=True)')
+    check_eq(out['bogus'], "cannot find context for 'bogus'", "get_context('bogus')")
