@@ -1,8 +1,8 @@
 /* The spawn start method: a fresh run of this program (CPython's popen_spawn_posix.py).
  *
- * The child is started with posix_spawn(3) on /proc/self/exe, which is this program's image even
- * when it was started through a relative path or a symlink; its sentinel and reaping are the
- * fork start method's. What the child needs travels in a sealed memfd:
+ * The child is started with posix_spawn(3) on this program's image (found through /proc/self/exe,
+ * so a relative path or a symlink does not matter); its sentinel and reaping are the fork start
+ * method's. What the child needs travels in a sealed memfd:
  * a header with the descriptors the pickle refers to, then the pickle. Only the memfd and those
  * descriptors survive the exec: every other libmp descriptor is close-on-exec, so the child
  * inherits nothing it was not given. The environment tells the child where the memfd is and
@@ -66,6 +66,23 @@ static char **child_environ(char *marker)
     return envp;
 }
 
+/* The file to exec: this program's path, as the kernel knows it, unless the file there is no
+ * longer the one running (rebuilt meanwhile: " (deleted)"), where /proc/self/exe still reaches
+ * the running image. The path comes first because a program run by valgrind has valgrind's tool
+ * as /proc/self/exe, while readlink() answers with the program's own path. */
+static const char *self_image(char *buf, size_t cap)
+{
+    static const char deleted[] = " (deleted)";
+    ssize_t n = readlink("/proc/self/exe", buf, cap - 1);
+    if (n <= 0 || (size_t)n >= cap - 1)
+        return "/proc/self/exe";
+    buf[n] = '\0';
+    size_t d = sizeof deleted - 1;
+    if ((size_t)n > d && strcmp(buf + n - d, deleted) == 0)
+        return "/proc/self/exe";
+    return access(buf, X_OK) == 0 ? buf : "/proc/self/exe";
+}
+
 /* posix_spawn(3) execs in a child that shares our memory until the exec (vfork-like): it costs
  * no copy of our page tables, reports a failed exec as its return value, and a file action that
  * dup2s a descriptor onto itself clears its close-on-exec flag in the child only, which is how
@@ -79,11 +96,12 @@ static int spawn_image(const mp__fdlist_t *fds, int memfd, int sentinel, char **
         if (fd >= 0)
             rc = posix_spawn_file_actions_adddup2(&fa, fd, fd);
     }
-    char *argv[] = {program_invocation_name, NULL};
+    char *argv[] = {program_invocation_name, NULL}, buf[4096];
+    const char *image = self_image(buf, sizeof buf);
     if (rc == 0)
-        rc = posix_spawn(pid, "/proc/self/exe", &fa, NULL, argv, envp);
+        rc = posix_spawn(pid, image, &fa, NULL, argv, envp);
     posix_spawn_file_actions_destroy(&fa);
-    return rc ? mp__fail(-rc, "spawn: cannot start /proc/self/exe: %s", strerror(rc)) : 0;
+    return rc ? mp__fail(-rc, "spawn: cannot start %s: %s", image, strerror(rc)) : 0;
 }
 
 int mp__popen_exec(mp_process_t *p, const char *env_name, const char *what, const void *pickle,
