@@ -173,14 +173,20 @@ static void drop_dead_server(void)
     forget_server();
 }
 
+/* 'R': the payload memfd, the status socket, the payload's descriptors. 'P': the same with a
+ * pidfd of this process third, by which the child tells whether its parent lives (its OS parent
+ * being the server). */
 static int send_request(int memfd, int status_wr, const mp__fdlist_t *fds)
 {
-    int all[MP__FDLIST_MAX + 2];
-    all[0] = memfd;
-    all[1] = status_wr;
-    memcpy(all + 2, fds->fd, fds->n * sizeof(int));
-    size_t n = fds->n + 2;
-    char data = 'R';
+    int all[MP__FDLIST_MAX + 3], self = -1;
+    size_t n = 0;
+    all[n++] = memfd;
+    all[n++] = status_wr;
+    if (mp__popen_have_pidfd() && (self = (int)syscall(SYS_pidfd_open, getpid(), 0)) >= 0)
+        all[n++] = self;
+    memcpy(all + n, fds->fd, fds->n * sizeof(int));
+    n += fds->n;
+    char data = self >= 0 ? 'P' : 'R';
     struct iovec iov = {&data, 1};
     union {
         char buf[CMSG_SPACE(sizeof all)];
@@ -199,6 +205,8 @@ static int send_request(int memfd, int status_wr, const mp__fdlist_t *fds)
     ssize_t r;
     while ((r = sendmsg(ctl, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
         ;
+    if (self >= 0)
+        close(self);
     return r == 1 ? 0
                   : mp__fail(r < 0 ? mp__errno() : MP_EPIPE, "fork server: %s",
                              r < 0 ? strerror(errno) : "short send");
@@ -260,7 +268,7 @@ static int request(mp_process_t *p, const void *pickle, size_t len, const mp__fd
 int mp__forkserver_start(mp_process_t *p, const char *target, const void *pickle, size_t len,
                          const mp__fdlist_t *fds)
 {
-    if (fds->n > MP__FDLIST_MAX - 2)
+    if (fds->n > MP__FDLIST_MAX - 3)
         return mp__fail(MP_EENCODE, "too many handles for one forkserver child (%zu)", fds->n);
     pthread_mutex_lock(&server_lock);
     int rc = ctl >= 0 ? 0 : start_server(target);

@@ -35,6 +35,10 @@ int mp__is_current(const mp_process_t *p);
 int mp__is_parent(const mp_process_t *p);
 int mp__in_main_process(void);
 
+/* In a fork server's child, before the bootstrap: a pidfd of its real parent, by which
+ * mp__parent_alive() then tells (its OS parent is the server). */
+void mp__self_watch_parent(int pidfd);
+
 /* Whether the parent of this child is alive (not re-parented). */
 int mp__parent_alive(void);
 

@@ -4,6 +4,7 @@
  * A forked child inherits a copy of all of it that describes the parent, so the child's
  * bootstrap calls mp__self_enter_child() before anything else. A process made by a plain fork()
  * that is not libmp's keeps the copy, as in CPython. */
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,11 +57,27 @@ int mp__in_main_process(void)
     return current == &main_process;
 }
 
+/* A fork server's child has the server as its OS parent: it watches its real parent through a
+ * pidfd the parent sent (-1 otherwise). `pending` is one given before the bootstrap, which takes
+ * it as it makes the parent. */
+static int parent_pidfd = -1, pending_pidfd = -1;
+
+void mp__self_watch_parent(int pidfd)
+{
+    pending_pidfd = pidfd;
+}
+
 /* The parent is alive as long as we have not been re-parented: that needs no descriptor, and
- * cannot be fooled by a reused pid. */
+ * cannot be fooled by a reused pid. Nor can a pidfd, for a parent that is not our OS parent. */
 int mp__parent_alive(void)
 {
-    return have_parent && getppid() == parent.pid;
+    if (!have_parent)
+        return 0;
+    if (parent_pidfd >= 0) {
+        struct pollfd pf = {parent_pidfd, POLLIN, 0};
+        return poll(&pf, 1, 0) == 0;
+    }
+    return getppid() == parent.pid;
 }
 
 int mp__owns_name(const mp_process_t *p)
@@ -97,6 +114,10 @@ void mp__self_enter_child(mp_process_t *p)
     parent.identity = "";
     parent.pidfd = -1;
     have_parent = 1;
+    if (parent_pidfd >= 0)
+        close(parent_pidfd);
+    parent_pidfd = pending_pidfd;
+    pending_pidfd = -1;
     counter = 0;
     current = p;
 }

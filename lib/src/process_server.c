@@ -35,14 +35,16 @@ static struct kid *kids;
 static size_t nkids, capkids;
 static int ctl = -1;
 
-/* The request: 'R' and, as SCM_RIGHTS, the payload memfd, the status socket, then the
- * descriptors the payload refers to. Returns how many descriptors came, 0 at end of file. */
-static int receive(int *fds)
+/* The request: 'R' or 'P' and, as SCM_RIGHTS, the payload memfd, the status socket, with 'P' a
+ * pidfd of the parent, then the descriptors the payload refers to. Returns how many
+ * descriptors came (*with_parent: whether the third is the parent's pidfd), 0 at end of
+ * file. */
+static int receive(int *fds, int *with_parent)
 {
     char data = 0;
     struct iovec iov = {&data, 1};
     union {
-        char buf[CMSG_SPACE((MP__FDLIST_MAX + 2) * sizeof(int))];
+        char buf[CMSG_SPACE((MP__FDLIST_MAX + 3) * sizeof(int))];
         struct cmsghdr align;
     } u;
     struct msghdr msg = {
@@ -60,7 +62,8 @@ static int receive(int *fds)
         memcpy(fds + n, CMSG_DATA(c), (size_t)k * sizeof(int));
         n += k;
     }
-    if (data != 'R' || n < 2 || (msg.msg_flags & MSG_CTRUNC)) {
+    *with_parent = data == 'P';
+    if ((data != 'R' && data != 'P') || n < 2 + *with_parent || (msg.msg_flags & MSG_CTRUNC)) {
         for (int i = 0; i < n; i++)
             close(fds[i]);
         return -1; /* not a request of ours: ignored */
@@ -68,7 +71,7 @@ static int receive(int *fds)
     return n;
 }
 
-static void __attribute__((noreturn)) run_child(int *fds, int n, pid_t server)
+static void __attribute__((noreturn)) run_child(int *fds, int n, int with_parent, pid_t server)
 {
     close(ctl);
     for (size_t i = 0; i < nkids; i++) {
@@ -86,8 +89,11 @@ static void __attribute__((noreturn)) run_child(int *fds, int n, pid_t server)
     size_t nscratch = 0, len = 0;
     void *pickle = NULL;
     mp_process_t *p = NULL;
+    int first = 2 + with_parent;
+    if (with_parent)
+        mp__self_watch_parent(fds[2]);
     if (mp__spawn_read(fds[0], &pickle, &len, scratch, &nscratch) < 0 ||
-        mp__payload_enter(pickle, len, fds + 2, (size_t)n - 2, &p) < 0) {
+        mp__payload_enter(pickle, len, fds + first, (size_t)(n - first), &p) < 0) {
         fprintf(stderr, "libmp: a forkserver child cannot start: %s\n", mp_errmsg());
         _exit(255);
     }
@@ -121,7 +127,7 @@ static void reply(int status, pid_t pid, int pidfd)
         ;
 }
 
-static void serve_request(int *fds, int n)
+static void serve_request(int *fds, int n, int with_parent)
 {
     if (nkids == capkids) {
         size_t cap = capkids ? capkids * 2 : 16;
@@ -136,7 +142,7 @@ static void serve_request(int *fds, int n)
     pid_t server = getpid();
     pid_t pid = fork();
     if (pid == 0)
-        run_child(fds, n, server);
+        run_child(fds, n, with_parent, server);
     int pidfd = pid > 0 ? (int)syscall(SYS_pidfd_open, pid, 0) : -1;
     reply(fds[1], pid, pidfd);
     if (pid > 0) {
@@ -190,12 +196,12 @@ static void __attribute__((noreturn)) serve(void)
             _exit(1);
         reap();
         if (r > 0 && pf[0].revents) {
-            int fds[MP__FDLIST_MAX + 2];
-            int got = receive(fds);
+            int fds[MP__FDLIST_MAX + 3], with_parent = 0;
+            int got = receive(fds, &with_parent);
             if (got == 0)
                 _exit(0); /* the process that started us is gone */
             if (got > 0)
-                serve_request(fds, got);
+                serve_request(fds, got, with_parent);
         }
     }
 }
