@@ -18,7 +18,7 @@ static mp__small_t true_obj = {{1, {1}, MP_TYPE_BOOL, MP__F_IMMORTAL | MP__F_HAS
 
 static const char *const type_names[] = {
     "NoneType",  "bool",  "int",  "float", "str", "bytes",
-    "bytearray", "tuple", "list", "dict",  "set", "frozenset",
+    "bytearray", "tuple", "list", "dict",  "set", "frozenset", "handle",
 };
 
 const char *mp_type_name(mp_type_t t)
@@ -91,14 +91,19 @@ static int release(mp_obj_t *o)
 
 static int has_items(const mp_obj_t *o)
 {
-    return o->type >= MP_TYPE_TUPLE;
+    return mp__is_container(o);
 }
 
 static void free_storage(mp_obj_t *o)
 {
-    if (o->type == MP_TYPE_LIST) {
+    if (o->type == MP_TYPE_HANDLE) {
+        /* A borrowed handle is its caller's; one rebuilt from a pickle has no other owner. */
+        const mp__handle_t *h = MP__HANDLE(o);
+        if (h->owned && h->t->free)
+            h->t->free(h->handle);
+    } else if (o->type == MP_TYPE_LIST) {
         free(((mp__list_t *)o)->item);
-    } else if (o->type >= MP_TYPE_DICT) {
+    } else if (o->type == MP_TYPE_DICT || o->type == MP_TYPE_SET || o->type == MP_TYPE_FROZENSET) {
         free(((mp__table_t *)o)->ent);
         free(((mp__table_t *)o)->slot);
     }
@@ -215,6 +220,27 @@ mp_obj_t *mp_bool(int v)
     return v ? &true_obj.ob : &false_obj.ob;
 }
 
+/* Hashed by identity, as a Python object without __eq__: values wrapping the same handle are
+ * equal, and so hash alike. */
+mp_obj_t *mp__handle_new(int kind, void *handle, const mp__handle_type_t *t, int owned)
+{
+    mp__handle_t *h = (mp__handle_t *)mp__obj_alloc(MP_TYPE_HANDLE, sizeof *h);
+    if (!h)
+        return NULL;
+    h->kind = kind;
+    h->owned = owned;
+    h->handle = handle;
+    h->t = t;
+    h->ob.u.hash = (int64_t)((uintptr_t)handle >> 4);
+    h->ob.flags |= MP__F_HASHABLE;
+    return &h->ob;
+}
+
+const char *mp__obj_type_name(const mp_obj_t *o)
+{
+    return o->type == MP_TYPE_HANDLE ? MP__HANDLE(o)->t->name : mp_type_name(o->type);
+}
+
 mp_obj_t *const *mp__seq_items(const mp_obj_t *o, size_t *n)
 {
     if (o->type == MP_TYPE_TUPLE) {
@@ -253,7 +279,7 @@ int mp_obj_len(const mp_obj_t *o, size_t *out)
         *out = MP__TABLE(o)->n;
         return 0;
     default:
-        return mp__fail(MP_EINVAL, "object of type '%s' has no len()", mp_type_name(o->type));
+        return mp__fail(MP_EINVAL, "object of type '%s' has no len()", mp__obj_type_name(o));
     }
 }
 
@@ -270,6 +296,8 @@ int mp_obj_truth(const mp_obj_t *o)
         return (o->flags & MP__F_BIG) || MP__SMALL(o)->v != 0;
     case MP_TYPE_FLOAT:
         return MP__FLOAT(o)->v != 0.0; /* NaN is true, as in Python */
+    case MP_TYPE_HANDLE:
+        return 1; /* an object without __bool__ or __len__ */
     default:
         mp_obj_len(o, &n);
         return n != 0;

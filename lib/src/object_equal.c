@@ -59,6 +59,9 @@ static int shallow(const mp_obj_t *a, const mp_obj_t *b)
     case MP_TYPE_BYTES:
         return MP__STR(a)->len == MP__STR(b)->len &&
                !memcmp(MP__STR(a)->data, MP__STR(b)->data, MP__STR(a)->len);
+    case MP_TYPE_HANDLE:
+        return MP__HANDLE(a)->kind == MP__HANDLE(b)->kind &&
+               MP__HANDLE(a)->handle == MP__HANDLE(b)->handle;
     case MP_TYPE_SET:
         /* Cached hashes settle most unequal frozensets at once. */
         if ((a->flags & b->flags & MP__F_HASHABLE) && mp__hash(a) != mp__hash(b))

@@ -96,6 +96,25 @@ typedef struct { /* dict, set, frozenset: entries in insertion order plus an ind
     size_t mask;
 } mp__table_t;
 
+/* A handle value (reduction.h): a process-local handle of a Lock, Queue, Connection... that a
+ * value can carry into a process's arguments. What each kind is called, and how an owned
+ * handle is freed, is reduction.c's table; the object layer only reads it, so it never calls
+ * up into the primitives. */
+typedef struct mp__handle_type {
+    const char *name;    /* the Python class: "Lock" */
+    const char *module;  /* where CPython defines it, for repr */
+    const char *refused; /* the class CPython's refusal to pickle it names (Event's: Condition) */
+    void (*free)(void *handle);
+} mp__handle_type_t;
+
+typedef struct {
+    mp_obj_t ob;
+    int kind;  /* mp_handle_kind_t */
+    int owned; /* rebuilt in this process: freeing the value frees the handle */
+    void *handle;
+    const mp__handle_type_t *t;
+} mp__handle_t;
+
 #define MP__SMALL(o) ((const mp__small_t *)(o))
 #define MP__BIG(o) ((const mp__bigint_t *)(o))
 #define MP__FLOAT(o) ((const mp__float_t *)(o))
@@ -103,6 +122,14 @@ typedef struct { /* dict, set, frozenset: entries in insertion order plus an ind
 #define MP__TUPLE(o) ((const mp__tuple_t *)(o))
 #define MP__LIST(o) ((const mp__list_t *)(o))
 #define MP__TABLE(o) ((const mp__table_t *)(o))
+#define MP__HANDLE(o) ((const mp__handle_t *)(o))
+
+/* Whether o holds other values: tuple, list, dict, set, frozenset (not a handle, which comes
+ * after them in mp_type_t, nor the decoder's stand-ins). */
+static inline int mp__is_container(const mp_obj_t *o)
+{
+    return o->type >= MP_TYPE_TUPLE && o->type <= MP_TYPE_FROZENSET;
+}
 
 /* The files, each calling only into those listed before it (a file graph without cycles):
  *   object_slab.c    bulk allocation for the pickle decoder
@@ -129,6 +156,10 @@ void *mp__slab_alloc(size_t size); /* NULL: no arena open, too big, or out of me
 void mp__slab_free(void *p);
 /* A hint that p[0..n) is about to be filled at once: huge pages for a buffer of megabytes. */
 void mp__advise_fill(void *p, size_t n);
+/* object.c: a handle value (a new reference, hashed by the handle's identity), and the name
+ * of o's class for messages: mp_type_name(), or a handle's own ("Lock"). */
+mp_obj_t *mp__handle_new(int kind, void *handle, const mp__handle_type_t *t, int owned);
+const char *mp__obj_type_name(const mp_obj_t *o);
 /* object.c: the items of a tuple or list (count in *n); NULL for other types. */
 mp_obj_t *const *mp__seq_items(const mp_obj_t *o, size_t *n);
 int mp__is_int(const mp_obj_t *o); /* int or bool */

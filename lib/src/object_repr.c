@@ -231,6 +231,21 @@ static void str_repr(sbuf_t *b, const mp__str_t *s)
 
 /* ---- values -------------------------------------------------------------------------------- */
 
+/* CPython's default repr, as its Queue prints: the address is the handle's, so values wrapping
+ * one handle print alike. */
+static void handle_repr(sbuf_t *b, const mp__handle_t *h)
+{
+    char addr[32];
+    snprintf(addr, sizeof addr, "%p", h->handle);
+    sb_puts(b, "<");
+    sb_puts(b, h->t->module);
+    sb_puts(b, ".");
+    sb_puts(b, h->t->name);
+    sb_puts(b, " object at ");
+    sb_puts(b, addr);
+    sb_puts(b, ">");
+}
+
 static void scalar_repr(sbuf_t *b, const mp_obj_t *o)
 {
     char num[32], *big = NULL;
@@ -260,6 +275,9 @@ static void scalar_repr(sbuf_t *b, const mp_obj_t *o)
         break;
     case MP_TYPE_BYTES:
         bytes_repr(b, MP__STR(o));
+        break;
+    case MP_TYPE_HANDLE:
+        handle_repr(b, MP__HANDLE(o));
         break;
     default: /* MP_TYPE_BYTEARRAY */
         sb_puts(b, "bytearray(");
@@ -308,7 +326,7 @@ static int is_open(const mp_obj_t *o, const rframe_t *st, size_t sp)
 static int begin(sbuf_t *b, const mp_obj_t *o, rframe_t **st, size_t *sp, size_t *cap)
 {
     size_t n;
-    if (o->type < MP_TYPE_TUPLE) {
+    if (!mp__is_container(o)) {
         scalar_repr(b, o);
         return 0;
     }

@@ -171,6 +171,34 @@ static int close_frame(mp__pickler_t *p, const mp__pframe_t *f)
 
 /* ---- the loop ------------------------------------------------------------------------------ */
 
+/* A handle goes as its persistent id, a flat tuple, and BINPERSID; without a hook it is
+ * refused with the words of CPython's assert_spawning, which raises the same way. */
+static int write_handle(mp__pickler_t *p, const mp_obj_t *o)
+{
+    if (!p->persid || p->proto < 1)
+        return mp__fail(MP_EENCODE,
+                        "%s objects should only be shared between processes through inheritance",
+                        MP__HANDLE(o)->t->refused);
+    mp_obj_t *pid = NULL;
+    int rc = p->persid(o, p->persid_ud, &pid);
+    size_t n = 0;
+    mp_obj_t *const *items = rc == 0 ? mp__seq_items(pid, &n) : NULL;
+    if (rc == 0 && (!items || pid->type != MP_TYPE_TUPLE))
+        rc = mp__fail(MP_EENCODE, "a persistent id must be a tuple");
+    if (rc == 0)
+        rc = mp__pickler_op(p, MP__OP_MARK);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = mp__is_container(items[i]) || items[i]->type == MP_TYPE_HANDLE
+                 ? mp__fail(MP_EENCODE, "a persistent id holds scalars only")
+                 : mp__pickler_scalar(p, items[i]);
+    if (rc == 0)
+        rc = mp__pickler_op(p, MP__OP_TUPLE);
+    if (rc == 0)
+        rc = mp__pickler_op(p, MP__OP_BINPERSID);
+    mp_obj_decref(pid);
+    return rc;
+}
+
 /* Writes a scalar, or opens a container (its frame then writes the rest). */
 static int start(mp__pickler_t *p, const mp_obj_t *o)
 {
@@ -188,6 +216,8 @@ static int start(mp__pickler_t *p, const mp_obj_t *o)
     case MP_TYPE_SET:
     case MP_TYPE_FROZENSET:
         return open_set(p, o);
+    case MP_TYPE_HANDLE:
+        return write_handle(p, o);
     default:
         rc = mp__pickler_scalar(p, o);
         return rc < 0 || !memoisable ? rc : mp__pickler_memo_put(p, o);
@@ -237,8 +267,16 @@ int mp_pickle_dumps(const mp_obj_t *obj, int protocol, void **out, size_t *len)
     if (protocol < -1 || protocol > MP_PICKLE_HIGHEST_PROTOCOL)
         return mp__fail(MP_EINVAL, "mp_pickle_dumps: pickle protocol must be <= %d",
                         MP_PICKLE_HIGHEST_PROTOCOL);
+    return mp__pickle_dumps_hooked(obj, protocol, NULL, NULL, out, len);
+}
+
+int mp__pickle_dumps_hooked(const mp_obj_t *obj, int protocol, mp__persid_fn persid, void *ud,
+                            void **out, size_t *len)
+{
     mp__pickler_t p;
     memset(&p, 0, sizeof p);
+    p.persid = persid;
+    p.persid_ud = ud;
     p.proto = protocol < 0 ? MP_PICKLE_HIGHEST_PROTOCOL : protocol;
     p.auto_proto = protocol < 0;
     int rc = mp__pickler_count(&p, obj);

@@ -17,6 +17,11 @@ typedef struct {
     uint8_t pending; /* a child was started: its `after` is due when it is done */
 } mp__pframe_t;
 
+/* The persistent-id hook (pickle's persistent_id): gives the id a handle value is written as,
+ * a tuple of None, ints, str and bytes (a new reference in *pid), or fails with a code and a
+ * message. Without a hook a handle refuses to pickle, as CPython's do outside spawning. */
+typedef int (*mp__persid_fn)(const mp_obj_t *handle, void *ud, mp_obj_t **pid);
+
 typedef struct {
     unsigned char *buf;
     size_t len, cap;
@@ -28,6 +33,8 @@ typedef struct {
     size_t nmemo;
     mp__pframe_t *st;
     size_t sp, scap;
+    mp__persid_fn persid;
+    void *persid_ud;
 } mp__pickler_t;
 
 /* ---- pickle_dump_write.c ------------------------------------------------------------------- */
@@ -59,7 +66,7 @@ int mp__pickler_small_ints(mp__pickler_t *p, mp_obj_t *const *items, size_t n, s
  * memoised, so the walk asks the memo about these only. */
 static inline int mp__pickler_memoisable(const mp_obj_t *o)
 {
-    if (o->type >= MP_TYPE_TUPLE)
+    if (mp__is_container(o))
         return o->type != MP_TYPE_TUPLE || MP__TUPLE(o)->n;
     if (o->type == MP_TYPE_STR || o->type == MP_TYPE_BYTES)
         return MP__STR(o)->len >= MP__PICKLE_SHARED_TEXT;
@@ -76,5 +83,11 @@ int mp__pickler_shared(const mp__pickler_t *p, const mp_obj_t *o);
 int mp__pickler_memo_put(mp__pickler_t *p, const mp_obj_t *o);
 /* Writes a fetch of o if it is memoised: 1 if it was, 0 if not, or an error. */
 int mp__pickler_memo_get(mp__pickler_t *p, const mp_obj_t *o);
+
+/* ---- pickle_dump.c ------------------------------------------------------------------------- */
+
+/* mp_pickle_dumps() with a persistent-id hook (NULL: none), at protocol 1 or above. */
+int mp__pickle_dumps_hooked(const mp_obj_t *obj, int protocol, mp__persid_fn persid, void *ud,
+                            void **out, size_t *len);
 
 #endif /* MP_PICKLE_DUMP_IMPL_H */

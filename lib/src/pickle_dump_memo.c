@@ -56,7 +56,7 @@ static int count_visit(mp__pickler_t *p, const mp_obj_t *o)
             return mp__fail(MP_ENOMEM, "out of memory");
         ++*c;
     }
-    return added && o->type >= MP_TYPE_TUPLE ? mp__pickler_push(p, o) : 0;
+    return added && mp__is_container(o) ? mp__pickler_push(p, o) : 0;
 }
 
 /* The first walk: p->count gets how often each object that may repeat occurs. Numbers, None,

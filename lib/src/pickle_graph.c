@@ -22,7 +22,7 @@ const mp_obj_t *mp__pickle_child(const mp_obj_t *o, size_t i)
 
 static inline int wanted(const mp_obj_t *c, int texts)
 {
-    if (c->type >= MP_TYPE_TUPLE)
+    if (mp__is_container(c))
         return 1;
     return texts &&
            (c->type == MP_TYPE_BYTEARRAY || ((c->type == MP_TYPE_STR || c->type == MP_TYPE_BYTES) &&
@@ -68,7 +68,7 @@ typedef struct {
  * as the path it is on, plus what it knows lies below, passes the limit. */
 size_t mp__pickle_depth(const mp_obj_t *root, size_t limit)
 {
-    if (root->type < MP_TYPE_TUPLE)
+    if (!mp__is_container(root))
         return 0;
     mp__ptrmap_t seen = MP__PTRMAP_INIT;
     dframe_t *st = malloc(64 * sizeof *st);
@@ -92,7 +92,7 @@ size_t mp__pickle_depth(const mp_obj_t *root, size_t limit)
                 result = h;
             continue;
         }
-        if (c->type < MP_TYPE_TUPLE)
+        if (!mp__is_container(c))
             continue;
         size_t *slot = mp__pickle_may_repeat(c) ? mp__ptrmap_put(&seen, c, &added) : NULL;
         if (mp__pickle_may_repeat(c) && !slot)

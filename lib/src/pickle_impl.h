@@ -46,6 +46,11 @@ enum { MP__REFUSE_OBJECT, MP__REFUSE_BUFFER, MP__REFUSE_PY2, MP__REFUSE_DUP };
 
 /* ---- the decoder --------------------------------------------------------------------------- */
 
+/* The persistent-load hook (pickle's persistent_load): the value a persistent id stands for,
+ * a new reference in *out, or a code (MP_EDECODE with a message saying what is wrong with the
+ * id). Without one, PERSID and BINPERSID are refused as every opcode that names an object. */
+typedef int (*mp__persload_fn)(const mp_obj_t *pid, void *ud, mp_obj_t **out);
+
 typedef struct mp__unpickler {
     const unsigned char *in;
     size_t len, pos;
@@ -62,6 +67,8 @@ typedef struct mp__unpickler {
     int maybe_cyclic;     /* a list or dict came back from the memo: a cycle may exist */
     int saw_tag;          /* a stand-in for a callable was pushed: values must be checked */
     int stopped;
+    mp__persload_fn persload;
+    void *persload_ud;
     mp_obj_t *small[256]; /* BININT1's values, made once per call */
 } mp__unpickler_t;
 
@@ -102,6 +109,11 @@ static inline void mp__private_decref(mp_obj_t *o)
     else
         mp_obj_decref(o);
 }
+
+/* pickle_load.c: mp_pickle_loads() with a persistent-load hook, for BINPERSID only (libmp
+ * never writes PERSID, so it stays refused). */
+int mp__pickle_loads_hooked(const void *data, size_t len, mp__persload_fn persload, void *ud,
+                            mp_obj_t **out);
 
 /* ---- pickle_whitelist.c: the constructors GLOBAL and STACK_GLOBAL may name ------------- */
 

@@ -100,7 +100,7 @@ static int finish(mp__unpickler_t *u, mp_obj_t **out)
 
 /* The decode, once the out-pointer is known good; `fn` names the public call in messages. */
 static int loads(const char *fn, const void *data, size_t len, const mp_pickle_limits_t *limits,
-                 mp_obj_t **out)
+                 mp_obj_t **out, mp__persload_fn persload, void *ud)
 {
     static const mp_pickle_limits_t defaults = MP_PICKLE_LIMITS_DEFAULT;
     if (!data && len) /* an argument is NULL: nothing is touched (errors.h) */
@@ -111,6 +111,8 @@ static int loads(const char *fn, const void *data, size_t len, const mp_pickle_l
     u.in = data;
     u.len = len;
     u.lim = limits ? *limits : defaults;
+    u.persload = persload;
+    u.persload_ud = ud;
     u.budget = u.lim.max_alloc;
     if (!u.budget) /* 64 MiB + 64 bytes per input byte, saturating */
         u.budget =
@@ -132,11 +134,18 @@ int mp_pickle_loads_ex(const void *data, size_t len, const mp_pickle_limits_t *l
                        mp_obj_t **out)
 {
     MP__NEED(out);
-    return loads(__func__, data, len, limits, out);
+    return loads(__func__, data, len, limits, out, NULL, NULL);
 }
 
 int mp_pickle_loads(const void *data, size_t len, mp_obj_t **out)
 {
     MP__NEED(out);
-    return loads(__func__, data, len, NULL, out);
+    return loads(__func__, data, len, NULL, out, NULL, NULL);
+}
+
+int mp__pickle_loads_hooked(const void *data, size_t len, mp__persload_fn persload, void *ud,
+                            mp_obj_t **out)
+{
+    MP__NEED(out);
+    return loads(__func__, data, len, NULL, out, persload, ud);
 }

@@ -4,6 +4,7 @@
  * Containers are built in place, as CPython's unpickler builds them: a list or dict is pushed
  * empty and filled by later opcodes, which is what lets a memoised list contain itself. Items
  * move from the stack into a list without touching their reference counts. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -420,4 +421,27 @@ int mp__op_refuse(mp__unpickler_t *u, int why)
         [MP__REFUSE_DUP] = "no pickler writes DUP",
     };
     return mp__unpickle_fail(u, "refused: %s", reason[why]);
+}
+
+/* BINPERSID, only when the caller gave a hook (a spawned child's arguments): the id is checked
+ * by the hook, whose complaint becomes the decoder's usual message. Everyone else's decoder
+ * refuses it, and PERSID, exactly as before. */
+int mp__op_persid(mp__unpickler_t *u, int binary)
+{
+    if (!binary || !u->persload)
+        return mp__op_refuse(u, MP__REFUSE_OBJECT);
+    mp_obj_t *pid = NULL, *v = NULL;
+    int rc = mp__unpickle_pop(u, &pid);
+    if (rc < 0)
+        return rc;
+    rc = mp__unpickle_check_values(u, &pid, 1);
+    if (rc == 0)
+        rc = u->persload(pid, u->persload_ud, &v);
+    mp__private_decref(pid);
+    if (rc == MP_EDECODE) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", mp_errmsg());
+        return mp__unpickle_fail(u, "bad persistent id: %s", why);
+    }
+    return rc < 0 ? rc : mp__unpickle_push(u, v);
 }

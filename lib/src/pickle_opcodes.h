@@ -23,7 +23,7 @@
     X(INT,              'I',  0, mp__op_decimal,      0)                                           \
     X(LONG,             'L',  0, mp__op_decimal,      1)                                           \
     X(NONE,             'N',  0, mp__op_const,        0)                                           \
-    X(PERSID,           'P',  0, mp__op_refuse,       MP__REFUSE_OBJECT)                           \
+    X(PERSID,           'P',  0, mp__op_persid,       0)                                           \
     X(REDUCE,           'R',  0, mp__op_reduce,       0)                                           \
     X(STRING,           'S',  0, mp__op_refuse,       MP__REFUSE_PY2)                              \
     X(UNICODE,          'V',  0, mp__op_unicode,      0)                                           \
@@ -41,7 +41,7 @@
     X(BININT,           'J',  1, mp__op_binint,       4)                                           \
     X(BININT1,          'K',  1, mp__op_binint,       1)                                           \
     X(BININT2,          'M',  1, mp__op_binint,       2)                                           \
-    X(BINPERSID,        'Q',  1, mp__op_refuse,       MP__REFUSE_OBJECT)                           \
+    X(BINPERSID,        'Q',  1, mp__op_persid,       1)                                           \
     X(BINSTRING,        'T',  1, mp__op_refuse,       MP__REFUSE_PY2)                              \
     X(SHORT_BINSTRING,  'U',  1, mp__op_refuse,       MP__REFUSE_PY2)                              \
     X(BINUNICODE,       'X',  1, mp__op_text,         4)                                           \

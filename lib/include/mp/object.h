@@ -74,7 +74,8 @@ typedef enum {
     MP_TYPE_LIST,      /**< `list`. */
     MP_TYPE_DICT,      /**< `dict`, insertion-ordered. */
     MP_TYPE_SET,       /**< `set`. */
-    MP_TYPE_FROZENSET  /**< `frozenset`. */
+    MP_TYPE_FROZENSET, /**< `frozenset`. */
+    MP_TYPE_HANDLE     /**< a Lock, Queue, Connection... wrapped as a value (reduction.h). */
 } mp_type_t;
 
 /** @brief How mp_str_decode() treats lone surrogates. */
@@ -95,7 +96,9 @@ MP_EXTERN mp_type_t mp_obj_type(const mp_obj_t *o);
 
 /**
  * @brief The Python name of a type: "NoneType", "bool", "int", "float", "str", "bytes",
- *        "bytearray", "tuple", "list", "dict", "set", "frozenset".
+ *        "bytearray", "tuple", "list", "dict", "set", "frozenset", and "handle" for
+ *        #MP_TYPE_HANDLE (which stands for several Python classes: messages about a particular
+ *        handle value name its class, "Lock", "Queue"..., as mp_handle_kind() tells it).
  * @param t the type.
  * @return a static string; "?" for a value outside the enum.
  * @pyequiv `type(o).__name__`.
@@ -179,7 +182,8 @@ MP_EXTERN int mp_obj_truth(const mp_obj_t *o);
  * @brief The length of a str (in code points), bytes, bytearray or container.
  * @param o   the value.
  * @param[out] out its length.
- * @return 0; #MP_EINVAL for None, bool, int and float ("object of type 'int' has no len()").
+ * @return 0; #MP_EINVAL for None, bool, int, float and handles ("object of type 'int' has no
+ *         len()", "object of type 'Lock' has no len()").
  * @pyequiv `len(o)`.
  */
 MP_EXTERN int mp_obj_len(const mp_obj_t *o, size_t *out);
@@ -194,7 +198,10 @@ MP_EXTERN int mp_obj_len(const mp_obj_t *o, size_t *out);
  * their elements in insertion order: CPython prints its hash-table order, which for str
  * depends on the process's hash key, so no program can reproduce it in general; a set decoded
  * from a CPython pickle was inserted in the order the sender iterated it. A recursive value
- * prints as in Python: `l = [l]` is `[[...]]`.
+ * prints as in Python: `l = [l]` is `[[...]]`. A handle value prints as CPython's default
+ * repr of its class, with the handle's address: `<multiprocessing.synchronize.Lock object at
+ * 0x55d0c8a4b2a0>` (CPython's Lock shows its owner instead, which would need a look at shared
+ * state that may be held).
  * @param o the value.
  * @return a malloc'd NUL-terminated string the caller frees; NULL with #MP_ENOMEM's message
  *         when memory runs out, or for a NULL `o`.
