@@ -84,6 +84,14 @@ struct mp_squeue_s {
 typedef int (*mp__q_eof_fn)(const struct mp_queue_s *q);
 
 int mp__q_shared_new(mp__qshared_t **out, int kind, int64_t maxsize, uint64_t cap);
+/* The shared part of a queue of `kind` made by another process, from its memfd (checked). */
+int mp__q_shared_adopt(int fd, size_t offset, int kind, mp__qshared_t **out);
+
+/* A handle rebuilt in a process started by exec (queues_import.c): over the shared part at
+ * `offset` in the memfd `memfd`, with its own copies of the put side's descriptors (-1: absent).
+ * *out is an mp_queue_t, or an mp_squeue_t for MP__Q_SIMPLE. */
+int mp__queue_import(int kind, int protocol, int memfd, size_t offset, int eof_rd, int eof_wr,
+                     void **out);
 
 /* Copy a message of `len` bytes in / out. `deadline` is absolute (mp__now()); `block` 0 never
  * waits. mp__q_get copies a message of at most `small_cap` bytes into `small` (then *out ==

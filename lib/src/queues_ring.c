@@ -507,6 +507,30 @@ int mp__q_memory(const struct mp_queue_s *q, size_t *bytes)
     return 0;
 }
 
+/* What is read from the header before the ring is used is checked, since an index computed
+ * from a bad `cap` would reach past the mapping. */
+int mp__q_shared_adopt(int fd, size_t offset, int kind, mp__qshared_t **out)
+{
+    void *mem;
+    int mfd;
+    size_t off, size;
+    int rc = mp__shm_adopt(fd, offset, MP__Q_RING_OFF, &mem);
+    if (rc < 0)
+        return rc;
+    mp__qshared_t *sh = mem;
+    uint64_t cap = sh->cap;
+    rc = mp__shm_locate(sh, &mfd, &off, &size);
+    if (rc == 0 && (sh->magic != Q_MAGIC || sh->kind != (uint32_t)kind || cap < MP_QUEUE_RING_MIN ||
+                    (cap & (cap - 1)) || cap > size - off - MP__Q_RING_OFF))
+        rc = mp__fail(MP_EDECODE, "the memory given for a queue does not hold one of that kind");
+    if (rc < 0) {
+        mp__shm_free(mem);
+        return rc;
+    }
+    *out = sh;
+    return 0;
+}
+
 int mp__q_shared_new(mp__qshared_t **out, int kind, int64_t maxsize, uint64_t cap)
 {
     pthread_once(&fault_once, fault_init);

@@ -33,4 +33,8 @@ int mp__reduce_dumps(const mp_obj_t *obj, mp__fdlist_t *fds, void **out, size_t 
  * (a handle's memory is mapped from them, and a grandchild is given them again). */
 int mp__reduce_loads(const void *data, size_t len, const int *fds, size_t nfds, mp_obj_t **out);
 
+/* reduction.c: a handle value of `kind`; `owned`: freeing the value frees the handle (and a
+ * failure to make the value, too). */
+mp_obj_t *mp__handle_obj(mp_handle_kind_t kind, void *handle, int owned);
+
 #endif /* MP_REDUCTION_IMPL_H */

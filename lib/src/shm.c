@@ -14,13 +14,21 @@
  * generation below). Other freed slots are quarantined, and a chunk whose slots are all free or
  * quarantined is unmapped from this process (the kernel keeps the pages for the processes that
  * still map them). Only the process that made a chunk allocates from it; a child making objects
- * gets chunks of its own, so two processes never hand out the same bytes. */
+ * gets chunks of its own, so two processes never hand out the same bytes.
+ *
+ * A process started by exec (spawn, forkserver) gets the memfds as descriptors and adopts them:
+ * each memfd is mapped whole, once, however many handles live in it, and is unmapped when the
+ * last of them is freed. An adopted region is never allocated from (its maker does that). A
+ * region sent to such a process is marked shared as a fork would mark it, since the other
+ * process may use it after this one frees it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shm_impl.h"
@@ -53,6 +61,9 @@ struct region {
     size_t live;            /* arena: objects allocated and not freed */
     int quarantined;        /* arena: some freed slot can never be reused */
     struct free_slot *free; /* arena: reusable slots */
+    size_t adopted;         /* mapped from another process's memfd: handles using it, else 0 */
+    dev_t dev;              /* adopted: which memfd, so that one is mapped once */
+    ino_t ino;
 };
 
 static pthread_mutex_t shm_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -228,6 +239,12 @@ void mp__shm_free(void *p)
         return;
     pthread_mutex_lock(&shm_lock);
     struct region *r = find(p);
+    if (r && r->adopted) {
+        if (--r->adopted == 0)
+            unmap(r);
+        pthread_mutex_unlock(&shm_lock);
+        return;
+    }
     /* Another process's chunk: its maker decides when the bytes are reused; we only stop using
      * them. A region of its own is unmapped here whoever made it (a per-process mapping). */
     if (r && r->big)
@@ -248,4 +265,82 @@ int mp__shm_locate(const void *p, int *fd, size_t *offset, size_t *size)
     }
     pthread_mutex_unlock(&shm_lock);
     return r ? 0 : mp__fail(MP_EINVAL, "not libmp shared memory");
+}
+
+int mp__shm_export(const void *p, int *fd, size_t *offset, size_t *size)
+{
+    pthread_mutex_lock(&shm_lock);
+    struct region *r = find(p);
+    if (r) {
+        *fd = r->fd;
+        *offset = (size_t)((const char *)p - r->base);
+        *size = r->size;
+        struct slot_hdr *h = (struct slot_hdr *)(void *)((char *)r->base + *offset - HDR_SIZE);
+        if (!r->big && !r->adopted && *offset >= HDR_SIZE && h->magic == SLOT_MAGIC)
+            h->gen = UINT64_MAX; /* never fork_gen: freeing it here quarantines it */
+    }
+    pthread_mutex_unlock(&shm_lock);
+    return r ? 0 : mp__fail(MP_EINVAL, "not libmp shared memory");
+}
+
+static struct region *find_adopted(dev_t dev, ino_t ino)
+{
+    for (struct region *r = regions; r; r = r->next)
+        if (r->adopted && r->dev == dev && r->ino == ino)
+            return r;
+    return NULL;
+}
+
+/* Maps the whole memfd behind `fd` (a descriptor of its own, so the caller's may close). */
+static int adopt_new(int fd, const struct stat *st, struct region **out)
+{
+    size_t size = (size_t)st->st_size;
+    int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0)
+        return mp__fail(mp__errno(), "shared memory: dup: %s", strerror(errno));
+    void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, own, 0);
+    struct region *r = base != MAP_FAILED ? calloc(1, sizeof *r) : NULL;
+    if (!r) {
+        int e = base == MAP_FAILED ? mp__errno() : MP_ENOMEM;
+        if (base != MAP_FAILED)
+            munmap(base, size);
+        close(own);
+        return mp__fail(e, "mmap of inherited shared memory: %s", strerror(-e));
+    }
+    r->base = base;
+    r->size = size;
+    r->fd = own;
+    r->dev = st->st_dev;
+    r->ino = st->st_ino;
+    r->next = regions;
+    regions = r;
+    *out = r;
+    return 0;
+}
+
+int mp__shm_adopt(int fd, size_t offset, size_t need, void **out)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return mp__fail(MP_EDECODE, "shared memory descriptor: %s", strerror(errno));
+    size_t size = (size_t)st.st_size;
+    if (!S_ISREG(st.st_mode) || st.st_size <= 0 || offset > size || need > size - offset ||
+        offset % 16)
+        return mp__fail(MP_EDECODE,
+                        "shared memory: %zu bytes at offset %zu do not fit in the %zu mapped",
+                        need, offset, size);
+    pthread_once(&shm_once, shm_init);
+    pthread_mutex_lock(&shm_lock);
+    struct region *r = find_adopted(st.st_dev, st.st_ino);
+    int rc = 0;
+    if (r && r->size != size)
+        rc = mp__fail(MP_EDECODE, "shared memory changed size since it was mapped");
+    else if (!r)
+        rc = adopt_new(fd, &st, &r);
+    if (rc == 0 && r) {
+        r->adopted++;
+        *out = r->base + offset;
+    }
+    pthread_mutex_unlock(&shm_lock);
+    return rc;
 }

@@ -25,4 +25,16 @@ void mp__shm_free(void *p);
  * measures the memory its ring really holds with it). */
 int mp__shm_locate(const void *p, int *fd, size_t *offset, size_t *size);
 
+/* mp__shm_locate() for a region another process is given (spawn, forkserver): the region is
+ * marked as one this process must not hand out again when it frees it. */
+int mp__shm_export(const void *p, int *fd, size_t *offset, size_t *size);
+
+/* The other side: maps the memfd `fd` (once per memfd, whatever the descriptor's number; the
+ * mapping has a descriptor of its own) and gives the address of `need` bytes at `offset`, after
+ * checking that they lie in it. The region is this process's to use, never to allocate from;
+ * mp__shm_free() of the address gives up this use, and the last use unmaps it. mp__shm_locate()
+ * works on it (a child passes its handles on). Returns 0, MP_EDECODE (not a memfd, out of
+ * bounds, misaligned) with a message, or -errno. */
+int mp__shm_adopt(int fd, size_t offset, size_t need, void **out);
+
 #endif /* MP_SHM_IMPL_H */

@@ -19,6 +19,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "shm_impl.h"
 #include "synchronize_impl.h"
 
 #define SLICE 0.05
@@ -66,6 +67,36 @@ int mp_barrier_new(mp_barrier_t **out, unsigned parties, mp_barrier_action_t act
 void mp_barrier_free(mp_barrier_t *b)
 {
     mp__sync_free(b);
+}
+
+/* The slots follow the header: the party count read from shared memory must leave them inside
+ * the mapping, or a wait would write past it. */
+int mp__barrier_import(int fd, size_t offset, mp_barrier_t **out)
+{
+    int rc = mp__sync_import(fd, offset, out, sizeof **out, sizeof(struct barrier_shared));
+    if (rc < 0)
+        return rc;
+    int mfd;
+    size_t off, size;
+    uint32_t parties = (*out)->sh->parties;
+    rc = mp__shm_locate((*out)->sh, &mfd, &off, &size);
+    if (rc == 0 && (parties < 1 || parties > (1u << 24) ||
+                    size - off < sizeof(struct barrier_shared) + parties * sizeof(uint64_t)))
+        rc = mp__fail(MP_EDECODE, "the Barrier's shared state is not one (%u parties)", parties);
+    if (rc < 0) {
+        mp_barrier_free(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+int mp__barrier_exportable(const mp_barrier_t *b)
+{
+    if (b->action)
+        return mp__fail(MP_EENCODE, "a Barrier with an action cannot be sent to a process "
+                                    "started by spawn or forkserver: the action is a function "
+                                    "pointer of this program image");
+    return 0;
 }
 
 static void wake_all(struct barrier_shared *sh)

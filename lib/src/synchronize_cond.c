@@ -58,6 +58,18 @@ void mp_cond_free(mp_cond_t *c)
     mp__sync_free(c);
 }
 
+int mp__cond_import(int fd, size_t offset, mp_lock_t *lock, mp_cond_t **out)
+{
+    int rc = mp__sync_import(fd, offset, out, sizeof **out, sizeof(struct cond_shared));
+    if (rc < 0) {
+        mp_lock_free(lock);
+        return rc;
+    }
+    (*out)->lock = lock;
+    (*out)->owns_lock = 1;
+    return 0;
+}
+
 mp_lock_t *mp_cond_lock(mp_cond_t *c)
 {
     MP__NEED_OR(c, NULL);

@@ -66,6 +66,21 @@ int mp__sync_alloc(void *out, size_t hsize, size_t ssize)
     return 0;
 }
 
+int mp__sync_import(int fd, size_t offset, void *out, size_t hsize, size_t ssize)
+{
+    *(void **)out = NULL;
+    void **h = calloc(1, hsize);
+    if (!h)
+        return mp__fail(MP_ENOMEM, "out of memory");
+    int rc = mp__shm_adopt(fd, offset, ssize, h);
+    if (rc < 0) {
+        free(h);
+        return rc;
+    }
+    *(void **)out = h;
+    return 0;
+}
+
 void mp__sync_free(void *handle)
 {
     if (!handle)

@@ -41,6 +41,11 @@ void mp_event_free(mp_event_t *e)
     mp__sync_free(e);
 }
 
+int mp__event_import(int fd, size_t offset, mp_event_t **out)
+{
+    return mp__sync_import(fd, offset, out, sizeof **out, sizeof(struct event_shared));
+}
+
 int mp_event_is_set(const mp_event_t *e)
 {
     MP__NEED_OR(e, 0);

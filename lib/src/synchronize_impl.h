@@ -110,6 +110,21 @@ static inline int mp__lw_is_mine(mp__lockword_t *lw)
 int mp__sync_alloc(void *out, size_t hsize, size_t ssize);
 void mp__sync_free(void *handle);
 
+/* The handles of a process started by exec (reduction*.c): mp__sync_import makes a handle over
+ * `ssize` bytes of shared state at `offset` in the memfd `fd` (mp__shm_adopt checks that they
+ * fit); mp__sync_free undoes it. The mp__*_import calls build each kind on it, checking what
+ * they read from the state; the state itself is the exporter's: *(void **)handle. */
+int mp__sync_import(int fd, size_t offset, void *out, size_t hsize, size_t ssize);
+int mp__lock_import(int fd, size_t offset, int recursive, mp_lock_t **out);
+int mp__sem_import(int fd, size_t offset, mp_sem_t **out);
+int mp__sem_bounded(const mp_sem_t *s);
+/* `lock` becomes the condition's, freed with it, even when the import fails. */
+int mp__cond_import(int fd, size_t offset, mp_lock_t *lock, mp_cond_t **out);
+int mp__event_import(int fd, size_t offset, mp_event_t **out);
+int mp__barrier_import(int fd, size_t offset, mp_barrier_t **out);
+/* A barrier's action is a pointer into this process: MP_EENCODE when it has one. */
+int mp__barrier_exportable(const mp_barrier_t *b);
+
 /* A Lock or RLock handle. */
 struct mp_lock_s {
     mp__lockword_t *sh;

@@ -35,6 +35,14 @@ void mp_lock_free(mp_lock_t *l)
     mp__sync_free(l);
 }
 
+int mp__lock_import(int fd, size_t offset, int recursive, mp_lock_t **out)
+{
+    int rc = mp__sync_import(fd, offset, out, sizeof **out, sizeof(mp__lockword_t));
+    if (rc == 0)
+        (*out)->recursive = recursive;
+    return rc;
+}
+
 /* After the word is ours: who holds it, and (EOWNERDEAD included) a fresh depth of 1. */
 static int took(mp__lockword_t *sh, int rc)
 {

@@ -57,6 +57,18 @@ void mp_sem_free(mp_sem_t *s)
     mp__sync_free(s);
 }
 
+int mp__sem_import(int fd, size_t offset, mp_sem_t **out)
+{
+    return mp__sync_import(fd, offset, out, sizeof **out, sizeof(struct sem_shared));
+}
+
+/* The state keeps the bound only, so a BoundedSemaphore(SEM_VALUE_MAX) reads as a Semaphore,
+ * which it behaves exactly like. */
+int mp__sem_bounded(const mp_sem_t *s)
+{
+    return s->sh->max < (uint32_t)MP_SEM_VALUE_MAX;
+}
+
 static int try_down(struct sem_shared *sh)
 {
     uint32_t v = atomic_load_explicit(&sh->value, memory_order_relaxed);
