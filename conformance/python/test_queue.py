@@ -236,8 +236,8 @@ def q_18(fx):
         joined(p)
 
 
-@case('Q-19', "(libmp: a queue handle is not a value, so C cannot even write this) sending a "
-      "Queue through a Pipe raises RuntimeError '... through inheritance'")
+@case('Q-19', "sending a Queue or a Lock through a Pipe raises RuntimeError '... through "
+      "inheritance'")
 def q_19(fx):
     r, w = fx.pipe()
     expect_error(RuntimeError, 'through inheritance', w.send, ctx.Queue())
