@@ -17,8 +17,8 @@ static mp__small_t false_obj = {{1, {0}, MP_TYPE_BOOL, MP__F_IMMORTAL | MP__F_HA
 static mp__small_t true_obj = {{1, {1}, MP_TYPE_BOOL, MP__F_IMMORTAL | MP__F_HASHABLE}, 1};
 
 static const char *const type_names[] = {
-    "NoneType",  "bool",  "int",  "float", "str", "bytes",
-    "bytearray", "tuple", "list", "dict",  "set", "frozenset", "handle",
+    "NoneType", "bool", "int",  "float", "str",       "bytes",  "bytearray",
+    "tuple",    "list", "dict", "set",   "frozenset", "handle",
 };
 
 const char *mp_type_name(mp_type_t t)

@@ -74,9 +74,9 @@ static mp_obj_t *cond_pid(mp__fdlist_t *l, mp_cond_t *c, int *rc)
     if (*rc == 0)
         *rc = mem_ref(l, lock->sh, &lidx, &loff);
     int lkind = lock->recursive ? MP_HANDLE_RLOCK : MP_HANDLE_LOCK;
-    return *rc < 0 ? NULL
-                   : built(mp_build("(iLLLLi)", MP_HANDLE_CONDITION, idx, off, lidx, loff, lkind),
-                           rc);
+    return *rc < 0
+               ? NULL
+               : built(mp_build("(iLLLLi)", MP_HANDLE_CONDITION, idx, off, lidx, loff, lkind), rc);
 }
 
 /* Queue, JoinableQueue: (kind, memory, offset, protocol, eof_rd, eof_wr); a SimpleQueue has no
@@ -109,9 +109,9 @@ static mp_obj_t *conn_pid(mp__fdlist_t *l, const mp_conn_t *c, int *rc)
                                    "process started by spawn or forkserver: they would be lost");
     else
         *rc = fd_index(l, c->fd, &idx);
-    return *rc < 0 ? NULL
-                   : built(mp_build("(iLii)", MP_HANDLE_CONNECTION, idx, c->readable, c->writable),
-                           rc);
+    return *rc < 0
+               ? NULL
+               : built(mp_build("(iLii)", MP_HANDLE_CONNECTION, idx, c->readable, c->writable), rc);
 }
 
 static int persistent_id(const mp_obj_t *o, void *ud, mp_obj_t **pid)

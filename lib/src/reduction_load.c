@@ -156,7 +156,7 @@ static int import_conn(const fdset_t *s, const long long *v, void **h)
 
 static int persistent_load(const mp_obj_t *pid, void *ud, mp_obj_t **out)
 {
-    long long v[PID_MAX];
+    long long v[PID_MAX] = {0};
     void *h = NULL;
     int rc = read_pid(pid, v);
     if (rc < 0)

@@ -327,8 +327,8 @@ int mp__shm_adopt(int fd, size_t offset, size_t need, void **out)
     if (!S_ISREG(st.st_mode) || st.st_size <= 0 || offset > size || need > size - offset ||
         offset % 16)
         return mp__fail(MP_EDECODE,
-                        "shared memory: %zu bytes at offset %zu do not fit in the %zu mapped",
-                        need, offset, size);
+                        "shared memory: %zu bytes at offset %zu do not fit in the %zu mapped", need,
+                        offset, size);
     pthread_once(&shm_once, shm_init);
     pthread_mutex_lock(&shm_lock);
     struct region *r = find_adopted(st.st_dev, st.st_ino);

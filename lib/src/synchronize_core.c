@@ -49,15 +49,15 @@
 
 /* ===== handles ================================================================================ */
 
-int mp__sync_alloc(void *out, size_t hsize, size_t ssize)
+/* A zeroed handle whose first field points to `ssize` bytes of shared state: new ones (fd < 0)
+ * or those at `offset` in the memfd `fd`, which another process made. */
+static int handle_over(void *out, size_t hsize, size_t ssize, int fd, size_t offset)
 {
-    if (!out)
-        return mp__fail(MP_EINVAL, "out is NULL");
     *(void **)out = NULL;
     void **h = calloc(1, hsize);
     if (!h)
         return mp__fail(MP_ENOMEM, "out of memory");
-    int rc = mp__shm_alloc(ssize, h);
+    int rc = fd < 0 ? mp__shm_alloc(ssize, h) : mp__shm_adopt(fd, offset, ssize, h);
     if (rc < 0) {
         free(h);
         return rc;
@@ -66,19 +66,18 @@ int mp__sync_alloc(void *out, size_t hsize, size_t ssize)
     return 0;
 }
 
+int mp__sync_alloc(void *out, size_t hsize, size_t ssize)
+{
+    if (!out)
+        return mp__fail(MP_EINVAL, "out is NULL");
+    return handle_over(out, hsize, ssize, -1, 0);
+}
+
 int mp__sync_import(int fd, size_t offset, void *out, size_t hsize, size_t ssize)
 {
-    *(void **)out = NULL;
-    void **h = calloc(1, hsize);
-    if (!h)
-        return mp__fail(MP_ENOMEM, "out of memory");
-    int rc = mp__shm_adopt(fd, offset, ssize, h);
-    if (rc < 0) {
-        free(h);
-        return rc;
-    }
-    *(void **)out = h;
-    return 0;
+    if (fd < 0)
+        return mp__fail(MP_EDECODE, "no shared memory descriptor");
+    return handle_over(out, hsize, ssize, fd, offset);
 }
 
 void mp__sync_free(void *handle)
