@@ -310,6 +310,12 @@ START_TEST(LIBMP_RED_04_rebuilt_sync_handles_share_the_state)
     mp_event_t *e2 = r.e;
     mp_barrier_t *b2 = r.b;
     ck_assert_ptr_ne(l2, l);
+    /* A handle met twice comes back as one value, as pickle's memo gives one object. */
+    mp_obj_t *twice = mp_build("(OO)", mp_tuple_get(v, 0), mp_tuple_get(v, 0));
+    mp_obj_t *back = round_trip(twice, NULL);
+    ck_assert_ptr_eq(mp_tuple_get(back, 0), mp_tuple_get(back, 1));
+    mp_obj_decref(back);
+    mp_obj_decref(twice);
 
     /* Lock: taken through the rebuilt handle, held for the original. */
     ck_assert_mp(mp_lock_acquire(l2, 0, 0), 0);

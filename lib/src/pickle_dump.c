@@ -217,7 +217,8 @@ static int start(mp__pickler_t *p, const mp_obj_t *o)
     case MP_TYPE_FROZENSET:
         return open_set(p, o);
     case MP_TYPE_HANDLE:
-        return write_handle(p, o);
+        rc = write_handle(p, o);
+        return rc < 0 ? rc : mp__pickler_memo_put(p, o);
     default:
         rc = mp__pickler_scalar(p, o);
         return rc < 0 || !memoisable ? rc : mp__pickler_memo_put(p, o);

@@ -61,11 +61,13 @@ int mp__pickler_scalar(mp__pickler_t *p, const mp_obj_t *o);
  * up), moving *i past them. */
 int mp__pickler_small_ints(mp__pickler_t *p, mp_obj_t *const *items, size_t n, size_t *i);
 
-/* Objects worth a memo entry when shared: containers but (), bytearray, and str and bytes long
- * enough that writing them again costs more than an index. No other object is ever counted or
+/* Objects worth a memo entry when shared: containers but (), bytearray, handles, and str and
+ * bytes long enough that writing them again costs more than an index. No other object is ever counted or
  * memoised, so the walk asks the memo about these only. */
 static inline int mp__pickler_memoisable(const mp_obj_t *o)
 {
+    if (o->type == MP_TYPE_HANDLE) /* a handle met twice is one handle in the child too */
+        return 1;
     if (mp__is_container(o))
         return o->type != MP_TYPE_TUPLE || MP__TUPLE(o)->n;
     if (o->type == MP_TYPE_STR || o->type == MP_TYPE_BYTES)

@@ -24,9 +24,9 @@ static inline int wanted(const mp_obj_t *c, int texts)
 {
     if (mp__is_container(c))
         return 1;
-    return texts &&
-           (c->type == MP_TYPE_BYTEARRAY || ((c->type == MP_TYPE_STR || c->type == MP_TYPE_BYTES) &&
-                                             MP__STR(c)->len >= MP__PICKLE_SHARED_TEXT));
+    return texts && (c->type == MP_TYPE_BYTEARRAY || c->type == MP_TYPE_HANDLE ||
+                     ((c->type == MP_TYPE_STR || c->type == MP_TYPE_BYTES) &&
+                      MP__STR(c)->len >= MP__PICKLE_SHARED_TEXT));
 }
 
 const mp_obj_t *mp__pickle_next(const mp_obj_t *o, size_t *i, int texts)

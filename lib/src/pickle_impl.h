@@ -181,8 +181,8 @@ int mp__pickle_may_repeat(const mp_obj_t *o);
 /* str and bytes at least this long are memoised by the encoder when they occur more than once. */
 #define MP__PICKLE_SHARED_TEXT 64
 /* The next child of o from *i on that a walk must visit, the leaves in between skipped in one
- * loop: a container, or with `texts` also a bytearray, or a str or bytes the encoder may
- * memoise. NULL past the last. */
+ * loop: a container, or with `texts` also a bytearray, a handle, or a str or bytes the encoder
+ * may memoise. NULL past the last. */
 const mp_obj_t *mp__pickle_next(const mp_obj_t *o, size_t *i, int texts);
 /* Makes every recursive part reachable from the memo one counted unit (mp__cycle_make). */
 int mp__unpickle_cycles(mp__unpickler_t *u);
