@@ -137,9 +137,8 @@ static void check_args(mp_obj_t *args, const char *expect_args)
     const unsigned char *key = mp_process_authkey(mp_current_process());
     char want[512];
     snprintf(want, sizeof want,
-             "args=%s kwargs={'x': 1, 'y': 'z'} name=%s pid=%d key=%02x%02x%02x%02x\n",
-             expect_args, mp_process_name(p), (int)mp_process_pid(p), key[0], key[1], key[30],
-             key[31]);
+             "args=%s kwargs={'x': 1, 'y': 'z'} name=%s pid=%d key=%02x%02x%02x%02x\n", expect_args,
+             mp_process_name(p), (int)mp_process_pid(p), key[0], key[1], key[30], key[31]);
     ck_assert_str_eq(got, want);
     free(got);
     chan_close(&r);
@@ -451,11 +450,11 @@ END_TEST
  * refused with MP_EINVAL (or the "none" value process.h gives) and a message naming the call;
  * mp_process_free(NULL) does nothing. mp_exit_msg() and mp_raise() never return: their NULL
  * cases are LIBMP_PROC_NULL_exit_msg_and_raise in test_process_tree.c. */
-#define ck_assert_refused(call, code, fn)                                                         \
-    do {                                                                                          \
-        ck_assert_mp(call, code);                                                                 \
-        ck_assert_msg(strncmp(mp_errmsg(), fn ": ", strlen(fn) + 2) == 0,                         \
-                      "%s: message '%s' does not name " fn, #call, mp_errmsg());                  \
+#define ck_assert_refused(call, code, fn)                                                          \
+    do {                                                                                           \
+        ck_assert_mp(call, code);                                                                  \
+        ck_assert_msg(strncmp(mp_errmsg(), fn ": ", strlen(fn) + 2) == 0,                          \
+                      "%s: message '%s' does not name " fn, #call, mp_errmsg());                   \
     } while (0)
 
 START_TEST(LIBMP_PROC_NULL_every_call)
