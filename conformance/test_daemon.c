@@ -29,7 +29,7 @@ static void on_term(int sig)
 
 /* A child that reports SIGTERM (or ignores it), sleeps, and says whether it finished. args:
  * (out, ready, seconds to sleep, ignore SIGTERM). */
-static int sleeper(mp_obj_t *a)
+static int dmn_sleeper(mp_obj_t *a)
 {
     term_report = arg_report(a, 0);
     report_t ready = arg_report(a, 1);
@@ -40,7 +40,7 @@ static int sleeper(mp_obj_t *a)
            now_s());
     return 0;
 }
-JOB(sleeper);
+JOB(dmn_sleeper);
 
 static mp_process_t *start_child(struct scene *s, int daemon, double sleep)
 {
@@ -49,7 +49,7 @@ static mp_process_t *start_child(struct scene *s, int daemon, double sleep)
     o.daemon = daemon;
     mp_obj_t *args =
         mp_build("(NNdi)", chan_obj(s->out), chan_obj(s->ready), sleep, s->ignore_term);
-    int rc = args ? mp_process_new(&p, sleeper__job, args, &o) : -1;
+    int rc = args ? mp_process_new(&p, dmn_sleeper__job, args, &o) : -1;
     if (args)
         mp_obj_decref(args);
     if (rc < 0 || mp_process_start(p) < 0)
@@ -149,7 +149,7 @@ START_TEST(DMN_01_default_and_inherit)
 }
 END_TEST
 
-static int in_daemon(mp_obj_t *a)
+static int dmn_in_daemon(mp_obj_t *a)
 {
     report_t r = arg_report(a, 0);
     mp_process_t *c, *d;
@@ -162,13 +162,13 @@ static int in_daemon(mp_obj_t *a)
            mp_process_daemon(c), mp_err_name(s1), mp_err_name(s2), mp_active_children(NULL, 0));
     return 0; /* the daemon keeps running after the refusal and ends normally */
 }
-JOB(in_daemon);
+JOB(dmn_in_daemon);
 
 START_TEST(DMN_03_04_inside_a_daemon)
 {
     chan_t r;
     chan_open(&r);
-    mp_process_t *p = GO_DAEMON(in_daemon, mp_build("(N)", chan_obj(&r)));
+    mp_process_t *p = GO_DAEMON(dmn_in_daemon, mp_build("(N)", chan_obj(&r)));
     ck_assert_mp(mp_process_join(p, 5), 0);
     int code;
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
@@ -256,7 +256,7 @@ static chan_t arg_chan(mp_obj_t *a, size_t rd, size_t wr)
 
 /* The non-daemon child C owns a daemonic grandchild G; C's run() returns. args: (out's write
  * end, ready's read and write ends): C starts G as a scenario does, and waits for its "ready". */
-static int owner(mp_obj_t *a)
+static int dmn_owner(mp_obj_t *a)
 {
     chan_t out = arg_chan(a, NO_END, 0), ready = arg_chan(a, 1, 2);
     struct scene s = {&out, &ready, 0};
@@ -264,7 +264,7 @@ static int owner(mp_obj_t *a)
     report(&out.r, "end %.6f", now_s());
     return 0;
 }
-JOB(owner);
+JOB(dmn_owner);
 
 START_TEST(DMN_11_rule_applies_one_level_down)
 {
@@ -272,7 +272,7 @@ START_TEST(DMN_11_rule_applies_one_level_down)
     chan_open(&out);
     chan_open(&ready);
     mp_process_t *c =
-        GO(owner, mp_build("(NNN)", chan_obj(&out), chan_rd_obj(&ready), chan_obj(&ready)));
+        GO(dmn_owner, mp_build("(NNN)", chan_obj(&out), chan_rd_obj(&ready), chan_obj(&ready)));
     chan_drop_writer(&ready);
     ck_assert_mp(mp_process_join(c, 5), 0);
     char *text = chan_collect(&out, 5);

@@ -110,7 +110,7 @@ END_TEST
  * of that default is a receive and a send timeout on the sockets themselves (SO_RCVTIMEO,
  * SO_SNDTIMEO), which make read(2) fail with EAGAIN after 0.1 s; the receive must go on
  * waiting. */
-static int send_after_a_second(mp_obj_t *a)
+static int err_send_after_a_second(mp_obj_t *a)
 {
     sleep_s(1.0);
     mp_obj_t *v = mp_int(42);
@@ -118,7 +118,7 @@ static int send_after_a_second(mp_obj_t *a)
     mp_obj_decref(v);
     return rc == 0 ? 0 : 1;
 }
-JOB(send_after_a_second);
+JOB(err_send_after_a_second);
 
 START_TEST(MISC_04_socket_timeouts_do_not_affect_pipe_recv)
 {
@@ -130,7 +130,7 @@ START_TEST(MISC_04_socket_timeouts_do_not_affect_pipe_recv)
         ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
         ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), 0);
     }
-    mp_process_t *p = GO(send_after_a_second, mp_build("(N)", mp_conn_obj(b)));
+    mp_process_t *p = GO(err_send_after_a_second, mp_build("(N)", mp_conn_obj(b)));
     mp_obj_t *v = NULL;
     double t0 = now_s();
     ck_assert_mp(mp_conn_recv(a, &v), 0);

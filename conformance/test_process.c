@@ -11,35 +11,35 @@
 #include "process_helpers.h"
 
 /* Returns at once: the child ends with 0 because its target returned. */
-static void t_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static void proc_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
 {
     (void)a, (void)k, (void)ctx;
 }
-MP_TARGET(t_nothing);
+MP_TARGET(proc_nothing);
 
 /* Sleeps args[0] seconds, then returns (exit code 0). */
-static int sleep_for(mp_obj_t *a)
+static int proc_sleep_for(mp_obj_t *a)
 {
     sleep_s(arg_double(a, 0));
     return 0;
 }
-JOB(sleep_for);
+JOB(proc_sleep_for);
 
 /* Ends with the exit code args[0] (mp_exit, as sys.exit(n)). */
-static int exit_with(mp_obj_t *a)
+static int proc_exit_with(mp_obj_t *a)
 {
     return (int)arg_long(a, 0);
 }
-JOB(exit_with);
+JOB(proc_exit_with);
 
 static mp_process_t *start_sleeper(double seconds)
 {
-    return GO(sleep_for, mp_build("(d)", seconds));
+    return GO(proc_sleep_for, mp_build("(d)", seconds));
 }
 
 static mp_process_t *start_exit(int code)
 {
-    return GO(exit_with, mp_build("(i)", code));
+    return GO(proc_exit_with, mp_build("(i)", code));
 }
 
 static int in_active_children(mp_process_t *p)
@@ -63,7 +63,7 @@ START_TEST(PROC_01_fresh_object)
 {
     mp_process_t *p;
     int code;
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, NULL, NULL), 0);
     ck_assert_int_eq(mp_process_pid(p), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), MP_EAGAIN);
     ck_assert_int_eq(mp_process_is_alive(p), 0);
@@ -104,7 +104,7 @@ static mp_obj_t *kwargs_without_report(mp_obj_t *k)
 /* The child checks what it received and reports it; the parent compares. The report channel
  * comes in kwargs, the one place where the test can add it without changing the args under
  * test (a tuple, a list, none). */
-static void t_args(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static void proc_args(mp_obj_t *a, mp_obj_t *k, void *ctx)
 {
     (void)ctx;
     mp_conn_t *c = NULL;
@@ -119,7 +119,7 @@ static void t_args(mp_obj_t *a, mp_obj_t *k, void *ctx)
     free(rk);
     mp_obj_decref(given);
 }
-MP_TARGET(t_args);
+MP_TARGET(proc_args);
 
 static void check_args(mp_obj_t *args, const char *expect_args)
 {
@@ -129,7 +129,7 @@ static void check_args(mp_obj_t *args, const char *expect_args)
     mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
     o.kwargs = mp_build("{s:i,s:s,s:N}", "x", 1, "y", "z", "report", chan_obj(&r));
     ck_assert_ptr_nonnull(o.kwargs);
-    ck_assert_mp(mp_process_new(&p, t_args, args, &o), 0);
+    ck_assert_mp(mp_process_new(&p, proc_args, args, &o), 0);
     mp_obj_decref(o.kwargs);
     ck_assert_mp(mp_process_start(p), 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
@@ -156,14 +156,14 @@ START_TEST(PROC_03_args_kwargs_name_pid_authkey)
     mp_obj_decref(list);
     mp_obj_t *bad = mp_build("i", 3);
     mp_process_t *p;
-    ck_assert_mp(mp_process_new(&p, t_nothing, bad, NULL), MP_EINVAL);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, bad, NULL), MP_EINVAL);
     mp_obj_decref(bad);
 }
 END_TEST
 
 START_TEST(PROC_04_after_join)
 {
-    mp_process_t *p = go_args(t_nothing, mp_build("()"), 0);
+    mp_process_t *p = go_args(proc_nothing, mp_build("()"), 0);
     int code = -1;
     ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
@@ -174,23 +174,23 @@ START_TEST(PROC_04_after_join)
 }
 END_TEST
 
-static int name_children(mp_obj_t *a)
+static int proc_name_children(mp_obj_t *a)
 {
     report_t r = arg_report(a, 0);
     mp_process_t *c1, *c2;
-    mp_process_new(&c1, t_nothing, NULL, NULL);
-    mp_process_new(&c2, t_nothing, NULL, NULL);
+    mp_process_new(&c1, proc_nothing, NULL, NULL);
+    mp_process_new(&c2, proc_nothing, NULL, NULL);
     report(&r, "%s %s %s", mp_process_name(mp_current_process()), mp_process_name(c1),
            mp_process_name(c2));
     return 0;
 }
-JOB(name_children);
+JOB(proc_name_children);
 
 START_TEST(PROC_06_nested_default_names)
 {
     chan_t r;
     chan_open(&r);
-    mp_process_t *p = GO(name_children, mp_build("(N)", chan_obj(&r)));
+    mp_process_t *p = GO(proc_name_children, mp_build("(N)", chan_obj(&r)));
     ck_assert_mp(mp_process_join(p, 5), 0);
     char *got = chan_collect(&r, 5);
     char want[128];
@@ -241,7 +241,7 @@ END_TEST
 START_TEST(PROC_09_join_before_start)
 {
     mp_process_t *p;
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, NULL, NULL), 0);
     ck_assert_mp(mp_process_join(p, MP_FOREVER), MP_ESTATE);
     ck_assert_str_eq(mp_errmsg(), "can only join a started process");
     ck_assert_mp(mp_process_join(p, NAN), MP_EINVAL);
@@ -289,7 +289,7 @@ END_TEST
 
 START_TEST(PROC_14_join_again)
 {
-    mp_process_t *p = go_args(t_nothing, mp_build("()"), 0);
+    mp_process_t *p = go_args(proc_nothing, mp_build("()"), 0);
     ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
     double t0 = now_s();
     for (int i = 0; i < 5; i++)
@@ -330,7 +330,7 @@ START_TEST(PROC_17_terminate_after_reap)
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
     ck_assert_int_eq(code, 7);
     mp_process_free(p);
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, NULL, NULL), 0);
     ck_assert_mp(mp_process_terminate(p), MP_ESTATE); /* not AttributeError (deviations.md) */
     mp_process_free(p);
 }
@@ -342,7 +342,7 @@ static void cleanup_handler(void)
     report(&cleanup_report, "cleanup ran");
 }
 
-static int cleanup_then_sleep(mp_obj_t *a)
+static int proc_cleanup_then_sleep(mp_obj_t *a)
 {
     cleanup_report = arg_report(a, 0);
     atexit(cleanup_handler);
@@ -350,13 +350,13 @@ static int cleanup_then_sleep(mp_obj_t *a)
     sleep_s(5);
     return 0;
 }
-JOB(cleanup_then_sleep);
+JOB(proc_cleanup_then_sleep);
 
 START_TEST(PROC_18_terminate_skips_cleanup)
 {
     chan_t r;
     chan_open(&r);
-    mp_process_t *p = GO(cleanup_then_sleep, mp_build("(N)", chan_obj(&r)));
+    mp_process_t *p = GO(proc_cleanup_then_sleep, mp_build("(N)", chan_obj(&r)));
     char line[64];
     chan_drop_writer(&r);
     report_line(&r.r, line, sizeof line, 5);
@@ -462,7 +462,7 @@ START_TEST(LIBMP_PROC_NULL_every_call)
     mp_process_t *p;
     int code = 0;
     char buf[128];
-    ck_assert_refused(mp_process_new(NULL, t_nothing, NULL, NULL), MP_EINVAL, "mp_process_new");
+    ck_assert_refused(mp_process_new(NULL, proc_nothing, NULL, NULL), MP_EINVAL, "mp_process_new");
     ck_assert_refused(mp_process_init(NULL, NULL, NULL), MP_EINVAL, "mp_process_init");
     ck_assert_refused(mp_process_start(NULL), MP_EINVAL, "mp_process_start");
     ck_assert_refused(mp_process_join(NULL, 0), MP_EINVAL, "mp_process_join");
@@ -484,7 +484,7 @@ START_TEST(LIBMP_PROC_NULL_every_call)
     ck_assert_refused(0, 0, "mp_process_run");
     ck_assert_mp(mp_process_free(NULL), 0);
     /* A NULL out-pointer or argument next to a valid handle. */
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, NULL, NULL), 0);
     ck_assert_refused(mp_process_exitcode(p, NULL), MP_EINVAL, "mp_process_exitcode");
     ck_assert_refused(mp_process_set_name(p, NULL), MP_EINVAL, "mp_process_set_name");
     ck_assert_refused(mp_process_repr(p, NULL, sizeof buf), MP_EINVAL, "mp_process_repr");

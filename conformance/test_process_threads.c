@@ -33,22 +33,22 @@ static void start_late(report_t r, double delay)
 }
 
 /* A plain target (not a JOB, whose wrapper calls mp_exit): this one returns. */
-static void t_return_leaving_thread(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static void thr_return_leaving_thread(mp_obj_t *a, mp_obj_t *k, void *ctx)
 {
     (void)k, (void)ctx;
     report_t r = arg_report(a, 0);
     start_late(r, 0.3);
     report(&r, "target done");
 }
-MP_TARGET(t_return_leaving_thread);
+MP_TARGET(thr_return_leaving_thread);
 
-static void t_exit_leaving_thread(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static void thr_exit_leaving_thread(mp_obj_t *a, mp_obj_t *k, void *ctx)
 {
     (void)k, (void)ctx;
     start_late(arg_report(a, 0), 0.3);
     mp_exit(3);
 }
-MP_TARGET(t_exit_leaving_thread);
+MP_TARGET(thr_exit_leaving_thread);
 
 /* The target returns while its thread still works: the child ends once the thread has. */
 START_TEST(LIBMP_PROC_THREADS_01_return_waits_for_threads)
@@ -56,7 +56,7 @@ START_TEST(LIBMP_PROC_THREADS_01_return_waits_for_threads)
     chan_t r;
     chan_open(&r);
     double t0 = now_s();
-    mp_process_t *p = go_args(t_return_leaving_thread, mp_build("(N)", chan_obj(&r)), 0);
+    mp_process_t *p = go_args(thr_return_leaving_thread, mp_build("(N)", chan_obj(&r)), 0);
     ck_assert_int_eq(child_exit_code(p, 10), 0);
     double took = now_s() - t0;
     char *out = chan_collect(&r, 2);
@@ -72,7 +72,7 @@ START_TEST(LIBMP_PROC_THREADS_02_exit_waits_and_keeps_code)
 {
     chan_t r;
     chan_open(&r);
-    mp_process_t *p = go_args(t_exit_leaving_thread, mp_build("(N)", chan_obj(&r)), 0);
+    mp_process_t *p = go_args(thr_exit_leaving_thread, mp_build("(N)", chan_obj(&r)), 0);
     ck_assert_int_eq(child_exit_code(p, 10), 3);
     char *out = chan_collect(&r, 2);
     ck_assert_str_eq(out, "thread done\n");
@@ -87,7 +87,7 @@ static void *exit_from_thread(void *arg)
     mp_exit(4);
 }
 
-static int thread_exits(mp_obj_t *a)
+static int thr_thread_exits(mp_obj_t *a)
 {
     (void)a;
     pthread_t t;
@@ -96,13 +96,13 @@ static int thread_exits(mp_obj_t *a)
     sleep_s(30);
     _exit(91);
 }
-JOB(thread_exits);
+JOB(thr_thread_exits);
 
 /* A thread other than the main one ends the child: it does not wait for the main thread (which
  * would wait for it), so the child ends at once with its code. */
 START_TEST(LIBMP_PROC_THREADS_03_exit_from_other_thread_ends_child)
 {
-    mp_process_t *p = GO(thread_exits, mp_build("()"));
+    mp_process_t *p = GO(thr_thread_exits, mp_build("()"));
     ck_assert_int_eq(child_exit_code(p, 10), 4);
 }
 END_TEST

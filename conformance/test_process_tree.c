@@ -9,18 +9,18 @@
 TCase *mp_tcase_process_tree(void);
 
 /* Returns at once: the child ends with 0 because its target returned. */
-static void t_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static void tree_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
 {
     (void)a, (void)k, (void)ctx;
 }
-MP_TARGET(t_nothing);
+MP_TARGET(tree_nothing);
 
-static void t_sleep5(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static void tree_sleep5(mp_obj_t *a, mp_obj_t *k, void *ctx)
 {
     (void)a, (void)k, (void)ctx;
     sleep_s(5);
 }
-MP_TARGET(t_sleep5);
+MP_TARGET(tree_sleep5);
 
 /* A registered target with no arguments, started as a child of the test. */
 static mp_process_t *start_plain(mp_target_t target)
@@ -30,22 +30,22 @@ static mp_process_t *start_plain(mp_target_t target)
 
 /* ---- PROC-19: terminate() orphans the grandchildren ------------------------------------------ */
 
-static int spawn_grandchild(mp_obj_t *a)
+static int tree_spawn_grandchild(mp_obj_t *a)
 {
     report_t r = arg_report(a, 0);
-    mp_process_t *g = child_go(t_sleep5, mp_build("()"), 0);
+    mp_process_t *g = child_go(tree_sleep5, mp_build("()"), 0);
     if (g)
         report(&r, "%d", (int)mp_process_pid(g));
     sleep_s(10);
     return 0;
 }
-JOB(spawn_grandchild);
+JOB(tree_spawn_grandchild);
 
 START_TEST(PROC_19_terminate_orphans_grandchild)
 {
     chan_t r;
     chan_open(&r);
-    mp_process_t *p = GO(spawn_grandchild, mp_build("(N)", chan_obj(&r)));
+    mp_process_t *p = GO(tree_spawn_grandchild, mp_build("(N)", chan_obj(&r)));
     char line[32];
     report_line(&r.r, line, sizeof line, 5);
     pid_t g = atoi(line);
@@ -64,30 +64,31 @@ END_TEST
 /* ---- PROC-21..24: exit codes ------------------------------------------------------------------ */
 
 /* Ends with mp_exit(args[0]), as sys.exit(n). */
-static int exit_code(mp_obj_t *a)
+static int tree_exit_code(mp_obj_t *a)
 {
     return (int)arg_long(a, 0);
 }
-JOB(exit_code);
+JOB(tree_exit_code);
 
-static int os_exit7(mp_obj_t *a)
+static int tree_os_exit7(mp_obj_t *a)
 {
     (void)a;
     _exit(7);
 }
-JOB(os_exit7);
+JOB(tree_os_exit7);
 
 START_TEST(PROC_21_exit_codes)
 {
     int codes[] = {0, 3, 8, 255, 1};
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
-        ck_assert_int_eq(child_exit_code(GO(exit_code, mp_build("(i)", codes[i])), 10), codes[i]);
-    ck_assert_int_eq(child_exit_code(start_plain(t_nothing), 10), 0); /* return: 0 */
+        ck_assert_int_eq(child_exit_code(GO(tree_exit_code, mp_build("(i)", codes[i])), 10),
+                         codes[i]);
+    ck_assert_int_eq(child_exit_code(start_plain(tree_nothing), 10), 0); /* return: 0 */
 }
 END_TEST
 
 /* The child sends its stderr into the report channel (args[0]), then ends as args[1] says. */
-static int stderr_case(mp_obj_t *a)
+static int tree_stderr_case(mp_obj_t *a)
 {
     report_t r = arg_report(a, 0);
     long how = arg_long(a, 1);
@@ -100,13 +101,13 @@ static int stderr_case(mp_obj_t *a)
         mp_raise(NULL, NULL);
     mp_raise("ValueError", "bad value %d", 42);
 }
-JOB(stderr_case);
+JOB(tree_stderr_case);
 
 static char *run_stderr_case(int how, int *code, char *name, size_t size)
 {
     chan_t r;
     chan_open(&r);
-    mp_process_t *p = GO(stderr_case, mp_build("(Ni)", chan_obj(&r), how));
+    mp_process_t *p = GO(tree_stderr_case, mp_build("(Ni)", chan_obj(&r), how));
     snprintf(name, size, "%s", mp_process_name(p));
     *code = child_exit_code(p, 10);
     char *out = chan_collect(&r, 5);
@@ -145,9 +146,9 @@ END_TEST
 
 START_TEST(PROC_23_exit_code_masked)
 {
-    ck_assert_int_eq(child_exit_code(GO(exit_code, mp_build("(i)", 256)), 10), 0);
-    ck_assert_int_eq(child_exit_code(GO(exit_code, mp_build("(i)", -1)), 10), 255);
-    ck_assert_int_eq(child_exit_code(GO(os_exit7, mp_build("()")), 10), 7);
+    ck_assert_int_eq(child_exit_code(GO(tree_exit_code, mp_build("(i)", 256)), 10), 0);
+    ck_assert_int_eq(child_exit_code(GO(tree_exit_code, mp_build("(i)", -1)), 10), 255);
+    ck_assert_int_eq(child_exit_code(GO(tree_os_exit7, mp_build("()")), 10), 7);
 }
 END_TEST
 
@@ -169,11 +170,11 @@ END_TEST
 START_TEST(PROC_26_sentinel)
 {
     mp_process_t *p;
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, tree_nothing, NULL, NULL), 0);
     ck_assert_mp(mp_process_sentinel(p), MP_ESTATE);
     ck_assert_str_eq(mp_errmsg(), "process not started");
     mp_process_free(p);
-    p = start_plain(t_sleep5);
+    p = start_plain(tree_sleep5);
     int fd = mp_process_sentinel(p);
     ck_assert_int_ge(fd, 0);
     struct pollfd pf = {.fd = fd, .events = POLLIN};
@@ -187,7 +188,7 @@ END_TEST
 START_TEST(PROC_27_close)
 {
     int code;
-    mp_process_t *p = start_plain(t_sleep5);
+    mp_process_t *p = start_plain(tree_sleep5);
     ck_assert_mp(mp_process_close(p), MP_EBUSY);
     ck_assert_mp(mp_process_free(p), MP_EBUSY);
     mp_process_terminate(p);
@@ -208,7 +209,7 @@ END_TEST
 
 START_TEST(PROC_28_active_children)
 {
-    mp_process_t *quick = start_plain(t_nothing), *slow = start_plain(t_sleep5);
+    mp_process_t *quick = start_plain(tree_nothing), *slow = start_plain(tree_sleep5);
     mp_process_t *buf[8];
     ck_assert_int_le(mp_active_children(buf, 8), 2);
     ck_assert_mp(mp_process_join(quick, 5), 0);
@@ -248,7 +249,7 @@ END_TEST
 
 /* ---- PROC-31: parent_process() in a grandchild -------------------------------------------- */
 
-static int watch_parent(mp_obj_t *a)
+static int tree_watch_parent(mp_obj_t *a)
 {
     report_t r = arg_report(a, 0);
     mp_process_t *par = mp_parent_process();
@@ -260,22 +261,22 @@ static int watch_parent(mp_obj_t *a)
     report(&r, "alive=%d", par ? mp_process_is_alive(par) : -1);
     return 0;
 }
-JOB(watch_parent);
+JOB(tree_watch_parent);
 
 /* Starts the watcher with the report channel it was given (args[0]), then sleeps. */
-static int parent_of_watcher(mp_obj_t *a)
+static int tree_parent_of_watcher(mp_obj_t *a)
 {
-    child_go(watch_parent__job, mp_build("(O)", arg_at(a, 0)), 0);
+    child_go(tree_watch_parent__job, mp_build("(O)", arg_at(a, 0)), 0);
     sleep_s(10);
     return 0;
 }
-JOB(parent_of_watcher);
+JOB(tree_parent_of_watcher);
 
 START_TEST(PROC_31_parent_process_dies)
 {
     chan_t r;
     chan_open(&r);
-    mp_process_t *p = GO(parent_of_watcher, mp_build("(N)", chan_obj(&r)));
+    mp_process_t *p = GO(tree_parent_of_watcher, mp_build("(N)", chan_obj(&r)));
     char line[128], want[128];
     report_line(&r.r, line, sizeof line, 5);
     snprintf(want, sizeof want, "parent %s alive=1", mp_process_name(p));
@@ -306,7 +307,7 @@ START_TEST(PROC_32_not_the_creator)
 {
     FORK_ONLY();
     mp_process_t *foreign;
-    ck_assert_mp(mp_process_new(&foreign, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&foreign, tree_nothing, NULL, NULL), 0);
     ck_assert_int_eq(child_exit_code(child_start(t_use_foreign, foreign, 0), 10), 0);
     mp_process_free(foreign);
 }
@@ -314,10 +315,11 @@ END_TEST
 
 /* ---- PROC-33: a recursive tree, ids in DFS order -------------------------------------------- */
 
-static void tree__job(mp_obj_t *a, mp_obj_t *k, void *ctx); /* JOB(tree), below: recursive */
+static void tree_recurse__job(mp_obj_t *a, mp_obj_t *k,
+                              void *ctx); /* JOB(tree_recurse), below: recursive */
 
 /* args: (report channel, id, depth). Reports its id, then runs its two subtrees in turn. */
-static int tree(mp_obj_t *a)
+static int tree_recurse(mp_obj_t *a)
 {
     report_t r = arg_report(a, 0);
     const char *id = arg_str(a, 1);
@@ -328,7 +330,8 @@ static int tree(mp_obj_t *a)
     for (int i = 0; i < 2; i++) {
         char sub[32];
         snprintf(sub, sizeof sub, "%.24s%s%c", id, id[0] ? "," : "", i ? '1' : '0');
-        mp_process_t *c = child_go(tree__job, mp_build("(Osl)", arg_at(a, 0), sub, depth - 1), 0);
+        mp_process_t *c =
+            child_go(tree_recurse__job, mp_build("(Osl)", arg_at(a, 0), sub, depth - 1), 0);
         if (c) {
             mp_process_join(c, MP_FOREVER);
             mp_process_free(c);
@@ -336,13 +339,13 @@ static int tree(mp_obj_t *a)
     }
     return 0;
 }
-JOB(tree);
+JOB(tree_recurse);
 
 START_TEST(PROC_33_recursion)
 {
     chan_t r;
     chan_open(&r);
-    mp_process_t *p = GO(tree, mp_build("(Nsi)", chan_obj(&r), "", 2));
+    mp_process_t *p = GO(tree_recurse, mp_build("(Nsi)", chan_obj(&r), "", 2));
     ck_assert_int_eq(child_exit_code(p, 10), 0);
     char *got = chan_collect(&r, 5);
     ck_assert_str_eq(got, "[]\n[0]\n[0,0]\n[0,1]\n[1]\n[1,0]\n[1,1]\n");
@@ -358,11 +361,11 @@ START_TEST(PROC_34_many_processes)
     enum { N = 100 };
     mp_process_t *ps[N];
     for (int i = 0; i < N; i++)
-        ps[i] = start_plain(t_nothing);
+        ps[i] = start_plain(tree_nothing);
     for (int i = 0; i < N; i++)
         ck_assert_int_eq(child_exit_code(ps[i], 10), 0);
     for (int i = 0; i < N; i++)
-        ps[i] = start_plain(t_sleep5);
+        ps[i] = start_plain(tree_sleep5);
     for (int i = 0; i < N; i++)
         ck_assert_mp(mp_process_terminate(ps[i]), 0);
     for (int i = 0; i < N; i++)
@@ -374,21 +377,21 @@ END_TEST
 
 static int global_value;
 
-static int isolated(mp_obj_t *a)
+static int tree_isolated(mp_obj_t *a)
 {
     report_t r = arg_report(a, 0);
     global_value = 42;
     report(&r, "%d %ld %d", global_value, (long)syscall(SYS_gettid), (int)getpid());
     return 0;
 }
-JOB(isolated);
+JOB(tree_isolated);
 
 START_TEST(PROC_36_separate_memory)
 {
     chan_t r;
     chan_open(&r);
     global_value = 0;
-    mp_process_t *p = GO(isolated, mp_build("(N)", chan_obj(&r)));
+    mp_process_t *p = GO(tree_isolated, mp_build("(N)", chan_obj(&r)));
     pid_t pid = mp_process_pid(p);
     ck_assert_int_eq(child_exit_code(p, 10), 0);
     char *got = chan_collect(&r, 5);
