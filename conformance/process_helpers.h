@@ -99,4 +99,15 @@ static inline mp_process_t *child_go(mp_target_t target, mp_obj_t *args, int dae
     return p;
 }
 
+/* Skips the running test under forkserver, for a fact about the test process being its
+ * children's parent in the OS (fork and spawn children are; a fork server's are the server's,
+ * which reaps them and relays their status). helpers.h's FORK_ONLY() would skip spawn too. */
+#define OWN_CHILDREN_ONLY()                                                                        \
+    do {                                                                                           \
+        if (strcmp(start_method(), "forkserver") == 0) {                                           \
+            mp_skip(__func__, "needs children the test process forks itself (fork, spawn)");       \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
 #endif /* MP_CONFORMANCE_PROCESS_HELPERS_H */
