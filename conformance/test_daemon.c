@@ -4,50 +4,55 @@
  *
  * Exit processing is seen from outside: a "scenario" process (a plain fork of the test
  * process, as a program's main process would be) starts children and exits; the children
- * report on a pipe, with CLOCK_MONOTONIC times, what happened to them and when. */
+ * report on a pipe, with CLOCK_MONOTONIC times, what happened to them and when. The scenario
+ * is the program under test, not one of its children, so it stays a plain fork under every
+ * start method; its children are started with the method the suites run under, and get the
+ * pipes as Connection handles in their arguments (process_helpers.h). */
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "helpers.h"
+#include "process_helpers.h"
 
 struct scene {
-    report_t *out;   /* what the test reads */
-    report_t *ready; /* children say "ready" here once their signal handling is in place */
-    double sleep;    /* how long a child sleeps */
+    chan_t *out;     /* what the test reads */
+    chan_t *ready;   /* children say "ready" here once their signal handling is in place */
     int ignore_term; /* the daemon ignores SIGTERM */
 };
 
-static report_t *term_report;
+static report_t term_report;
 
 static void on_term(int sig)
 {
-    report(term_report, "TERM %d %.6f", sig, now_s());
+    report(&term_report, "TERM %d %.6f", sig, now_s());
     _exit(0);
 }
 
-/* A child that reports SIGTERM (or ignores it), sleeps, and says whether it finished. */
-static void t_sleeper(mp_obj_t *a, mp_obj_t *k, void *ctx)
+/* A child that reports SIGTERM (or ignores it), sleeps, and says whether it finished. args:
+ * (out, ready, seconds to sleep, ignore SIGTERM). */
+static int dmn_sleeper(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    struct scene *s = ctx;
-    term_report = s->out;
-    signal(SIGTERM, s->ignore_term ? SIG_IGN : on_term);
-    report(s->ready, "ready");
-    sleep_s(s->sleep);
-    report(s->out, "%s finished %.6f", mp_process_daemon(mp_current_process()) ? "D" : "N",
+    term_report = arg_report(a, 0);
+    report_t ready = arg_report(a, 1);
+    signal(SIGTERM, arg_long(a, 3) ? SIG_IGN : on_term);
+    report(&ready, "ready");
+    sleep_s(arg_double(a, 2));
+    report(&term_report, "%s finished %.6f", mp_process_daemon(mp_current_process()) ? "D" : "N",
            now_s());
+    return 0;
 }
+JOB(dmn_sleeper);
 
 static mp_process_t *start_child(struct scene *s, int daemon, double sleep)
 {
-    struct scene mine = *s;
-    mine.sleep = sleep;
     mp_process_t *p;
     mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.ctx = &mine;
     o.daemon = daemon;
-    /* ctx is copied into the child by fork at start(), so a local is fine here. */
-    if (mp_process_new(&p, t_sleeper, NULL, &o) < 0 || mp_process_start(p) < 0)
+    mp_obj_t *args =
+        mp_build("(NNdi)", chan_obj(s->out), chan_obj(s->ready), sleep, s->ignore_term);
+    int rc = args ? mp_process_new(&p, dmn_sleeper__job, args, &o) : -1;
+    if (args)
+        mp_obj_decref(args);
+    if (rc < 0 || mp_process_start(p) < 0)
         return NULL;
     /* Kept for the program's lifetime, as a script keeps its Process objects: exit processing
      * still refers to them (and a leak checker sees them as reachable). */
@@ -56,7 +61,7 @@ static mp_process_t *start_child(struct scene *s, int daemon, double sleep)
     if (nkept < sizeof kept / sizeof *kept)
         kept[nkept++] = p;
     char line[16];
-    report_line(s->ready, line, sizeof line, 5);
+    report_line(&s->ready->r, line, sizeof line, 5);
     return p;
 }
 
@@ -67,9 +72,9 @@ static pid_t scenario(void (*body)(struct scene *), struct scene *s, int code)
     pid_t pid = fork_flushed();
     if (pid == 0) {
         body(s);
-        report(s->out, "end %.6f", now_s());
+        report(&s->out->r, "end %.6f", now_s());
         if (code < 0) { /* an uncaught exception in the main program */
-            dup2(s->out->wr, 2);
+            dup2(s->out->r.wr, 2);
             mp_raise("RuntimeError", "boom");
         }
         exit(code);
@@ -110,18 +115,17 @@ static void body_ignoring_daemon(struct scene *s)
 /* Runs one scenario and returns everything reported, with the scenario's exit status. */
 static char *run_scene(void (*body)(struct scene *), int code, int *status, double *exit_at)
 {
-    report_t out, ready;
-    report_open(&out);
-    report_open(&ready);
-    struct scene s = {&out, &ready, 0, 0};
+    chan_t out, ready;
+    chan_open(&out);
+    chan_open(&ready);
+    struct scene s = {&out, &ready, 0};
     pid_t pid = scenario(body, &s, code);
     ck_assert_int_gt(pid, 0);
-    close(ready.wr);
-    ready.wr = -1;
-    char *text = report_collect(&out, 10);
+    chan_drop_writer(&ready);
+    char *text = chan_collect(&out, 10);
     *status = wait_status(pid, exit_at);
-    report_close(&out);
-    report_close(&ready);
+    chan_close(&out);
+    chan_close(&ready);
     return text;
 }
 
@@ -145,38 +149,34 @@ START_TEST(DMN_01_default_and_inherit)
 }
 END_TEST
 
-static void t_in_daemon(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static int dmn_in_daemon(mp_obj_t *a)
 {
-    (void)a, (void)k;
+    report_t r = arg_report(a, 0);
     mp_process_t *c, *d;
     mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
     mp_process_new(&c, NULL, NULL, NULL);
     o.daemon = 0;
     mp_process_new(&d, NULL, NULL, &o);
     int s1 = mp_process_start(c), s2 = mp_process_start(d);
-    report(ctx, "me=%d new=%d start=%s,%s children=%d", mp_process_daemon(mp_current_process()),
+    report(&r, "me=%d new=%d start=%s,%s children=%d", mp_process_daemon(mp_current_process()),
            mp_process_daemon(c), mp_err_name(s1), mp_err_name(s2), mp_active_children(NULL, 0));
-    mp_exit(0); /* the daemon keeps running after the refusal and ends normally */
+    return 0; /* the daemon keeps running after the refusal and ends normally */
 }
+JOB(dmn_in_daemon);
 
 START_TEST(DMN_03_04_inside_a_daemon)
 {
-    report_t r;
-    report_open(&r);
-    mp_process_t *p;
-    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.daemon = 1;
-    o.ctx = &r;
-    ck_assert_mp(mp_process_new(&p, t_in_daemon, NULL, &o), 0);
-    ck_assert_mp(mp_process_start(p), 0);
+    chan_t r;
+    chan_open(&r);
+    mp_process_t *p = GO_DAEMON(dmn_in_daemon, mp_build("(N)", chan_obj(&r)));
     ck_assert_mp(mp_process_join(p, 5), 0);
     int code;
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
     ck_assert_int_eq(code, 0);
-    char *got = report_collect(&r, 5);
+    char *got = chan_collect(&r, 5);
     ck_assert_str_eq(got, "me=1 new=1 start=MP_EDAEMON,MP_EDAEMON children=0\n");
     free(got);
-    report_close(&r);
+    chan_close(&r);
     mp_process_free(p);
 }
 END_TEST
@@ -188,7 +188,8 @@ START_TEST(DMN_06_daemon_terminated_at_exit)
     char *text = run_scene(body_daemon, 0, &st, &exit_at);
     double end = field_time(text, "end "), term = field_time(text, "TERM 15 ");
     ck_assert_msg(end > 0 && term > 0, "reports: %s", text);
-    ck_assert_msg(term - end >= 0 && term - end < 0.1 * time_scale(), "SIGTERM %.3f s after the end", term - end);
+    ck_assert_msg(term - end >= 0 && term - end < 0.1 * time_scale(),
+                  "SIGTERM %.3f s after the end", term - end);
     ck_assert_msg(!strstr(text, "finished"), "the daemon finished its sleep: %s", text);
     ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
     free(text);
@@ -203,7 +204,8 @@ START_TEST(DMN_08_daemons_before_siblings)
     double end = field_time(text, "end "), term = field_time(text, "TERM 15 ");
     double sibling = field_time(text, "N finished ");
     ck_assert_msg(end > 0 && term > 0 && sibling > 0, "reports: %s", text);
-    ck_assert_msg(term - end < 0.1 * time_scale(), "daemon's SIGTERM %.3f s after the end", term - end);
+    ck_assert_msg(term - end < 0.1 * time_scale(), "daemon's SIGTERM %.3f s after the end",
+                  term - end);
     ck_assert_msg(term < sibling, "the daemon was terminated after the sibling finished");
     ck_assert_msg(exit_at >= sibling, "the parent did not wait for its non-daemon child");
     free(text);
@@ -241,35 +243,44 @@ START_TEST(DMN_10_exit_status_kept)
 }
 END_TEST
 
-/* The non-daemon child C owns a daemonic grandchild G; C's run() returns. */
-static void t_owner(mp_obj_t *a, mp_obj_t *k, void *ctx)
+enum { NO_END = 64 }; /* an argument position no child has: that end is missing */
+
+/* A chan_t made of the ends a child received: the Connections belong to its arguments. */
+static chan_t arg_chan(mp_obj_t *a, size_t rd, size_t wr)
 {
-    (void)a, (void)k;
-    struct scene *s = ctx;
-    start_child(s, 1, 10);
-    report(s->out, "end %.6f", now_s());
+    chan_t c = {arg_conn(a, rd), arg_conn(a, wr), {-1, -1}};
+    c.r.rd = c.rd ? mp_conn_fileno(c.rd) : -1;
+    c.r.wr = c.wr ? mp_conn_fileno(c.wr) : -1;
+    return c;
 }
+
+/* The non-daemon child C owns a daemonic grandchild G; C's run() returns. args: (out's write
+ * end, ready's read and write ends): C starts G as a scenario does, and waits for its "ready". */
+static int dmn_owner(mp_obj_t *a)
+{
+    chan_t out = arg_chan(a, NO_END, 0), ready = arg_chan(a, 1, 2);
+    struct scene s = {&out, &ready, 0};
+    start_child(&s, 1, 10);
+    report(&out.r, "end %.6f", now_s());
+    return 0;
+}
+JOB(dmn_owner);
 
 START_TEST(DMN_11_rule_applies_one_level_down)
 {
-    report_t out, ready;
-    report_open(&out);
-    report_open(&ready);
-    struct scene s = {&out, &ready, 0, 0};
-    mp_process_t *c;
-    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.ctx = &s;
-    ck_assert_mp(mp_process_new(&c, t_owner, NULL, &o), 0);
-    ck_assert_mp(mp_process_start(c), 0);
-    close(ready.wr);
-    ready.wr = -1;
+    chan_t out, ready;
+    chan_open(&out);
+    chan_open(&ready);
+    mp_process_t *c =
+        GO(dmn_owner, mp_build("(NNN)", chan_obj(&out), chan_rd_obj(&ready), chan_obj(&ready)));
+    chan_drop_writer(&ready);
     ck_assert_mp(mp_process_join(c, 5), 0);
-    char *text = report_collect(&out, 5);
+    char *text = chan_collect(&out, 5);
     double end = field_time(text, "end "), term = field_time(text, "TERM 15 ");
     ck_assert_msg(end > 0 && term > 0 && term - end < 0.1 * time_scale(), "reports: %s", text);
     free(text);
-    report_close(&out);
-    report_close(&ready);
+    chan_close(&out);
+    chan_close(&ready);
     mp_process_free(c);
 }
 END_TEST
@@ -289,27 +300,25 @@ END_TEST
 
 /* ---- libmp's deviation: no orphaned daemons ------------------------------------------------- */
 
-
 static void body_report_pids(struct scene *s)
 {
     mp_process_t *d = start_child(s, 1, 30), *n = start_child(s, 0, 30);
-    report(s->out, "pids %d %d", (int)mp_process_pid(d), (int)mp_process_pid(n));
+    report(&s->out->r, "pids %d %d", (int)mp_process_pid(d), (int)mp_process_pid(n));
     sleep_s(30);
 }
 
 /* The scenario reports its children's pids, then dies by `sig` without any exit processing. */
 static void check_no_orphan(int sig)
 {
-    report_t out, ready;
-    report_open(&out);
-    report_open(&ready);
-    struct scene s = {&out, &ready, 0, 0};
+    chan_t out, ready;
+    chan_open(&out);
+    chan_open(&ready);
+    struct scene s = {&out, &ready, 0};
     pid_t pid = scenario(body_report_pids, &s, 0);
-    close(ready.wr);
-    ready.wr = -1;
+    chan_drop_writer(&ready);
     char line[64];
     int d = 0, n = 0;
-    report_line(&out, line, sizeof line, 5);
+    report_line(&out.r, line, sizeof line, 5);
     ck_assert_msg(sscanf(line, "pids %d %d", &d, &n) == 2, "report: %s", line);
     kill(pid, sig);
     double when;
@@ -322,8 +331,8 @@ static void check_no_orphan(int sig)
         kill(d, SIGKILL);
     ck_assert_msg(daemon_gone, "the daemonic child outlived its parent (killed by %d)", sig);
     ck_assert_msg(other_alive, "the non-daemonic child was killed with its parent");
-    report_close(&out);
-    report_close(&ready);
+    chan_close(&out);
+    chan_close(&ready);
 }
 
 START_TEST(LIBMP_01_no_orphan_daemon_after_sigkill)

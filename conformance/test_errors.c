@@ -110,15 +110,15 @@ END_TEST
  * of that default is a receive and a send timeout on the sockets themselves (SO_RCVTIMEO,
  * SO_SNDTIMEO), which make read(2) fail with EAGAIN after 0.1 s; the receive must go on
  * waiting. */
-static void t_send_after_a_second(mp_obj_t *args, mp_obj_t *kw, void *ctx)
+static int err_send_after_a_second(mp_obj_t *a)
 {
-    (void)args, (void)kw;
     sleep_s(1.0);
     mp_obj_t *v = mp_int(42);
-    int rc = mp_conn_send(ctx, v);
+    int rc = mp_conn_send(arg_conn(a, 0), v);
     mp_obj_decref(v);
-    mp_exit(rc == 0 ? 0 : 1);
+    return rc == 0 ? 0 : 1;
 }
+JOB(err_send_after_a_second);
 
 START_TEST(MISC_04_socket_timeouts_do_not_affect_pipe_recv)
 {
@@ -130,11 +130,7 @@ START_TEST(MISC_04_socket_timeouts_do_not_affect_pipe_recv)
         ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv), 0);
         ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv), 0);
     }
-    mp_process_t *p;
-    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.ctx = b;
-    ck_assert_mp(mp_process_new(&p, t_send_after_a_second, NULL, &o), 0);
-    ck_assert_mp(mp_process_start(p), 0);
+    mp_process_t *p = GO(err_send_after_a_second, mp_build("(N)", mp_conn_obj(b)));
     mp_obj_t *v = NULL;
     double t0 = now_s();
     ck_assert_mp(mp_conn_recv(a, &v), 0);

@@ -8,23 +8,38 @@
 #include <sys/time.h>
 #include <sys/wait.h>
 
-#include "helpers.h"
+#include "process_helpers.h"
 
-static void t_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
+/* Returns at once: the child ends with 0 because its target returned. */
+static void proc_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
 {
     (void)a, (void)k, (void)ctx;
 }
+MP_TARGET(proc_nothing);
 
-static void t_sleep(mp_obj_t *a, mp_obj_t *k, void *ctx)
+/* Sleeps args[0] seconds, then returns (exit code 0). */
+static int proc_sleep_for(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    sleep_s(ctx ? *(double *)ctx : 5.0);
+    sleep_s(arg_double(a, 0));
+    return 0;
+}
+JOB(proc_sleep_for);
+
+/* Ends with the exit code args[0] (mp_exit, as sys.exit(n)). */
+static int proc_exit_with(mp_obj_t *a)
+{
+    return (int)arg_long(a, 0);
+}
+JOB(proc_exit_with);
+
+static mp_process_t *start_sleeper(double seconds)
+{
+    return GO(proc_sleep_for, mp_build("(d)", seconds));
 }
 
-static void t_exit(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static mp_process_t *start_exit(int code)
 {
-    (void)a, (void)k;
-    mp_exit(*(int *)ctx);
+    return GO(proc_exit_with, mp_build("(i)", code));
 }
 
 static int in_active_children(mp_process_t *p)
@@ -48,7 +63,7 @@ START_TEST(PROC_01_fresh_object)
 {
     mp_process_t *p;
     int code;
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, NULL, NULL), 0);
     ck_assert_int_eq(mp_process_pid(p), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), MP_EAGAIN);
     ck_assert_int_eq(mp_process_is_alive(p), 0);
@@ -60,7 +75,7 @@ END_TEST
 
 START_TEST(PROC_02_started)
 {
-    mp_process_t *p = child_start(t_sleep, NULL, 0);
+    mp_process_t *p = start_sleeper(5.0);
     int code;
     ck_assert_int_eq(mp_process_is_alive(p), 1);
     ck_assert_mp(mp_process_exitcode(p, &code), MP_EAGAIN);
@@ -71,40 +86,62 @@ START_TEST(PROC_02_started)
 }
 END_TEST
 
-/* The child checks what it received and reports it; the parent compares. */
-static void t_args(mp_obj_t *a, mp_obj_t *k, void *ctx)
+/* kwargs without its "report" item (the channel the test added to reach this child), in
+ * order: what the test gave, to compare. */
+static mp_obj_t *kwargs_without_report(mp_obj_t *k)
 {
-    report_t *r = ctx;
-    char *ra = mp_repr(a), *rk = mp_repr(k);
+    size_t n = mp_dict_size(k), m = 0;
+    mp_obj_t *keys[8], *values[8];
+    for (size_t i = 0; i < n && m < 8; i++) {
+        const char *name = NULL;
+        mp_dict_item(k, i, &keys[m], &values[m]);
+        if (mp_parse(keys[m], "s", &name) != 0 || strcmp(name, "report") != 0)
+            m++;
+    }
+    return mp_dict_new(m, keys, values);
+}
+
+/* The child checks what it received and reports it; the parent compares. The report channel
+ * comes in kwargs, the one place where the test can add it without changing the args under
+ * test (a tuple, a list, none). */
+static void proc_args(mp_obj_t *a, mp_obj_t *k, void *ctx)
+{
+    (void)ctx;
+    mp_conn_t *c = NULL;
+    mp_obj_as_conn(mp_dict_get_str(k, "report"), &c);
+    report_t r = {-1, c ? mp_conn_fileno(c) : -1};
+    mp_obj_t *given = kwargs_without_report(k);
+    char *ra = mp_repr(a), *rk = mp_repr(given);
     const unsigned char *key = mp_process_authkey(mp_current_process());
-    report(r, "args=%s kwargs=%s name=%s pid=%d key=%02x%02x%02x%02x", ra, rk,
+    report(&r, "args=%s kwargs=%s name=%s pid=%d key=%02x%02x%02x%02x", ra, rk,
            mp_process_name(mp_current_process()), (int)getpid(), key[0], key[1], key[30], key[31]);
     free(ra);
     free(rk);
+    mp_obj_decref(given);
 }
+MP_TARGET(proc_args);
 
 static void check_args(mp_obj_t *args, const char *expect_args)
 {
-    report_t r;
-    report_open(&r);
+    chan_t r;
+    chan_open(&r);
     mp_process_t *p;
     mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.ctx = &r;
-    o.kwargs = mp_build("{s:i,s:s}", "x", 1, "y", "z");
-    ck_assert_mp(mp_process_new(&p, t_args, args, &o), 0);
+    o.kwargs = mp_build("{s:i,s:s,s:N}", "x", 1, "y", "z", "report", chan_obj(&r));
+    ck_assert_ptr_nonnull(o.kwargs);
+    ck_assert_mp(mp_process_new(&p, proc_args, args, &o), 0);
     mp_obj_decref(o.kwargs);
     ck_assert_mp(mp_process_start(p), 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
-    char *got = report_collect(&r, 5);
+    char *got = chan_collect(&r, 5);
     const unsigned char *key = mp_process_authkey(mp_current_process());
     char want[512];
     snprintf(want, sizeof want,
-             "args=%s kwargs={'x': 1, 'y': 'z'} name=%s pid=%d key=%02x%02x%02x%02x\n",
-             expect_args, mp_process_name(p), (int)mp_process_pid(p), key[0], key[1], key[30],
-             key[31]);
+             "args=%s kwargs={'x': 1, 'y': 'z'} name=%s pid=%d key=%02x%02x%02x%02x\n", expect_args,
+             mp_process_name(p), (int)mp_process_pid(p), key[0], key[1], key[30], key[31]);
     ck_assert_str_eq(got, want);
     free(got);
-    report_close(&r);
+    chan_close(&r);
     ck_assert_mp(mp_process_free(p), 0);
 }
 
@@ -119,14 +156,14 @@ START_TEST(PROC_03_args_kwargs_name_pid_authkey)
     mp_obj_decref(list);
     mp_obj_t *bad = mp_build("i", 3);
     mp_process_t *p;
-    ck_assert_mp(mp_process_new(&p, t_nothing, bad, NULL), MP_EINVAL);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, bad, NULL), MP_EINVAL);
     mp_obj_decref(bad);
 }
 END_TEST
 
 START_TEST(PROC_04_after_join)
 {
-    mp_process_t *p = child_start(t_nothing, NULL, 0);
+    mp_process_t *p = go_args(proc_nothing, mp_build("()"), 0);
     int code = -1;
     ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
@@ -137,31 +174,32 @@ START_TEST(PROC_04_after_join)
 }
 END_TEST
 
-static void t_name_children(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static int proc_name_children(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    report_t *r = ctx;
+    report_t r = arg_report(a, 0);
     mp_process_t *c1, *c2;
-    mp_process_new(&c1, t_nothing, NULL, NULL);
-    mp_process_new(&c2, t_nothing, NULL, NULL);
-    report(r, "%s %s %s", mp_process_name(mp_current_process()), mp_process_name(c1),
+    mp_process_new(&c1, proc_nothing, NULL, NULL);
+    mp_process_new(&c2, proc_nothing, NULL, NULL);
+    report(&r, "%s %s %s", mp_process_name(mp_current_process()), mp_process_name(c1),
            mp_process_name(c2));
+    return 0;
 }
+JOB(proc_name_children);
 
 START_TEST(PROC_06_nested_default_names)
 {
-    report_t r;
-    report_open(&r);
-    mp_process_t *p = child_start(t_name_children, &r, 0);
+    chan_t r;
+    chan_open(&r);
+    mp_process_t *p = GO(proc_name_children, mp_build("(N)", chan_obj(&r)));
     ck_assert_mp(mp_process_join(p, 5), 0);
-    char *got = report_collect(&r, 5);
+    char *got = chan_collect(&r, 5);
     char want[128];
     const char *n = mp_process_name(p);
     ck_assert_int_eq(strncmp(n, "Process-", 8), 0);
     snprintf(want, sizeof want, "%s %s:1 %s:2\n", n, n, n);
     ck_assert_str_eq(got, want);
     free(got);
-    report_close(&r);
+    chan_close(&r);
     mp_process_free(p);
 }
 END_TEST
@@ -192,7 +230,7 @@ END_TEST
 
 START_TEST(PROC_08_start_twice)
 {
-    mp_process_t *p = child_start(t_sleep, NULL, 0);
+    mp_process_t *p = start_sleeper(5.0);
     ck_assert_mp(mp_process_start(p), MP_ESTATE);
     ck_assert_str_eq(mp_errmsg(), "cannot start a process twice");
     ck_assert_int_eq(mp_active_children(NULL, 0), 1);
@@ -203,7 +241,7 @@ END_TEST
 START_TEST(PROC_09_join_before_start)
 {
     mp_process_t *p;
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, NULL, NULL), 0);
     ck_assert_mp(mp_process_join(p, MP_FOREVER), MP_ESTATE);
     ck_assert_str_eq(mp_errmsg(), "can only join a started process");
     ck_assert_mp(mp_process_join(p, NAN), MP_EINVAL);
@@ -213,8 +251,7 @@ END_TEST
 
 START_TEST(PROC_11_join_blocks)
 {
-    double d = 0.5;
-    mp_process_t *p = child_start(t_sleep, &d, 0);
+    mp_process_t *p = start_sleeper(0.5);
     double t0 = now_s();
     ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
     ck_assert_elapsed(now_s() - t0, 0.5);
@@ -227,7 +264,7 @@ END_TEST
 
 START_TEST(PROC_12_join_timeout)
 {
-    mp_process_t *p = child_start(t_sleep, NULL, 0);
+    mp_process_t *p = start_sleeper(5.0);
     int code;
     double t0 = now_s();
     ck_assert_mp(mp_process_join(p, 0.3), MP_ETIMEDOUT);
@@ -240,7 +277,7 @@ END_TEST
 
 START_TEST(PROC_13_join_zero_and_negative)
 {
-    mp_process_t *p = child_start(t_sleep, NULL, 0);
+    mp_process_t *p = start_sleeper(5.0);
     double t0 = now_s();
     ck_assert_mp(mp_process_join(p, 0), MP_ETIMEDOUT);
     ck_assert_mp(mp_process_join(p, -1), MP_ETIMEDOUT);
@@ -252,7 +289,7 @@ END_TEST
 
 START_TEST(PROC_14_join_again)
 {
-    mp_process_t *p = child_start(t_nothing, NULL, 0);
+    mp_process_t *p = go_args(proc_nothing, mp_build("()"), 0);
     ck_assert_mp(mp_process_join(p, MP_FOREVER), 0);
     double t0 = now_s();
     for (int i = 0; i < 5; i++)
@@ -265,13 +302,13 @@ END_TEST
 START_TEST(PROC_16_kill_and_terminate_codes)
 {
     int code;
-    mp_process_t *p = child_start(t_sleep, NULL, 0);
+    mp_process_t *p = start_sleeper(5.0);
     ck_assert_mp(mp_process_kill(p), 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
     ck_assert_int_eq(code, -SIGKILL);
     mp_process_free(p);
-    p = child_start(t_sleep, NULL, 0);
+    p = start_sleeper(5.0);
     ck_assert_mp(mp_process_terminate(p), 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
@@ -285,51 +322,51 @@ END_TEST
 
 START_TEST(PROC_17_terminate_after_reap)
 {
-    int seven = 7, code;
-    mp_process_t *p = child_start(t_exit, &seven, 0);
+    int code;
+    mp_process_t *p = start_exit(7);
     ck_assert_mp(mp_process_join(p, 5), 0);
     ck_assert_mp(mp_process_terminate(p), 0);
     ck_assert_mp(mp_process_kill(p), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), 0);
     ck_assert_int_eq(code, 7);
     mp_process_free(p);
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, NULL, NULL), 0);
     ck_assert_mp(mp_process_terminate(p), MP_ESTATE); /* not AttributeError (deviations.md) */
     mp_process_free(p);
 }
 END_TEST
 
-static report_t *cleanup_report;
+static report_t cleanup_report; /* the child's: atexit handlers take no argument */
 static void cleanup_handler(void)
 {
-    report(cleanup_report, "cleanup ran");
+    report(&cleanup_report, "cleanup ran");
 }
 
-static void t_cleanup_then_sleep(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static int proc_cleanup_then_sleep(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    cleanup_report = ctx;
+    cleanup_report = arg_report(a, 0);
     atexit(cleanup_handler);
-    report(ctx, "ready");
+    report(&cleanup_report, "ready");
     sleep_s(5);
+    return 0;
 }
+JOB(proc_cleanup_then_sleep);
 
 START_TEST(PROC_18_terminate_skips_cleanup)
 {
-    report_t r;
-    report_open(&r);
-    mp_process_t *p = child_start(t_cleanup_then_sleep, &r, 0);
+    chan_t r;
+    chan_open(&r);
+    mp_process_t *p = GO(proc_cleanup_then_sleep, mp_build("(N)", chan_obj(&r)));
     char line[64];
-    close(r.wr);
-    r.wr = -1;
-    report_line(&r, line, sizeof line, 5);
+    chan_drop_writer(&r);
+    report_line(&r.r, line, sizeof line, 5);
     ck_assert_str_eq(line, "ready");
     ck_assert_mp(mp_process_terminate(p), 0);
     ck_assert_mp(mp_process_join(p, 5), 0);
-    char *rest = report_collect(&r, 2);
+    char *rest = chan_collect(&r, 2);
     ck_assert_str_eq(rest, ""); /* EOF with nothing: the atexit handler never ran */
     free(rest);
-    report_close(&r);
+    chan_close(&r);
     mp_process_free(p);
 }
 END_TEST
@@ -344,8 +381,7 @@ START_TEST(LIBMP_03_join_survives_signals)
 {
     struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART: ppoll sees EINTR */
     sigaction(SIGALRM, &sa, NULL);
-    double d = 0.5;
-    mp_process_t *p = child_start(t_sleep, &d, 0);
+    mp_process_t *p = start_sleeper(0.5);
     struct itimerval it = {{0, 50000}, {0, 50000}}; /* SIGALRM every 50 ms */
     setitimer(ITIMER_REAL, &it, NULL);
     double t0 = now_s();
@@ -357,7 +393,7 @@ START_TEST(LIBMP_03_join_survives_signals)
     ck_assert_elapsed(took, 0.5);
     mp_process_free(p);
     setitimer(ITIMER_REAL, &it, NULL);
-    p = child_start(t_sleep, NULL, 0);
+    p = start_sleeper(5.0);
     t0 = now_s();
     rc = mp_process_join(p, 0.3); /* a timed join keeps its deadline across signals */
     took = now_s() - t0;
@@ -369,12 +405,14 @@ START_TEST(LIBMP_03_join_survives_signals)
 END_TEST
 
 /* A program that sets SIGCHLD to SIG_IGN lets the kernel reap its children: the exit code is
- * gone, and libmp says so instead of hanging or inventing one. */
+ * gone, and libmp says so instead of hanging or inventing one. Under forkserver the child is
+ * the server's, not ours: our SIGCHLD disposition cannot take its status. */
 START_TEST(LIBMP_04_status_taken_elsewhere)
 {
+    OWN_CHILDREN_ONLY();
     signal(SIGCHLD, SIG_IGN);
-    int seven = 7, code = 1000;
-    mp_process_t *p = child_start(t_exit, &seven, 0);
+    int code = 1000;
+    mp_process_t *p = start_exit(7);
     ck_assert_mp(mp_process_join(p, 5), 0);
     ck_assert_mp(mp_process_exitcode(p, &code), MP_ECHILD);
     ck_assert_int_eq(code, 1000);
@@ -393,8 +431,8 @@ static void *join_in_thread(void *arg)
 START_TEST(LIBMP_06_concurrent_joins)
 {
     for (int round = 0; round < 20; round++) {
-        int seven = 7, code = 0;
-        mp_process_t *p = child_start(t_exit, &seven, 0);
+        int code = 0;
+        mp_process_t *p = start_exit(7);
         pthread_t a, b;
         void *ra, *rb;
         pthread_create(&a, NULL, join_in_thread, p);
@@ -414,11 +452,11 @@ END_TEST
  * refused with MP_EINVAL (or the "none" value process.h gives) and a message naming the call;
  * mp_process_free(NULL) does nothing. mp_exit_msg() and mp_raise() never return: their NULL
  * cases are LIBMP_PROC_NULL_exit_msg_and_raise in test_process_tree.c. */
-#define ck_assert_refused(call, code, fn)                                                         \
-    do {                                                                                          \
-        ck_assert_mp(call, code);                                                                 \
-        ck_assert_msg(strncmp(mp_errmsg(), fn ": ", strlen(fn) + 2) == 0,                         \
-                      "%s: message '%s' does not name " fn, #call, mp_errmsg());                  \
+#define ck_assert_refused(call, code, fn)                                                          \
+    do {                                                                                           \
+        ck_assert_mp(call, code);                                                                  \
+        ck_assert_msg(strncmp(mp_errmsg(), fn ": ", strlen(fn) + 2) == 0,                          \
+                      "%s: message '%s' does not name " fn, #call, mp_errmsg());                   \
     } while (0)
 
 START_TEST(LIBMP_PROC_NULL_every_call)
@@ -426,7 +464,7 @@ START_TEST(LIBMP_PROC_NULL_every_call)
     mp_process_t *p;
     int code = 0;
     char buf[128];
-    ck_assert_refused(mp_process_new(NULL, t_nothing, NULL, NULL), MP_EINVAL, "mp_process_new");
+    ck_assert_refused(mp_process_new(NULL, proc_nothing, NULL, NULL), MP_EINVAL, "mp_process_new");
     ck_assert_refused(mp_process_init(NULL, NULL, NULL), MP_EINVAL, "mp_process_init");
     ck_assert_refused(mp_process_start(NULL), MP_EINVAL, "mp_process_start");
     ck_assert_refused(mp_process_join(NULL, 0), MP_EINVAL, "mp_process_join");
@@ -448,7 +486,7 @@ START_TEST(LIBMP_PROC_NULL_every_call)
     ck_assert_refused(0, 0, "mp_process_run");
     ck_assert_mp(mp_process_free(NULL), 0);
     /* A NULL out-pointer or argument next to a valid handle. */
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, proc_nothing, NULL, NULL), 0);
     ck_assert_refused(mp_process_exitcode(p, NULL), MP_EINVAL, "mp_process_exitcode");
     ck_assert_refused(mp_process_set_name(p, NULL), MP_EINVAL, "mp_process_set_name");
     ck_assert_refused(mp_process_repr(p, NULL, sizeof buf), MP_EINVAL, "mp_process_repr");

@@ -4,43 +4,50 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
-#include "helpers.h"
+#include "process_helpers.h"
 
 TCase *mp_tcase_process_tree(void);
 
-static void t_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
+/* Returns at once: the child ends with 0 because its target returned. */
+static void tree_nothing(mp_obj_t *a, mp_obj_t *k, void *ctx)
 {
     (void)a, (void)k, (void)ctx;
 }
+MP_TARGET(tree_nothing);
 
-static void t_sleep5(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static void tree_sleep5(mp_obj_t *a, mp_obj_t *k, void *ctx)
 {
     (void)a, (void)k, (void)ctx;
     sleep_s(5);
 }
+MP_TARGET(tree_sleep5);
+
+/* A registered target with no arguments, started as a child of the test. */
+static mp_process_t *start_plain(mp_target_t target)
+{
+    return go_args(target, mp_build("()"), 0);
+}
 
 /* ---- PROC-19: terminate() orphans the grandchildren ------------------------------------------ */
 
-static void t_spawn_grandchild(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static int tree_spawn_grandchild(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    report_t *r = ctx;
-    mp_process_t *g;
-    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.daemon = 0;
-    mp_process_new(&g, t_sleep5, NULL, &o);
-    if (mp_process_start(g) == 0)
-        report(r, "%d", (int)mp_process_pid(g));
+    report_t r = arg_report(a, 0);
+    mp_process_t *g = child_go(tree_sleep5, mp_build("()"), 0);
+    if (g)
+        report(&r, "%d", (int)mp_process_pid(g));
     sleep_s(10);
+    return 0;
 }
+JOB(tree_spawn_grandchild);
 
 START_TEST(PROC_19_terminate_orphans_grandchild)
 {
-    report_t r;
-    report_open(&r);
-    mp_process_t *p = child_start(t_spawn_grandchild, &r, 0);
+    chan_t r;
+    chan_open(&r);
+    mp_process_t *p = GO(tree_spawn_grandchild, mp_build("(N)", chan_obj(&r)));
     char line[32];
-    report_line(&r, line, sizeof line, 5);
+    report_line(&r.r, line, sizeof line, 5);
     pid_t g = atoi(line);
     ck_assert_int_gt(g, 0);
     pid_t child = mp_process_pid(p);
@@ -50,63 +57,61 @@ START_TEST(PROC_19_terminate_orphans_grandchild)
     ck_assert_msg(!proc_gone(g), "the grandchild died with its parent");
     ck_assert_int_ne(proc_ppid(g), child); /* re-parented to init or a subreaper */
     kill(g, SIGKILL);                      /* ours to stop: the test started it */
-    report_close(&r);
+    chan_close(&r);
 }
 END_TEST
 
 /* ---- PROC-21..24: exit codes ------------------------------------------------------------------ */
 
-static void t_exit_code(mp_obj_t *a, mp_obj_t *k, void *ctx)
+/* Ends with mp_exit(args[0]), as sys.exit(n). */
+static int tree_exit_code(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    mp_exit(*(int *)ctx);
+    return (int)arg_long(a, 0);
 }
+JOB(tree_exit_code);
 
-static void t_os_exit7(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static int tree_os_exit7(mp_obj_t *a)
 {
-    (void)a, (void)k, (void)ctx;
+    (void)a;
     _exit(7);
 }
+JOB(tree_os_exit7);
 
 START_TEST(PROC_21_exit_codes)
 {
     int codes[] = {0, 3, 8, 255, 1};
     for (size_t i = 0; i < sizeof codes / sizeof *codes; i++)
-        ck_assert_int_eq(child_exit_code(child_start(t_exit_code, &codes[i], 0), 10), codes[i]);
-    ck_assert_int_eq(child_exit_code(child_start(t_nothing, NULL, 0), 10), 0); /* return: 0 */
+        ck_assert_int_eq(child_exit_code(GO(tree_exit_code, mp_build("(i)", codes[i])), 10),
+                         codes[i]);
+    ck_assert_int_eq(child_exit_code(start_plain(tree_nothing), 10), 0); /* return: 0 */
 }
 END_TEST
 
-/* The child sends its stderr into the report pipe, then ends as the test asks. */
-struct stderr_case {
-    report_t *r;
-    int how;
-};
-
-static void t_stderr(mp_obj_t *a, mp_obj_t *k, void *ctx)
+/* The child sends its stderr into the report channel (args[0]), then ends as args[1] says. */
+static int tree_stderr_case(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    struct stderr_case *c = ctx;
-    dup2(c->r->wr, 2);
-    if (c->how == 0)
+    report_t r = arg_report(a, 0);
+    long how = arg_long(a, 1);
+    dup2(r.wr, 2);
+    if (how == 0)
         mp_exit_msg("msg");
-    if (c->how == 2)
+    if (how == 2)
         mp_exit_msg(NULL);
-    if (c->how == 3)
+    if (how == 3)
         mp_raise(NULL, NULL);
     mp_raise("ValueError", "bad value %d", 42);
 }
+JOB(tree_stderr_case);
 
 static char *run_stderr_case(int how, int *code, char *name, size_t size)
 {
-    report_t r;
-    report_open(&r);
-    struct stderr_case c = {&r, how};
-    mp_process_t *p = child_start(t_stderr, &c, 0);
+    chan_t r;
+    chan_open(&r);
+    mp_process_t *p = GO(tree_stderr_case, mp_build("(Ni)", chan_obj(&r), how));
     snprintf(name, size, "%s", mp_process_name(p));
     *code = child_exit_code(p, 10);
-    char *out = report_collect(&r, 5);
-    report_close(&r);
+    char *out = chan_collect(&r, 5);
+    chan_close(&r);
     return out;
 }
 
@@ -141,10 +146,9 @@ END_TEST
 
 START_TEST(PROC_23_exit_code_masked)
 {
-    int c256 = 256, cm1 = -1;
-    ck_assert_int_eq(child_exit_code(child_start(t_exit_code, &c256, 0), 10), 0);
-    ck_assert_int_eq(child_exit_code(child_start(t_exit_code, &cm1, 0), 10), 255);
-    ck_assert_int_eq(child_exit_code(child_start(t_os_exit7, NULL, 0), 10), 7);
+    ck_assert_int_eq(child_exit_code(GO(tree_exit_code, mp_build("(i)", 256)), 10), 0);
+    ck_assert_int_eq(child_exit_code(GO(tree_exit_code, mp_build("(i)", -1)), 10), 255);
+    ck_assert_int_eq(child_exit_code(GO(tree_os_exit7, mp_build("()")), 10), 7);
 }
 END_TEST
 
@@ -166,11 +170,11 @@ END_TEST
 START_TEST(PROC_26_sentinel)
 {
     mp_process_t *p;
-    ck_assert_mp(mp_process_new(&p, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&p, tree_nothing, NULL, NULL), 0);
     ck_assert_mp(mp_process_sentinel(p), MP_ESTATE);
     ck_assert_str_eq(mp_errmsg(), "process not started");
     mp_process_free(p);
-    p = child_start(t_sleep5, NULL, 0);
+    p = start_plain(tree_sleep5);
     int fd = mp_process_sentinel(p);
     ck_assert_int_ge(fd, 0);
     struct pollfd pf = {.fd = fd, .events = POLLIN};
@@ -184,7 +188,7 @@ END_TEST
 START_TEST(PROC_27_close)
 {
     int code;
-    mp_process_t *p = child_start(t_sleep5, NULL, 0);
+    mp_process_t *p = start_plain(tree_sleep5);
     ck_assert_mp(mp_process_close(p), MP_EBUSY);
     ck_assert_mp(mp_process_free(p), MP_EBUSY);
     mp_process_terminate(p);
@@ -205,7 +209,7 @@ END_TEST
 
 START_TEST(PROC_28_active_children)
 {
-    mp_process_t *quick = child_start(t_nothing, NULL, 0), *slow = child_start(t_sleep5, NULL, 0);
+    mp_process_t *quick = start_plain(tree_nothing), *slow = start_plain(tree_sleep5);
     mp_process_t *buf[8];
     ck_assert_int_le(mp_active_children(buf, 8), 2);
     ck_assert_mp(mp_process_join(quick, 5), 0);
@@ -245,44 +249,43 @@ END_TEST
 
 /* ---- PROC-31: parent_process() in a grandchild -------------------------------------------- */
 
-static void t_watch_parent(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static int tree_watch_parent(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    report_t *r = ctx;
+    report_t r = arg_report(a, 0);
     mp_process_t *par = mp_parent_process();
-    report(r, "parent %s alive=%d", par ? mp_process_name(par) : "none",
+    report(&r, "parent %s alive=%d", par ? mp_process_name(par) : "none",
            par ? mp_process_is_alive(par) : -1);
     double deadline = now_s() + 5;
     while (par && mp_process_is_alive(par) == 1 && now_s() < deadline)
         sleep_s(0.01);
-    report(r, "alive=%d", par ? mp_process_is_alive(par) : -1);
+    report(&r, "alive=%d", par ? mp_process_is_alive(par) : -1);
+    return 0;
 }
+JOB(tree_watch_parent);
 
-static void t_parent_of_watcher(mp_obj_t *a, mp_obj_t *k, void *ctx)
+/* Starts the watcher with the report channel it was given (args[0]), then sleeps. */
+static int tree_parent_of_watcher(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    mp_process_t *g;
-    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-    o.ctx = ctx;
-    mp_process_new(&g, t_watch_parent, NULL, &o);
-    mp_process_start(g);
+    child_go(tree_watch_parent__job, mp_build("(O)", arg_at(a, 0)), 0);
     sleep_s(10);
+    return 0;
 }
+JOB(tree_parent_of_watcher);
 
 START_TEST(PROC_31_parent_process_dies)
 {
-    report_t r;
-    report_open(&r);
-    mp_process_t *p = child_start(t_parent_of_watcher, &r, 0);
+    chan_t r;
+    chan_open(&r);
+    mp_process_t *p = GO(tree_parent_of_watcher, mp_build("(N)", chan_obj(&r)));
     char line[128], want[128];
-    report_line(&r, line, sizeof line, 5);
+    report_line(&r.r, line, sizeof line, 5);
     snprintf(want, sizeof want, "parent %s alive=1", mp_process_name(p));
     ck_assert_str_eq(line, want);
     mp_process_terminate(p);
-    report_line(&r, line, sizeof line, 5);
+    report_line(&r.r, line, sizeof line, 5);
     ck_assert_str_eq(line, "alive=0");
     ck_assert_int_eq(child_exit_code(p, 10), -SIGTERM);
-    report_close(&r);
+    chan_close(&r);
 }
 END_TEST
 
@@ -297,10 +300,14 @@ static void t_use_foreign(mp_obj_t *a, mp_obj_t *k, void *ctx)
     mp_exit(s == MP_ESTATE && alive == MP_ESTATE ? 0 : 1);
 }
 
+/* Needs fork: the child reaches the parent's Process object through a pointer into its copy of
+ * the parent's memory. No value carries a Process object to a spawned child (it is no handle
+ * of reduction.h), so under spawn and forkserver there is no foreign object to misuse. */
 START_TEST(PROC_32_not_the_creator)
 {
+    FORK_ONLY();
     mp_process_t *foreign;
-    ck_assert_mp(mp_process_new(&foreign, t_nothing, NULL, NULL), 0);
+    ck_assert_mp(mp_process_new(&foreign, tree_nothing, NULL, NULL), 0);
     ck_assert_int_eq(child_exit_code(child_start(t_use_foreign, foreign, 0), 10), 0);
     mp_process_free(foreign);
 }
@@ -308,43 +315,42 @@ END_TEST
 
 /* ---- PROC-33: a recursive tree, ids in DFS order -------------------------------------------- */
 
-struct tree {
-    report_t *r;
-    char id[32];
-    int depth;
-};
+static void tree_recurse__job(mp_obj_t *a, mp_obj_t *k,
+                              void *ctx); /* JOB(tree_recurse), below: recursive */
 
-static void t_tree(mp_obj_t *a, mp_obj_t *k, void *ctx)
+/* args: (report channel, id, depth). Reports its id, then runs its two subtrees in turn. */
+static int tree_recurse(mp_obj_t *a)
 {
-    (void)a, (void)k;
-    struct tree *t = ctx;
-    report(t->r, "[%s]", t->id);
-    if (t->depth == 0)
-        return;
+    report_t r = arg_report(a, 0);
+    const char *id = arg_str(a, 1);
+    long depth = arg_long(a, 2);
+    report(&r, "[%s]", id);
+    if (depth == 0)
+        return 0;
     for (int i = 0; i < 2; i++) {
-        struct tree sub = {t->r, "", t->depth - 1};
-        snprintf(sub.id, sizeof sub.id, "%.24s%s%c", t->id, t->id[0] ? "," : "", i ? '1' : '0');
-        mp_process_t *c;
-        mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-        o.ctx = &sub;
-        mp_process_new(&c, t_tree, NULL, &o);
-        mp_process_start(c);
-        mp_process_join(c, MP_FOREVER);
-        mp_process_free(c);
+        char sub[32];
+        snprintf(sub, sizeof sub, "%.24s%s%c", id, id[0] ? "," : "", i ? '1' : '0');
+        mp_process_t *c =
+            child_go(tree_recurse__job, mp_build("(Osl)", arg_at(a, 0), sub, depth - 1), 0);
+        if (c) {
+            mp_process_join(c, MP_FOREVER);
+            mp_process_free(c);
+        }
     }
+    return 0;
 }
+JOB(tree_recurse);
 
 START_TEST(PROC_33_recursion)
 {
-    report_t r;
-    report_open(&r);
-    struct tree root = {&r, "", 2};
-    mp_process_t *p = child_start(t_tree, &root, 0);
+    chan_t r;
+    chan_open(&r);
+    mp_process_t *p = GO(tree_recurse, mp_build("(Nsi)", chan_obj(&r), "", 2));
     ck_assert_int_eq(child_exit_code(p, 10), 0);
-    char *got = report_collect(&r, 5);
+    char *got = chan_collect(&r, 5);
     ck_assert_str_eq(got, "[]\n[0]\n[0,0]\n[0,1]\n[1]\n[1,0]\n[1,1]\n");
     free(got);
-    report_close(&r);
+    chan_close(&r);
 }
 END_TEST
 
@@ -355,11 +361,11 @@ START_TEST(PROC_34_many_processes)
     enum { N = 100 };
     mp_process_t *ps[N];
     for (int i = 0; i < N; i++)
-        ps[i] = child_start(t_nothing, NULL, 0);
+        ps[i] = start_plain(tree_nothing);
     for (int i = 0; i < N; i++)
         ck_assert_int_eq(child_exit_code(ps[i], 10), 0);
     for (int i = 0; i < N; i++)
-        ps[i] = child_start(t_sleep5, NULL, 0);
+        ps[i] = start_plain(tree_sleep5);
     for (int i = 0; i < N; i++)
         ck_assert_mp(mp_process_terminate(ps[i]), 0);
     for (int i = 0; i < N; i++)
@@ -371,22 +377,24 @@ END_TEST
 
 static int global_value;
 
-static void t_isolated(mp_obj_t *a, mp_obj_t *k, void *ctx)
+static int tree_isolated(mp_obj_t *a)
 {
-    (void)a, (void)k;
+    report_t r = arg_report(a, 0);
     global_value = 42;
-    report(ctx, "%d %ld %d", global_value, (long)syscall(SYS_gettid), (int)getpid());
+    report(&r, "%d %ld %d", global_value, (long)syscall(SYS_gettid), (int)getpid());
+    return 0;
 }
+JOB(tree_isolated);
 
 START_TEST(PROC_36_separate_memory)
 {
-    report_t r;
-    report_open(&r);
+    chan_t r;
+    chan_open(&r);
     global_value = 0;
-    mp_process_t *p = child_start(t_isolated, &r, 0);
+    mp_process_t *p = GO(tree_isolated, mp_build("(N)", chan_obj(&r)));
     pid_t pid = mp_process_pid(p);
     ck_assert_int_eq(child_exit_code(p, 10), 0);
-    char *got = report_collect(&r, 5);
+    char *got = chan_collect(&r, 5);
     int v, cpid;
     long tid;
     ck_assert_int_eq(sscanf(got, "%d %ld %d", &v, &tid, &cpid), 3);
@@ -396,7 +404,7 @@ START_TEST(PROC_36_separate_memory)
     ck_assert_int_ne(tid, (long)syscall(SYS_gettid));
     ck_assert_int_eq(tid, cpid); /* the target runs in the child's main thread */
     free(got);
-    report_close(&r);
+    chan_close(&r);
 }
 END_TEST
 
@@ -423,8 +431,12 @@ static void t_closure(mp_obj_t *a, mp_obj_t *k, void *ctx)
     report(c->r, "%d %d", c->add(c, n), c->unpicklable == stderr);
 }
 
+/* Needs fork by definition (PROC-37 is "under fork"): the target gets a struct with a function
+ * pointer and a FILE * through ctx, which only a copy of the parent's memory can honour; spawn
+ * and forkserver refuse a ctx pointer at start() (PROC-38's side). */
 START_TEST(PROC_37_closures_under_fork)
 {
+    FORK_ONLY();
     report_t r;
     report_open(&r);
     struct counter c = {40, counter_add, stderr, &r};
