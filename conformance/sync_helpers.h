@@ -54,6 +54,7 @@ static inline void flag_add(volatile int *flag, int n)
  * (helpers.h) cannot stand for: a plain read-modify-write that a lock must protect, and
  * counters that must be read and changed in one atomic step. */
 
+#include <dirent.h>
 #include <sys/stat.h>
 
 enum { NAMED_MEM_NAME = 64, NAMED_MEM_MAX = 8 };
@@ -76,6 +77,26 @@ static inline void named_mem_unlink_all(void)
     named_mem_made.n = 0;
 }
 
+/* Check ends a failing test with _exit(), so the atexit handler above does not run then: each
+ * new name first removes those of makers that are gone (the pid in the name is not alive). */
+static inline void named_mem_sweep(void)
+{
+    DIR *d = opendir("/dev/shm");
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        int pid = 0, end = 0;
+        unsigned serial;
+        if (sscanf(e->d_name, "mp-conformance-%d-%u%n", &pid, &serial, &end) != 2 ||
+            e->d_name[end] != '\0' || pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;
+        char path[sizeof e->d_name + 1];
+        snprintf(path, sizeof path, "/%s", e->d_name);
+        shm_unlink(path);
+    }
+    if (d)
+        closedir(d);
+}
+
 /* Zeroed memory shared by name with every child, under every start method; `name` receives the
  * name to pass in args (mp_build("s", name)). */
 static inline void *named_mem_new(size_t size, char name[NAMED_MEM_NAME])
@@ -83,6 +104,7 @@ static inline void *named_mem_new(size_t size, char name[NAMED_MEM_NAME])
     static unsigned serial;
     int fd;
     ck_assert_int_lt(named_mem_made.n, NAMED_MEM_MAX);
+    named_mem_sweep();
     do
         snprintf(name, NAMED_MEM_NAME, "/mp-conformance-%d-%u", (int)getpid(), serial++);
     while ((fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0 &&
