@@ -487,8 +487,8 @@ START_TEST(LIBMP_55_many_locks_freed_and_made_again)
     static mp_lock_t *locks[3000];
     for (int i = 0; i < 3000; i++)
         ck_assert_mp(mp_lock_new(&locks[i]), 0);
-    ck_assert_int_eq(finish(GO(take_all, lock_objs(locks, 3000)), 10),
-                     0); /* exits holding all of them */
+    /* the child exits holding all of them */
+    ck_assert_int_eq(finish(GO(take_all, lock_objs(locks, 3000)), 10), 0);
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < 3000; i++)
             mp_lock_free(locks[i]);
