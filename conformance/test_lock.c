@@ -62,48 +62,46 @@ START_TEST(LOCK_05_not_recursive)
 }
 END_TEST
 
-static int release_it(void *arg)
+static int release_it(mp_obj_t *a)
 {
-    return mp_lock_release(arg) == 0 ? 0 : 1;
+    return mp_lock_release(arg_lock(a, 0)) == 0 ? 0 : 1;
 }
+JOB(release_it);
 
 START_TEST(LOCK_06_released_by_another_process)
 {
     mp_lock_t *l = new_lock();
     ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
-    ck_assert_int_eq(finish(go(release_it, l), 5), 0);
+    ck_assert_int_eq(finish(GO(release_it, mp_build("(N)", mp_lock_obj(l))), 5), 0);
     ck_assert_mp(mp_lock_acquire(l, 0, 0), 0);
     mp_lock_free(l);
 }
 END_TEST
 
-struct hold {
-    mp_lock_t *l;
-    double seconds;
-    volatile int *flag;
-};
-
-static int hold_for(void *arg)
+/* args: (lock, seconds, flag) */
+static int hold_for(mp_obj_t *a)
 {
-    struct hold *h = arg;
-    if (mp_lock_acquire(h->l, 1, MP_FOREVER) != 0)
+    mp_lock_t *l = arg_lock(a, 0);
+    if (mp_lock_acquire(l, 1, MP_FOREVER) != 0)
         return 1;
-    flag_add(h->flag, 1);
-    sleep_s(h->seconds);
-    return mp_lock_release(h->l) == 0 ? 0 : 2;
+    if (flag_raise(arg_sem(a, 2)) != 0)
+        return 3;
+    sleep_s(arg_double(a, 1));
+    return mp_lock_release(l) == 0 ? 0 : 2;
 }
+JOB(hold_for);
 
 START_TEST(LOCK_08_child_holds_half_a_second)
 {
     mp_lock_t *l = new_lock();
-    volatile int *flag = shared_mem(sizeof *flag);
-    struct hold h = {l, 0.5, flag};
+    mp_sem_t *flag = flag_new();
     double t0 = now_s();
-    mp_process_t *p = go(hold_for, &h);
-    ck_assert(wait_flag(flag, 1, 5));
+    mp_process_t *p = GO(hold_for, mp_build("(NdN)", mp_lock_obj(l), 0.5, mp_sem_obj(flag)));
+    ck_assert(flag_wait(flag, 1, 5));
     ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
     ck_assert_elapsed(now_s() - t0, 0.5);
     ck_assert_int_eq(finish(p, 5), 0);
+    mp_sem_free(flag);
     mp_lock_free(l);
 }
 END_TEST
@@ -121,19 +119,21 @@ START_TEST(LOCK_09_with_block)
 }
 END_TEST
 
-static int held_at_fork(void *arg)
+/* Under every start method the child's lock is the parent's: held when the child begins. */
+static int held_at_fork(mp_obj_t *a)
 {
-    mp_lock_t *l = arg;
+    mp_lock_t *l = arg_lock(a, 0);
     if (mp_lock_acquire(l, 0, 0) != MP_EAGAIN)
         return 1; /* held in the child too */
     return mp_lock_release(l) == 0 ? 0 : 2;
 }
+JOB(held_at_fork);
 
 START_TEST(LOCK_10_held_at_fork)
 {
     mp_lock_t *l = new_lock();
     ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
-    ck_assert_int_eq(finish(go(held_at_fork, l), 5), 0);
+    ck_assert_int_eq(finish(GO(held_at_fork, mp_build("(N)", mp_lock_obj(l))), 5), 0);
     ck_assert_mp(mp_lock_acquire(l, 0, 0), 0);
     mp_lock_free(l);
 }
@@ -170,33 +170,43 @@ START_TEST(LIBMP_40_released_by_another_thread)
 }
 END_TEST
 
-static int hold_forever(void *arg)
+/* args: (lock, flag) */
+static int hold_forever(mp_obj_t *a)
 {
-    struct hold *h = arg;
-    if (mp_lock_acquire(h->l, 1, MP_FOREVER) != 0)
+    if (mp_lock_acquire(arg_lock(a, 0), 1, MP_FOREVER) != 0)
         return 1;
-    flag_add(h->flag, 1);
+    if (flag_raise(arg_sem(a, 1)) != 0)
+        return 2;
     for (;;)
         sleep_s(1);
+}
+JOB(hold_forever);
+
+/* Starts hold_forever and waits until it holds the lock. */
+static mp_process_t *holder_of(mp_lock_t *l, mp_sem_t *flag)
+{
+    mp_process_t *p = GO(hold_forever, mp_build("(NN)", mp_lock_obj(l), mp_sem_obj(flag)));
+    ck_assert(flag_wait(flag, 1, 5));
+    return p;
 }
 
 /* A child holding the lock is SIGKILLed (a zombie, not reaped): the blocked parent gets the
  * lock with MP_EOWNERDEAD well within a second, repairs, marks it consistent, and the lock
  * then works as before, also in another process. */
-static int take_release(void *arg)
+static int take_release(mp_obj_t *a)
 {
-    if (mp_lock_acquire(arg, 0, 0) != 0)
+    mp_lock_t *l = arg_lock(a, 0);
+    if (mp_lock_acquire(l, 0, 0) != 0)
         return 1;
-    return mp_lock_release(arg) == 0 ? 0 : 2;
+    return mp_lock_release(l) == 0 ? 0 : 2;
 }
+JOB(take_release);
 
 START_TEST(LIBMP_41_dead_holder_reported_then_consistent)
 {
     mp_lock_t *l = new_lock();
-    volatile int *flag = shared_mem(sizeof *flag);
-    struct hold h = {l, 0, flag};
-    mp_process_t *p = go(hold_forever, &h);
-    ck_assert(wait_flag(flag, 1, 5));
+    mp_sem_t *flag = flag_new();
+    mp_process_t *p = holder_of(l, flag);
     kill_now(p);
     double took;
     ck_assert_mp(TIMED(took, mp_lock_acquire(l, 1, MP_FOREVER)), MP_EOWNERDEAD);
@@ -205,21 +215,23 @@ START_TEST(LIBMP_41_dead_holder_reported_then_consistent)
     ck_assert_mp(mp_lock_make_consistent(l), 0);
     ck_assert_mp(mp_lock_make_consistent(l), MP_EINVAL); /* nothing to repair any more */
     ck_assert_mp(mp_lock_release(l), 0);
-    ck_assert_int_eq(finish(go(take_release, l), 5), 0);
+    ck_assert_int_eq(finish(GO(take_release, mp_build("(N)", mp_lock_obj(l))), 5), 0);
     ck_assert_mp(mp_lock_acquire(l, 0, 0), 0);
     ck_assert_mp(mp_lock_release(l), 0);
     ck_assert_int_eq(finish(p, 5), -SIGKILL);
+    mp_sem_free(flag);
     mp_lock_free(l);
 }
 END_TEST
 
-static int expect_unrecoverable(void *arg)
+static int expect_unrecoverable(mp_obj_t *a)
 {
-    mp_lock_t *l = arg;
+    mp_lock_t *l = arg_lock(a, 0);
     double t0 = now_s();
     int rc = mp_lock_acquire(l, 1, MP_FOREVER);
     return rc == MP_ENOTRECOVERABLE && now_s() - t0 < IMMEDIATE ? 0 : 1;
 }
+JOB(expect_unrecoverable);
 
 /* Released without make_consistent: poisoned. Every acquire, blocking or not, here or in a
  * child, fails at once with MP_ENOTRECOVERABLE; so does release. A non-blocking acquire is
@@ -227,10 +239,8 @@ static int expect_unrecoverable(void *arg)
 START_TEST(LIBMP_42_dead_holder_poisons_without_repair)
 {
     mp_lock_t *l = new_lock();
-    volatile int *flag = shared_mem(sizeof *flag);
-    struct hold h = {l, 0, flag};
-    mp_process_t *p = go(hold_forever, &h);
-    ck_assert(wait_flag(flag, 1, 5));
+    mp_sem_t *flag = flag_new();
+    mp_process_t *p = holder_of(l, flag);
     kill_now(p);
     int rc;
     double deadline = now_s() + 1;
@@ -243,67 +253,69 @@ START_TEST(LIBMP_42_dead_holder_poisons_without_repair)
     ck_assert_immediate(took);
     ck_assert_mp(mp_lock_acquire(l, 0, 0), MP_ENOTRECOVERABLE);
     ck_assert_mp(mp_lock_release(l), MP_ENOTRECOVERABLE);
-    ck_assert_int_eq(finish(go(expect_unrecoverable, l), 5), 0);
+    ck_assert_int_eq(finish(GO(expect_unrecoverable, mp_build("(N)", mp_lock_obj(l))), 5), 0);
     ck_assert_int_eq(finish(p, 5), -SIGKILL);
+    mp_sem_free(flag);
     mp_lock_free(l);
 }
 END_TEST
 
-struct contender {
-    mp_lock_t *l;
-    volatile int *dead_seen, *done;
-};
-
-static int take_after_death(void *arg)
+/* args: (lock, dead_seen, done): the two flags count the contenders told and served. */
+static int take_after_death(mp_obj_t *a)
 {
-    struct contender *c = arg;
-    int rc = mp_lock_acquire(c->l, 1, 5);
+    mp_lock_t *l = arg_lock(a, 0);
+    int rc = mp_lock_acquire(l, 1, 5);
     if (rc == MP_EOWNERDEAD) {
-        flag_add(c->dead_seen, 1);
-        if (mp_lock_make_consistent(c->l) != 0)
+        if (flag_raise(arg_sem(a, 1)) != 0)
+            return 4;
+        if (mp_lock_make_consistent(l) != 0)
             return 1;
     } else if (rc != 0) {
         return 2;
     }
-    flag_add(c->done, 1);
-    return mp_lock_release(c->l) == 0 ? 0 : 3;
+    if (flag_raise(arg_sem(a, 2)) != 0)
+        return 4;
+    return mp_lock_release(l) == 0 ? 0 : 3;
 }
+JOB(take_after_death);
 
 /* Three processes wait while the holder is killed: exactly one of them is told, and all three
  * get the lock in turn. */
 START_TEST(LIBMP_43_dead_holder_told_to_exactly_one)
 {
     mp_lock_t *l = new_lock();
-    volatile int *mem = shared_mem(3 * sizeof(int));
-    struct hold h = {l, 0, &mem[0]};
-    struct contender c = {l, &mem[1], &mem[2]};
-    mp_process_t *holder = go(hold_forever, &h);
-    ck_assert(wait_flag(&mem[0], 1, 5));
+    mp_sem_t *held = flag_new(), *dead_seen = flag_new(), *done = flag_new();
+    mp_process_t *holder = holder_of(l, held);
     mp_process_t *w[3];
     for (int i = 0; i < 3; i++)
-        w[i] = go(take_after_death, &c);
+        w[i] = GO(take_after_death,
+                  mp_build("(NNN)", mp_lock_obj(l), mp_sem_obj(dead_seen), mp_sem_obj(done)));
     sleep_s(0.1);
     kill_now(holder);
     for (int i = 0; i < 3; i++)
         ck_assert_int_eq(finish(w[i], 5), 0);
-    ck_assert_int_eq(mem[1], 1);
-    ck_assert_int_eq(mem[2], 3);
+    ck_assert_int_eq(mp_sem_get_value(dead_seen), 1);
+    ck_assert_int_eq(mp_sem_get_value(done), 3);
     ck_assert_int_eq(finish(holder, 5), -SIGKILL);
+    mp_sem_free(held);
+    mp_sem_free(dead_seen);
+    mp_sem_free(done);
     mp_lock_free(l);
 }
 END_TEST
 
-static int hold_and_exit(void *arg)
+static int hold_and_exit(mp_obj_t *a)
 {
-    return mp_lock_acquire(arg, 1, MP_FOREVER) == 0 ? 0 : 1;
+    return mp_lock_acquire(arg_lock(a, 0), 1, MP_FOREVER) == 0 ? 0 : 1;
 }
+JOB(hold_and_exit);
 
 /* The holder is its process, so one that exits normally with the lock still held counts as
  * dead too (CPython would leave it locked for whoever releases it; a Semaphore does that). */
 START_TEST(LIBMP_44_holder_that_exits_counts_as_dead)
 {
     mp_lock_t *l = new_lock();
-    ck_assert_int_eq(finish(go(hold_and_exit, l), 5), 0);
+    ck_assert_int_eq(finish(GO(hold_and_exit, mp_build("(N)", mp_lock_obj(l))), 5), 0);
     ck_assert_mp(mp_lock_acquire(l, 1, 2), MP_EOWNERDEAD);
     ck_assert_mp(mp_lock_make_consistent(l), 0);
     ck_assert_mp(mp_lock_release(l), 0);
@@ -313,73 +325,78 @@ START_TEST(LIBMP_44_holder_that_exits_counts_as_dead)
 }
 END_TEST
 
+/* The child's args (lock, flag): they stay alive after the main thread has gone, because the
+ * target never returns to the code that would drop them. */
 static void *hold_half_a_second(void *arg)
 {
-    struct hold *h = arg;
-    if (mp_lock_acquire(h->l, 1, MP_FOREVER) != 0)
+    mp_obj_t *a = arg;
+    mp_lock_t *l = arg_lock(a, 0);
+    if (mp_lock_acquire(l, 1, MP_FOREVER) != 0)
         mp_exit(1);
-    flag_add(h->flag, 1);
+    if (flag_raise(arg_sem(a, 1)) != 0)
+        mp_exit(3);
     sleep_s(0.5);
     /* The process ends here, through libmp's way out of a child (main() is gone). */
-    mp_exit(mp_lock_release(h->l) == 0 ? 0 : 2);
+    mp_exit(mp_lock_release(l) == 0 ? 0 : 2);
     return NULL;
 }
 
-static int leave_main_thread(void *arg)
+static int leave_main_thread(mp_obj_t *a)
 {
     pthread_t t;
-    pthread_create(&t, NULL, hold_half_a_second, arg);
+    if (pthread_create(&t, NULL, hold_half_a_second, a) != 0)
+        return 4;
     pthread_exit(NULL); /* the process lives on in t, though /proc shows its leader a zombie */
 }
+JOB(leave_main_thread);
 
 /* A holder whose main thread has ended while another thread holds the lock is alive: the
  * waiter gets the lock when that thread releases it, not MP_EOWNERDEAD. */
 START_TEST(LIBMP_54_holder_without_main_thread_is_alive)
 {
     mp_lock_t *l = new_lock();
-    volatile int *flag = shared_mem(sizeof *flag);
-    struct hold h = {l, 0, flag};
-    mp_process_t *p = go(leave_main_thread, &h);
-    ck_assert(wait_flag(flag, 1, 5));
+    mp_sem_t *flag = flag_new();
+    mp_process_t *p = GO(leave_main_thread, mp_build("(NN)", mp_lock_obj(l), mp_sem_obj(flag)));
+    ck_assert(flag_wait(flag, 1, 5));
     double took;
     ck_assert_mp(TIMED(took, mp_lock_acquire(l, 1, 5)), 0);
     ck_assert_msg(took > 0.3, "acquired after %.3f s, while the holder still held it", took);
     ck_assert_mp(mp_lock_release(l), 0);
     ck_assert_int_eq(finish(p, 5), 0);
+    mp_sem_free(flag);
     mp_lock_free(l);
 }
 END_TEST
 
-struct counter {
-    mp_lock_t *l;
-    volatile long *count, *shadow;
-    long rounds;
-};
-
-static int count_rounds(void *arg)
+/* args: (lock, name of the shared count, rounds) */
+static int count_rounds(mp_obj_t *a)
 {
-    struct counter *c = arg;
-    for (long i = 0; i < c->rounds; i++) {
-        if (mp_lock_acquire(c->l, 1, 10) != 0)
+    mp_lock_t *l = arg_lock(a, 0);
+    volatile long *count = named_mem_open(arg_str(a, 1), sizeof *count);
+    if (!count)
+        return 3;
+    for (long i = 0, rounds = arg_long(a, 2); i < rounds; i++) {
+        if (mp_lock_acquire(l, 1, 10) != 0)
             return 1;
-        long v = *c->count; /* a read-modify-write the lock must protect */
-        *c->count = v + 1;
-        if (mp_lock_release(c->l) != 0)
+        long v = *count; /* a read-modify-write the lock must protect */
+        *count = v + 1;
+        if (mp_lock_release(l) != 0)
             return 2;
     }
     return 0;
 }
+JOB(count_rounds);
 
 /* Stress: 8 processes x 1,000,000 increments of a plain shared counter under the lock (more
  * processes than CPUs, so holders get preempted): the count is exact. */
 START_TEST(LIBMP_45_many_processes_exact_count)
 {
     mp_lock_t *l = new_lock();
-    volatile long *count = shared_mem(sizeof *count);
-    struct counter c = {l, count, NULL, 1000000};
+    char name[NAMED_MEM_NAME];
+    volatile long *count = named_mem_new(sizeof *count, name);
     mp_process_t *p[8];
     for (int i = 0; i < 8; i++)
-        p[i] = go(count_rounds, &c);
+        p[i] = GO(count_rounds, mp_build("(Nsl)", mp_lock_obj(l), name, 1000000L));
     for (int i = 0; i < 8; i++)
         ck_assert_int_eq(finish(p[i], 30), 0);
     ck_assert_int_eq(*count, 8 * 1000000);
@@ -387,17 +404,34 @@ START_TEST(LIBMP_45_many_processes_exact_count)
 }
 END_TEST
 
-static int count_forever(void *arg)
+/* Waits up to `timeout` for a count a child increments to leave `from`; 1 if it did. */
+static int count_moves(volatile long *count, long from, double timeout)
 {
-    struct counter *c = arg;
+    double deadline = now_s() + timeout;
+    while (*count == from) {
+        if (now_s() > deadline)
+            return 0;
+        sleep_s(0.0002);
+    }
+    return 1;
+}
+
+/* args: (lock, name of {count, shadow}) */
+static int count_forever(mp_obj_t *a)
+{
+    mp_lock_t *l = arg_lock(a, 0);
+    volatile long *mem = named_mem_open(arg_str(a, 1), 2 * sizeof(long));
+    if (!mem)
+        return 2;
     for (;;) {
-        if (mp_lock_acquire(c->l, 1, MP_FOREVER) < 0)
+        if (mp_lock_acquire(l, 1, MP_FOREVER) < 0)
             return 1;
-        (*c->count)++;
-        (*c->shadow)++; /* the invariant count == shadow holds whenever the lock is free */
-        mp_lock_release(c->l);
+        mem[0]++;
+        mem[1]++; /* the invariant count == shadow holds whenever the lock is free */
+        mp_lock_release(l);
     }
 }
+JOB(count_forever);
 
 /* A child is killed at arbitrary moments while it takes and drops the lock in a loop. After
  * each kill the parent gets the lock at once or with MP_EOWNERDEAD, never hangs, and finds the
@@ -405,11 +439,15 @@ static int count_forever(void *arg)
 START_TEST(LIBMP_46_killed_at_random_moments)
 {
     mp_lock_t *l = new_lock();
-    volatile long *mem = shared_mem(2 * sizeof(long));
-    struct counter c = {l, &mem[0], &mem[1], 0};
+    char name[NAMED_MEM_NAME];
+    volatile long *mem = named_mem_new(2 * sizeof(long), name);
     int told = 0;
     for (int round = 0; round < 25; round++) {
-        mp_process_t *p = go(count_forever, &c);
+        long before = mem[0];
+        mp_process_t *p = GO(count_forever, mp_build("(Ns)", mp_lock_obj(l), name));
+        /* The kill must land while the child loops, not while a spawned one is still starting
+         * (an exec takes longer than the pause below): wait for its first count. */
+        ck_assert(count_moves(&mem[0], before, 5));
         sleep_s(0.002 + 0.001 * (round % 7));
         kill_now(p);
         int rc = mp_lock_acquire(l, 1, 2);
@@ -431,14 +469,15 @@ START_TEST(LIBMP_46_killed_at_random_moments)
 }
 END_TEST
 
-static int take_all(void *arg)
+/* args: the 3000 locks */
+static int take_all(mp_obj_t *a)
 {
-    mp_lock_t **locks = arg;
     for (int i = 0; i < 3000; i++)
-        if (mp_lock_acquire(locks[i], 0, 0) != 0)
+        if (mp_lock_acquire(arg_lock(a, (size_t)i), 0, 0) != 0)
             return 1;
     return 0;
 }
+JOB(take_all);
 
 /* Thousands of locks (several shared-memory chunks), used by a child, freed, and made again:
  * new locks are free even where the child that held the old ones is gone, and a lock freed
@@ -448,7 +487,8 @@ START_TEST(LIBMP_55_many_locks_freed_and_made_again)
     static mp_lock_t *locks[3000];
     for (int i = 0; i < 3000; i++)
         ck_assert_mp(mp_lock_new(&locks[i]), 0);
-    ck_assert_int_eq(finish(go(take_all, locks), 10), 0); /* exits holding all of them */
+    /* the child exits holding all of them */
+    ck_assert_int_eq(finish(GO(take_all, lock_objs(locks, 3000)), 10), 0);
     for (int round = 0; round < 2; round++) {
         for (int i = 0; i < 3000; i++)
             mp_lock_free(locks[i]);

@@ -30,9 +30,9 @@ START_TEST(RLOCK_02_other_thread_cannot_release)
 }
 END_TEST
 
-static int child_of_holder(void *arg)
+static int child_of_holder(mp_obj_t *a)
 {
-    mp_lock_t *l = arg;
+    mp_lock_t *l = arg_lock(a, 0);
     if (mp_lock_is_mine(l) || mp_lock_count(l) != 0)
         return 1; /* a child never owns its parent's RLock */
     if (mp_lock_release(l) != MP_ENOTOWNER)
@@ -45,12 +45,13 @@ static int child_of_holder(void *arg)
     double took = now_s() - t0;
     return took >= 0.2 - TOL_EARLY && took <= 0.2 + TOL_LATE ? 0 : 5;
 }
+JOB(child_of_holder);
 
 START_TEST(RLOCK_03_child_neither_owns_nor_gets_it)
 {
     mp_lock_t *l = new_rlock();
     ck_assert_mp(mp_lock_acquire(l, 1, MP_FOREVER), 0);
-    ck_assert_int_eq(finish(go(child_of_holder, l), 5), 0);
+    ck_assert_int_eq(finish(GO(child_of_holder, mp_build("(N)", mp_lock_obj(l))), 5), 0);
     ck_assert_int_eq(mp_lock_count(l), 1);
     ck_assert_mp(mp_lock_release(l), 0);
     mp_lock_free(l);
@@ -80,12 +81,21 @@ START_TEST(RLOCK_05_release_never_acquired)
 }
 END_TEST
 
-static int try_take(void *arg)
+static int try_take(mp_obj_t *a)
 {
-    int rc = mp_lock_acquire(arg, 0, 0);
+    mp_lock_t *l = arg_lock(a, 0);
+    int rc = mp_lock_acquire(l, 0, 0);
     if (rc == 0)
-        mp_lock_release(arg);
-    return rc == 0 ? 0 : 1;
+        mp_lock_release(l);
+    /* "held" is MP_EAGAIN only: a child that could not read its lock must not pass for it */
+    return rc == 0 ? 0 : rc == MP_EAGAIN ? 1 : 2;
+}
+JOB(try_take);
+
+/* try_take in another process: 0 if it got the lock, 1 if it was held. */
+static int taken_elsewhere(mp_lock_t *l)
+{
+    return finish(GO(try_take, mp_build("(N)", mp_lock_obj(l))), 5);
 }
 
 /* RLock (Lib/multiprocessing/synchronize.py): three acquires, three releases; the lock is free only
@@ -98,29 +108,35 @@ START_TEST(LIBMP_47_recursion_count)
         ck_assert_int_eq(mp_lock_count(l), i);
     }
     for (int i = 2; i >= 0; i--) {
-        ck_assert_int_eq(finish(go(try_take, l), 5), 1); /* another process: still held */
+        ck_assert_int_eq(taken_elsewhere(l), 1); /* another process: still held */
         ck_assert_mp(mp_lock_release(l), 0);
         ck_assert_int_eq(mp_lock_count(l), i);
     }
     ck_assert_mp(mp_lock_release(l), MP_ENOTOWNER);
-    ck_assert_int_eq(finish(go(try_take, l), 5), 0);
+    ck_assert_int_eq(taken_elsewhere(l), 0);
     mp_lock_free(l);
 }
 END_TEST
 
-struct owner {
-    mp_lock_t *l;
-    volatile int *flag;
-};
-
-static int own_twice_forever(void *arg)
+/* args: (rlock, flag) */
+static int own_twice_forever(mp_obj_t *a)
 {
-    struct owner *o = arg;
-    if (mp_lock_acquire(o->l, 1, MP_FOREVER) != 0 || mp_lock_acquire(o->l, 1, MP_FOREVER) != 0)
+    mp_lock_t *l = arg_lock(a, 0);
+    if (mp_lock_acquire(l, 1, MP_FOREVER) != 0 || mp_lock_acquire(l, 1, MP_FOREVER) != 0)
         return 1;
-    flag_add(o->flag, 1);
+    if (flag_raise(arg_sem(a, 1)) != 0)
+        return 2;
     for (;;)
         sleep_s(1);
+}
+JOB(own_twice_forever);
+
+/* Starts own_twice_forever and waits until it owns the lock twice. */
+static mp_process_t *owner_of(mp_lock_t *l, mp_sem_t *flag)
+{
+    mp_process_t *p = GO(own_twice_forever, mp_build("(NN)", mp_lock_obj(l), mp_sem_obj(flag)));
+    ck_assert(flag_wait(flag, 1, 5));
+    return p;
 }
 
 /* The owner dies holding it twice: the next acquirer owns it once, with MP_EOWNERDEAD; after
@@ -128,10 +144,8 @@ static int own_twice_forever(void *arg)
 START_TEST(LIBMP_48_dead_owner)
 {
     mp_lock_t *l = new_rlock();
-    volatile int *flag = shared_mem(sizeof *flag);
-    struct owner o = {l, flag};
-    mp_process_t *p = go(own_twice_forever, &o);
-    ck_assert(wait_flag(flag, 1, 5));
+    mp_sem_t *flag = flag_new();
+    mp_process_t *p = owner_of(l, flag);
     kill_now(p);
     double took;
     ck_assert_mp(TIMED(took, mp_lock_acquire(l, 1, 5)), MP_EOWNERDEAD);
@@ -141,8 +155,9 @@ START_TEST(LIBMP_48_dead_owner)
     ck_assert_mp(mp_lock_make_consistent(l), 0);
     ck_assert_mp(mp_lock_release(l), 0);
     ck_assert_mp(mp_lock_release(l), 0);
-    ck_assert_int_eq(finish(go(try_take, l), 5), 0);
+    ck_assert_int_eq(taken_elsewhere(l), 0);
     ck_assert_int_eq(finish(p, 5), -SIGKILL);
+    mp_sem_free(flag);
     mp_lock_free(l);
 }
 END_TEST
@@ -151,10 +166,8 @@ END_TEST
 START_TEST(LIBMP_49_dead_owner_poisons)
 {
     mp_lock_t *l = new_rlock();
-    volatile int *flag = shared_mem(sizeof *flag);
-    struct owner o = {l, flag};
-    mp_process_t *p = go(own_twice_forever, &o);
-    ck_assert(wait_flag(flag, 1, 5));
+    mp_sem_t *flag = flag_new();
+    mp_process_t *p = owner_of(l, flag);
     kill_now(p);
     ck_assert_mp(mp_lock_acquire(l, 1, 5), MP_EOWNERDEAD);
     ck_assert_mp(mp_lock_acquire(l, 1, 5), 0);
@@ -163,20 +176,22 @@ START_TEST(LIBMP_49_dead_owner_poisons)
     ck_assert_mp(mp_lock_acquire(l, 1, 5), MP_ENOTRECOVERABLE);
     ck_assert_mp(mp_lock_release(l), MP_ENOTOWNER);
     ck_assert_int_eq(finish(p, 5), -SIGKILL);
+    mp_sem_free(flag);
     mp_lock_free(l);
 }
 END_TEST
 
+/* What the two threads of a child share: the RLock and the count, mapped by name. */
 struct nest {
     mp_lock_t *l;
     volatile long *count;
-    int rounds;
+    long rounds;
 };
 
 static void *nest_rounds(void *arg)
 {
     struct nest *n = arg;
-    for (int i = 0; i < n->rounds; i++) {
+    for (long i = 0; i < n->rounds; i++) {
         if (mp_lock_acquire(n->l, 1, 10) != 0 || mp_lock_acquire(n->l, 0, 0) != 0)
             return (void *)1;
         long v = *n->count;
@@ -187,27 +202,32 @@ static void *nest_rounds(void *arg)
     return NULL;
 }
 
-static int two_threads_nesting(void *arg)
+/* args: (rlock, name of the shared count, rounds) */
+static int two_threads_nesting(mp_obj_t *a)
 {
+    struct nest n = {arg_lock(a, 0), named_mem_open(arg_str(a, 1), sizeof(long)), arg_long(a, 2)};
     pthread_t t[2];
     void *rc[2];
+    if (!n.count)
+        return 3;
     for (int i = 0; i < 2; i++)
-        pthread_create(&t[i], NULL, nest_rounds, arg);
+        pthread_create(&t[i], NULL, nest_rounds, &n);
     for (int i = 0; i < 2; i++)
         pthread_join(t[i], &rc[i]);
     return rc[0] || rc[1] ? 1 : 0;
 }
+JOB(two_threads_nesting);
 
 /* Stress: 4 processes x 2 threads x 200,000 rounds, each taking the RLock twice (the second a
  * non-blocking recursive acquire) around a read-modify-write: the count is exact. */
 START_TEST(LIBMP_50_threads_of_processes_exact_count)
 {
     mp_lock_t *l = new_rlock();
-    volatile long *count = shared_mem(sizeof *count);
-    struct nest n = {l, count, 200000};
+    char name[NAMED_MEM_NAME];
+    volatile long *count = named_mem_new(sizeof *count, name);
     mp_process_t *p[4];
     for (int i = 0; i < 4; i++)
-        p[i] = go(two_threads_nesting, &n);
+        p[i] = GO(two_threads_nesting, mp_build("(Nsl)", mp_lock_obj(l), name, 200000L));
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(finish(p[i], 30), 0);
     ck_assert_int_eq(*count, 4 * 2 * 200000);

@@ -73,24 +73,19 @@ START_TEST(SEM_05_release_at_the_maximum)
 }
 END_TEST
 
-struct later {
-    mp_sem_t *s;
-    double delay;
-};
-
-static int release_later(void *arg)
+/* args: (semaphore, delay) */
+static int release_later(mp_obj_t *a)
 {
-    struct later *l = arg;
-    sleep_s(l->delay);
-    return mp_sem_release(l->s) == 0 ? 0 : 1;
+    sleep_s(arg_double(a, 1));
+    return mp_sem_release(arg_sem(a, 0)) == 0 ? 0 : 1;
 }
+JOB(release_later);
 
 START_TEST(SEM_07_child_release_wakes_parent)
 {
     mp_sem_t *s = new_sem(0);
-    struct later l = {s, 0.3};
     double t0 = now_s();
-    mp_process_t *p = go(release_later, &l);
+    mp_process_t *p = GO(release_later, mp_build("(Nd)", mp_sem_obj(s), 0.3));
     ck_assert_mp(mp_sem_acquire(s, 1, MP_FOREVER), 0);
     ck_assert_elapsed(now_s() - t0, 0.3);
     ck_assert_int_eq(finish(p, 5), 0);
@@ -144,19 +139,41 @@ START_TEST(LIBMP_51_release_above_initial)
 }
 END_TEST
 
-struct race {
-    mp_sem_t *s;
-    volatile int *go, *ok, *refused;
-};
-
-static int release_once_at_go(void *arg)
+/* args: (bounded semaphore, go, ok, refused): spins until the Event go is set (is_set is one
+ * load of shared memory, so all racers leave the loop together), releases once, and counts the
+ * outcome on the flag ok or refused. */
+static int release_once_at_go(mp_obj_t *a)
 {
-    struct race *r = arg;
-    while (!__atomic_load_n(r->go, __ATOMIC_ACQUIRE))
+    mp_event_t *go = arg_event(a, 1);
+    if (!go)
+        return 2;
+    while (!mp_event_is_set(go))
         ;
-    int rc = mp_sem_release(r->s);
-    flag_add(rc == 0 ? r->ok : r->refused, 1);
+    int rc = mp_sem_release(arg_sem(a, 0));
+    if (flag_raise(arg_sem(a, rc == 0 ? 2 : 3)) != 0)
+        return 3;
     return rc == 0 || rc == MP_EOVERFLOW ? 0 : 1;
+}
+JOB(release_once_at_go);
+
+/* One round of LIBMP_52: six racers released at once; the counts of ok and refused releases. */
+static void race_round(mp_sem_t *s, long *ok, long *refused)
+{
+    mp_event_t *go;
+    mp_sem_t *ok_flag = flag_new(), *refused_flag = flag_new();
+    ck_assert_mp(mp_event_new(&go), 0);
+    mp_process_t *p[6];
+    for (int i = 0; i < 6; i++)
+        p[i] = GO(release_once_at_go, mp_build("(NNNN)", mp_sem_obj(s), mp_event_obj(go),
+                                               mp_sem_obj(ok_flag), mp_sem_obj(refused_flag)));
+    mp_event_set(go);
+    for (int i = 0; i < 6; i++)
+        ck_assert_int_eq(finish(p[i], 10), 0);
+    *ok = mp_sem_get_value(ok_flag);
+    *refused = mp_sem_get_value(refused_flag);
+    mp_sem_free(ok_flag);
+    mp_sem_free(refused_flag);
+    mp_event_free(go);
 }
 
 /* BoundedSemaphore(3) emptied, then 6 processes release at the same instant, 20 rounds:
@@ -164,67 +181,65 @@ static int release_once_at_go(void *arg)
 START_TEST(LIBMP_52_bound_is_atomic)
 {
     mp_sem_t *s = new_bsem(3);
-    volatile int *mem = shared_mem(3 * sizeof(int));
-    struct race r = {s, &mem[0], &mem[1], &mem[2]};
     for (int round = 0; round < 20; round++) {
         for (int i = 0; i < 3; i++)
             ck_assert_mp(mp_sem_acquire(s, 0, 0), 0);
-        mem[0] = mem[1] = mem[2] = 0;
-        mp_process_t *p[6];
-        for (int i = 0; i < 6; i++)
-            p[i] = go(release_once_at_go, &r);
-        __atomic_store_n(&mem[0], 1, __ATOMIC_RELEASE);
-        for (int i = 0; i < 6; i++)
-            ck_assert_int_eq(finish(p[i], 10), 0);
-        ck_assert_int_eq(mem[1], 3);
-        ck_assert_int_eq(mem[2], 3);
+        long ok, refused;
+        race_round(s, &ok, &refused);
+        ck_assert_int_eq(ok, 3);
+        ck_assert_int_eq(refused, 3);
         ck_assert_int_eq(mp_sem_get_value(s), 3);
     }
     mp_sem_free(s);
 }
 END_TEST
 
+/* The counts of LIBMP_53, in named shared memory: read and changed atomically, which a flag
+ * cannot do (the number inside right after entering, and the most ever seen). */
 struct slots {
-    mp_sem_t *s;
-    volatile int *inside, *most;
-    volatile long *passes;
-    int rounds;
+    int inside, most;
+    long passes;
 };
 
-static int use_slots(void *arg)
+/* args: (semaphore, name of the struct slots, rounds) */
+static int use_slots(mp_obj_t *a)
 {
-    struct slots *sl = arg;
-    for (int i = 0; i < sl->rounds; i++) {
-        if (mp_sem_acquire(sl->s, 1, 10) != 0)
+    mp_sem_t *s = arg_sem(a, 0);
+    struct slots *sl = named_mem_open(arg_str(a, 1), sizeof *sl);
+    if (!sl)
+        return 3;
+    for (long i = 0, rounds = arg_long(a, 2); i < rounds; i++) {
+        if (mp_sem_acquire(s, 1, 10) != 0)
             return 1;
-        int now_inside = __atomic_add_fetch(sl->inside, 1, __ATOMIC_ACQ_REL);
-        int most = __atomic_load_n(sl->most, __ATOMIC_RELAXED);
+        int now_inside = __atomic_add_fetch(&sl->inside, 1, __ATOMIC_ACQ_REL);
+        int most = __atomic_load_n(&sl->most, __ATOMIC_RELAXED);
         while (now_inside > most &&
-               !__atomic_compare_exchange_n(sl->most, &most, now_inside, 0, __ATOMIC_ACQ_REL,
+               !__atomic_compare_exchange_n(&sl->most, &most, now_inside, 0, __ATOMIC_ACQ_REL,
                                             __ATOMIC_RELAXED))
             ;
-        __atomic_add_fetch(sl->passes, 1, __ATOMIC_RELAXED);
-        __atomic_sub_fetch(sl->inside, 1, __ATOMIC_ACQ_REL);
-        if (mp_sem_release(sl->s) != 0)
+        __atomic_add_fetch(&sl->passes, 1, __ATOMIC_RELAXED);
+        __atomic_sub_fetch(&sl->inside, 1, __ATOMIC_ACQ_REL);
+        if (mp_sem_release(s) != 0)
             return 2;
     }
     return 0;
 }
+JOB(use_slots);
 
 /* Stress: 6 processes x 300,000 passes through a Semaphore(2): never more than 2 inside, every
  * pass counted, and the value back at 2. */
 START_TEST(LIBMP_53_slots_never_exceeded)
 {
     mp_sem_t *s = new_sem(2);
-    volatile int *mem = shared_mem(2 * sizeof(int) + sizeof(long) * 2);
-    struct slots sl = {s, &mem[0], &mem[1], (volatile long *)(mem + 2), 300000};
+    char name[NAMED_MEM_NAME];
+    struct slots *sl = named_mem_new(sizeof *sl, name);
     mp_process_t *p[6];
     for (int i = 0; i < 6; i++)
-        p[i] = go(use_slots, &sl);
+        p[i] = GO(use_slots, mp_build("(Nsl)", mp_sem_obj(s), name, 300000L));
     for (int i = 0; i < 6; i++)
         ck_assert_int_eq(finish(p[i], 30), 0);
-    ck_assert_int_eq(*sl.passes, 6 * 300000);
-    ck_assert_int_le(mem[1], 2);
+    ck_assert_int_eq(__atomic_load_n(&sl->passes, __ATOMIC_ACQUIRE), 6 * 300000);
+    ck_assert_int_le(__atomic_load_n(&sl->most, __ATOMIC_ACQUIRE), 2);
     ck_assert_int_eq(mp_sem_get_value(s), 2);
     mp_sem_free(s);
 }
