@@ -557,12 +557,17 @@ START_TEST(LIBMP_61_producer_consumers_exact_sum)
     mp_process_t *prod = GO(produce, pc_args(&q, name)), *cons[3];
     for (int i = 0; i < 3; i++)
         cons[i] = GO(consume, pc_args(&q, name));
-    ck_assert_int_eq(finish(prod, 30), 0);
+    int prod_code = finish(prod, 30), cons_code[3];
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(finish(cons[i], 30), 0);
-    ck_assert_int_eq(q.m->sum, 200000L * 200001L / 2);
+        cons_code[i] = finish(cons[i], 30);
+    long sum = q.m->sum;
+    /* unlinked before asserting: a failed assertion ends the test, and the name would stay */
     munmap((void *)q.m, sizeof *q.m);
     shm_unlink(name);
+    ck_assert_int_eq(prod_code, 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(cons_code[i], 0);
+    ck_assert_int_eq(sum, 200000L * 200001L / 2);
     mp_cond_free(q.not_empty);
     mp_cond_free(q.not_full);
     mp_lock_free(l);
