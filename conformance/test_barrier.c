@@ -13,232 +13,275 @@ static mp_barrier_t *new_barrier(unsigned parties, mp_barrier_action_t action, v
     return b;
 }
 
-/* The state parties share with the test. */
-struct party {
-    mp_barrier_t *b, *b2;
-    volatile int *a, *c, *seen, *broken;
-    int passes;
-    double timeout;
-    int fd;
-    mp_lock_t *lock;
-};
-
-static struct party new_party(mp_barrier_t *b)
-{
-    volatile int *mem = shared_mem(64 * sizeof(int));
-    return (struct party){b, NULL, &mem[0], &mem[1], &mem[2], &mem[3], 1, MP_FOREVER, -1, NULL};
-}
-
-/* Starts `n` children running fn, runs fn here too (the parent is a party), then returns the
- * parent's result; children must all end with 0. */
-static int run_parties(job_fn fn, struct party *pt, int n)
+/* Starts `n` children running the JOB fn with `args` (whose reference this takes), runs fn here
+ * too (the parent is a party), then returns the parent's result; children must all end with 0. */
+#define run_parties(fn, args, n) run_parties_(fn##__job, fn, (args), (n))
+static int run_parties_(mp_target_t target, int (*fn)(mp_obj_t *), mp_obj_t *args, int n)
 {
     mp_process_t *p[16];
     for (int i = 0; i < n; i++)
-        p[i] = go(fn, pt);
-    int mine = fn(pt);
+        p[i] = go_args(target, mp_obj_incref(args), 0);
+    int mine = fn(args);
     for (int i = 0; i < n; i++)
         ck_assert_int_eq(finish(p[i], 20), 0);
+    mp_obj_decref(args);
     return mine;
 }
 
-/* Starts `n` children running fn and returns once all of them wait in the barrier. */
-static void start_waiting(job_fn fn, struct party *pt, mp_process_t **p, int n)
+/* Starts `n` children running the JOB fn with `args` (whose reference this takes) and returns
+ * once all of them wait in the barrier b. */
+#define start_waiting(fn, args, b, p, n) start_waiting_(fn##__job, (args), (b), (p), (n))
+static void start_waiting_(mp_target_t target, mp_obj_t *args, mp_barrier_t *b, mp_process_t **p,
+                           int n)
 {
     for (int i = 0; i < n; i++)
-        p[i] = go(fn, pt);
+        p[i] = go_args(target, mp_obj_incref(args), 0);
+    mp_obj_decref(args);
     double deadline = now_s() + 5;
-    while (mp_barrier_n_waiting(pt->b) < (unsigned)n && now_s() < deadline)
+    while (mp_barrier_n_waiting(b) < (unsigned)n && now_s() < deadline)
         sleep_s(0.001);
-    ck_assert_uint_eq(mp_barrier_n_waiting(pt->b), (unsigned)n);
+    ck_assert_uint_eq(mp_barrier_n_waiting(b), (unsigned)n);
+}
+
+/* The arguments of a party that needs only the barrier: (barrier). */
+static mp_obj_t *barrier_args(mp_barrier_t *b)
+{
+    return mp_build("(N)", mp_barrier_obj(b));
 }
 
 /* _TestBarrier.test_barrier: nobody gets ahead. Before each wait every party has counted
- * itself in `a` (then `c`), and after it everyone has. */
-static int lockstep(void *arg)
+ * itself in `a` (then `c`), and after it everyone has. args: (barrier, a, c, passes), the
+ * counters being Semaphores. */
+static int lockstep(mp_obj_t *args)
 {
-    struct party *pt = arg;
-    for (int i = 0; i < pt->passes; i++) {
-        flag_add(pt->a, 1);
-        if (__atomic_load_n(pt->c, __ATOMIC_ACQUIRE) != i * N)
+    mp_barrier_t *b = arg_barrier(args, 0);
+    mp_sem_t *a = arg_sem(args, 1), *c = arg_sem(args, 2);
+    long passes = arg_long(args, 3);
+    for (int i = 0; i < passes; i++) {
+        flag_raise(a);
+        if (mp_sem_get_value(c) != i * N)
             return 1;
-        if (mp_barrier_wait(pt->b, MP_BARRIER_DEFAULT, NULL) != 0)
+        if (mp_barrier_wait(b, MP_BARRIER_DEFAULT, NULL) != 0)
             return 2;
-        flag_add(pt->c, 1);
-        if (__atomic_load_n(pt->a, __ATOMIC_ACQUIRE) != (i + 1) * N)
+        flag_raise(c);
+        if (mp_sem_get_value(a) != (i + 1) * N)
             return 3;
-        if (mp_barrier_wait(pt->b, MP_BARRIER_DEFAULT, NULL) != 0)
+        if (mp_barrier_wait(b, MP_BARRIER_DEFAULT, NULL) != 0)
             return 4;
     }
     return 0;
 }
+JOB(lockstep);
 
 START_TEST(BAR_01_lockstep_passes)
 {
     static const int passes[] = {1, 10};
     for (int k = 0; k < 2; k++) {
         mp_barrier_t *b = new_barrier(N, NULL, NULL, MP_FOREVER);
-        struct party pt = new_party(b);
-        pt.passes = passes[k];
-        ck_assert_int_eq(run_parties(lockstep, &pt, N - 1), 0);
+        mp_sem_t *a = flag_new(), *c = flag_new();
+        mp_obj_t *args =
+            mp_build("(NNNi)", mp_barrier_obj(b), mp_sem_obj(a), mp_sem_obj(c), passes[k]);
+        ck_assert_int_eq(run_parties(lockstep, args, N - 1), 0);
         ck_assert_int_eq(mp_barrier_n_waiting(b), 0);
         ck_assert_int_eq(mp_barrier_broken(b), 0);
+        mp_sem_free(a);
+        mp_sem_free(c);
         mp_barrier_free(b);
     }
 }
 END_TEST
 
-static int record_index(void *arg)
+/* One counter per arrival index, each a Semaphore, for record_index(). */
+struct seen {
+    mp_sem_t *at[N];
+};
+
+static struct seen seen_new(void)
 {
-    struct party *pt = arg;
-    unsigned idx = 99;
-    if (mp_barrier_wait(pt->b, 10, &idx) != 0 || idx >= N)
-        return 1;
-    flag_add(&pt->seen[idx], 1);
-    return 0;
+    struct seen s;
+    for (int i = 0; i < N; i++)
+        s.at[i] = flag_new();
+    return s;
 }
+
+static void seen_free(struct seen *s)
+{
+    for (int i = 0; i < N; i++)
+        mp_sem_free(s->at[i]);
+}
+
+/* args: (barrier, seen 0, ..., seen N-1): counts the party's index in its own counter. */
+static mp_obj_t *seen_args(mp_barrier_t *b, const struct seen *s)
+{
+    return mp_build("(NNNNNN)", mp_barrier_obj(b), mp_sem_obj(s->at[0]), mp_sem_obj(s->at[1]),
+                    mp_sem_obj(s->at[2]), mp_sem_obj(s->at[3]), mp_sem_obj(s->at[4]));
+}
+
+static int record_index(mp_obj_t *a)
+{
+    unsigned idx = 99;
+    if (mp_barrier_wait(arg_barrier(a, 0), 10, &idx) != 0 || idx >= N)
+        return 1;
+    return flag_raise(arg_sem(a, 1 + idx)) == 0 ? 0 : 2;
+}
+JOB(record_index);
 
 START_TEST(BAR_02_indices_are_a_permutation)
 {
     mp_barrier_t *b = new_barrier(N, NULL, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
-    pt.seen = pt.seen + 8; /* N counters of their own */
-    ck_assert_int_eq(run_parties(record_index, &pt, N - 1), 0);
+    struct seen seen = seen_new();
+    ck_assert_int_eq(run_parties(record_index, seen_args(b, &seen), N - 1), 0);
     for (int i = 0; i < N; i++)
-        ck_assert_int_eq(pt.seen[i], 1);
+        ck_assert_int_eq(mp_sem_get_value(seen.at[i]), 1);
+    seen_free(&seen);
     mp_barrier_free(b);
 }
 END_TEST
 
-static volatile int *action_runs, *action_pid;
+/* How many times the action ran in this process: each process has its own copy, so together
+ * with the count of all runs (a Semaphore) it tells in which party the action ran. */
+static int action_ran_here;
 
-static int count_action(void *arg)
+static int count_action(void *runs)
 {
-    (void)arg;
     sleep_s(0.05); /* nobody may leave while it runs */
-    flag_add(action_runs, 1);
-    *action_pid = (int)getpid();
-    return 0;
+    action_ran_here++;
+    return flag_raise(runs);
 }
 
-static int arrive_and_check(void *arg)
+/* args: (barrier, runs); returns 10 + its index. */
+static int arrive_and_check(mp_obj_t *a)
 {
-    struct party *pt = arg;
+    mp_barrier_t *b = arg_barrier(a, 0);
+    mp_sem_t *runs = arg_sem(a, 1);
     unsigned idx;
-    int before = *action_runs;
-    if (mp_barrier_wait(pt->b, 10, &idx) != 0)
+    int before = mp_sem_get_value(runs), here = action_ran_here;
+    if (mp_barrier_wait(b, 10, &idx) != 0)
         return 1;
-    if (*action_runs != before + 1)
+    if (mp_sem_get_value(runs) != before + 1)
         return 2; /* the action ran exactly once, before this party left */
-    if ((idx == mp_barrier_parties(pt->b) - 1) != (*action_pid == (int)getpid()))
+    if ((idx == mp_barrier_parties(b) - 1) != (action_ran_here == here + 1))
         return 3; /* ...in the party that got the last index */
     return 10 + (int)idx;
 }
+JOB(arrive_and_check);
 
+/* Needs fork: the children wait on a barrier that has an action (only the parent runs it, as it
+ * arrives last), and a Barrier with an action cannot be handed to a spawn or forkserver child
+ * (reduction.h: start() fails with MP_EENCODE); libmp has no way to give them a handle of the
+ * same barrier without the action. */
 START_TEST(BAR_03_action_runs_once_in_the_last_party)
 {
-    volatile int *mem = shared_mem(2 * sizeof(int));
-    action_runs = &mem[0];
-    action_pid = &mem[1];
-    mp_barrier_t *b = new_barrier(3, count_action, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
+    FORK_ONLY();
+    mp_sem_t *runs = flag_new();
+    mp_barrier_t *b = new_barrier(3, count_action, runs, MP_FOREVER);
+    mp_obj_t *args = mp_build("(NN)", mp_barrier_obj(b), mp_sem_obj(runs));
+    int here = action_ran_here;
     /* Arrivals one at a time: indices follow arrival order; the parent comes last. */
-    mp_process_t *first = go(arrive_and_check, &pt);
+    mp_process_t *first = GO(arrive_and_check, mp_obj_incref(args));
     while (mp_barrier_n_waiting(b) < 1)
         sleep_s(0.001);
-    mp_process_t *second = go(arrive_and_check, &pt);
+    mp_process_t *second = GO(arrive_and_check, mp_obj_incref(args));
     while (mp_barrier_n_waiting(b) < 2)
         sleep_s(0.001);
-    ck_assert_int_eq(arrive_and_check(&pt), 10 + 2);
-    ck_assert_int_eq(*action_pid, (int)getpid());
+    ck_assert_int_eq(arrive_and_check(args), 10 + 2);
+    ck_assert_int_eq(action_ran_here, here + 1); /* the action ran in this process */
     ck_assert_int_eq(finish(first, 5), 10);
     ck_assert_int_eq(finish(second, 5), 11);
-    ck_assert_int_eq(*action_runs, 1);
+    ck_assert_int_eq(mp_sem_get_value(runs), 1);
+    mp_obj_decref(args);
     mp_barrier_free(b);
+    mp_sem_free(runs);
 }
 END_TEST
 
-static int expect_broken_then_pass(void *arg)
+/* args: (barrier, broken): raises `broken` when reset() breaks its wait. */
+static int expect_broken_then_pass(mp_obj_t *a)
 {
-    struct party *pt = arg;
-    flag_add(pt->a, 1);
-    if (mp_barrier_wait(pt->b, 10, NULL) != MP_EBROKEN)
+    mp_barrier_t *b = arg_barrier(a, 0);
+    if (mp_barrier_wait(b, 10, NULL) != MP_EBROKEN)
         return 1;
-    flag_add(pt->broken, 1);
+    flag_raise(arg_sem(a, 1));
     /* then everyone passes again, once the parent has joined in */
-    return mp_barrier_wait(pt->b, 10, NULL) == 0 ? 0 : 2;
+    return mp_barrier_wait(b, 10, NULL) == 0 ? 0 : 2;
 }
+JOB(expect_broken_then_pass);
 
 START_TEST(BAR_05_reset_breaks_the_waiters)
 {
     mp_barrier_t *b = new_barrier(N, NULL, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
+    mp_sem_t *broken = flag_new();
     mp_process_t *p[N - 1];
-    start_waiting(expect_broken_then_pass, &pt, p, N - 1);
+    start_waiting(expect_broken_then_pass, mp_build("(NN)", mp_barrier_obj(b), mp_sem_obj(broken)),
+                  b, p, N - 1);
     ck_assert_mp(mp_barrier_reset(b), 0);
-    ck_assert(wait_flag(pt.broken, N - 1, 5));
+    ck_assert(flag_wait(broken, N - 1, 5));
     ck_assert_mp(mp_barrier_wait(b, 10, NULL), 0);
     for (int i = 0; i < N - 1; i++)
         ck_assert_int_eq(finish(p[i], 5), 0);
     ck_assert_int_eq(mp_barrier_broken(b), 0);
+    mp_sem_free(broken);
     mp_barrier_free(b);
 }
 END_TEST
 
 /* _TestBarrier.test_abort_and_reset: one party aborts; all meet on a second barrier; one
  * resets the first; then all pass the first again. */
-static int abort_then_reset(void *arg)
+/* args: (b, b2). */
+static int abort_then_reset(mp_obj_t *a)
 {
-    struct party *pt = arg;
+    mp_barrier_t *b = arg_barrier(a, 0), *b2 = arg_barrier(a, 1);
     unsigned idx;
-    int rc = mp_barrier_wait(pt->b2, 10, &idx); /* everyone is here */
+    int rc = mp_barrier_wait(b2, 10, &idx); /* everyone is here */
     if (rc != 0)
         return 1;
     if (idx == N - 1)
-        mp_barrier_abort(pt->b);
-    if (mp_barrier_wait(pt->b, 10, NULL) != MP_EBROKEN)
+        mp_barrier_abort(b);
+    if (mp_barrier_wait(b, 10, NULL) != MP_EBROKEN)
         return 2;
-    if (mp_barrier_wait(pt->b2, 10, &idx) != 0)
+    if (mp_barrier_wait(b2, 10, &idx) != 0)
         return 3;
     if (idx == N - 1)
-        mp_barrier_reset(pt->b);
-    if (mp_barrier_wait(pt->b2, 10, NULL) != 0)
+        mp_barrier_reset(b);
+    if (mp_barrier_wait(b2, 10, NULL) != 0)
         return 4;
-    return mp_barrier_wait(pt->b, 10, NULL) == 0 ? 0 : 5;
+    return mp_barrier_wait(b, 10, NULL) == 0 ? 0 : 5;
 }
+JOB(abort_then_reset);
 
 START_TEST(BAR_06_abort_then_reset)
 {
     mp_barrier_t *b = new_barrier(N, NULL, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
-    pt.b2 = new_barrier(N, NULL, NULL, MP_FOREVER);
-    ck_assert_int_eq(run_parties(abort_then_reset, &pt, N - 1), 0);
+    mp_barrier_t *b2 = new_barrier(N, NULL, NULL, MP_FOREVER);
+    mp_obj_t *args = mp_build("(NN)", mp_barrier_obj(b), mp_barrier_obj(b2));
+    ck_assert_int_eq(run_parties(abort_then_reset, args, N - 1), 0);
     ck_assert_int_eq(mp_barrier_broken(b), 0);
-    mp_barrier_free(pt.b2);
+    mp_barrier_free(b2);
     mp_barrier_free(b);
 }
 END_TEST
 
-static int wait_half_a_second(void *arg)
+/* args: (barrier). */
+static int wait_half_a_second(mp_obj_t *a)
 {
-    struct party *pt = arg;
+    mp_barrier_t *b = arg_barrier(a, 0);
     double t0 = now_s();
-    int rc = mp_barrier_wait(pt->b, 0.5, NULL);
+    int rc = mp_barrier_wait(b, 0.5, NULL);
     double took = now_s() - t0;
     if (rc != MP_EBROKEN)
         return 1;
     return took < 0.5 + TOL_LATE ? 0 : 2;
 }
+JOB(wait_half_a_second);
 
 /* One party a second late; the others wait(0.5): all of them, the late one too, are broken. */
 START_TEST(BAR_07_timeout_breaks_it_for_everyone)
 {
     mp_barrier_t *b = new_barrier(N, NULL, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
     mp_process_t *p[N - 1];
     double t0 = now_s();
     for (int i = 0; i < N - 1; i++)
-        p[i] = go(wait_half_a_second, &pt);
+        p[i] = GO(wait_half_a_second, barrier_args(b));
     for (int i = 0; i < N - 1; i++)
         ck_assert_int_eq(finish(p[i], 5), 0);
     ck_assert_elapsed(now_s() - t0, 0.5);
@@ -251,22 +294,23 @@ START_TEST(BAR_07_timeout_breaks_it_for_everyone)
 }
 END_TEST
 
-static int default_timeout(void *arg)
+/* args: (barrier). */
+static int default_timeout(mp_obj_t *a)
 {
-    struct party *pt = arg;
+    mp_barrier_t *b = arg_barrier(a, 0);
     unsigned idx;
-    if (mp_barrier_wait(pt->b, 20, &idx) != 0)
+    if (mp_barrier_wait(b, 20, &idx) != 0)
         return 1;
     if (idx == N / 2)
         sleep_s(1.0);
-    return mp_barrier_wait(pt->b, MP_BARRIER_DEFAULT, NULL) == MP_EBROKEN ? 0 : 2;
+    return mp_barrier_wait(b, MP_BARRIER_DEFAULT, NULL) == MP_EBROKEN ? 0 : 2;
 }
+JOB(default_timeout);
 
 START_TEST(BAR_08_default_timeout)
 {
     mp_barrier_t *b = new_barrier(N, NULL, NULL, 0.5);
-    struct party pt = new_party(b);
-    ck_assert_int_eq(run_parties(default_timeout, &pt, N - 1), 0);
+    ck_assert_int_eq(run_parties(default_timeout, barrier_args(b), N - 1), 0);
     ck_assert_int_eq(mp_barrier_broken(b), 1);
     mp_barrier_free(b);
 }
@@ -278,18 +322,21 @@ static int failing_action(void *arg)
     return MP_EINVAL; /* the action's own error, as a KeyError raised by a Python action */
 }
 
-static int expect_broken(void *arg)
+/* args: (barrier). */
+static int expect_broken(mp_obj_t *a)
 {
-    struct party *pt = arg;
-    return mp_barrier_wait(pt->b, 10, NULL) == MP_EBROKEN ? 0 : 1;
+    return mp_barrier_wait(arg_barrier(a, 0), 10, NULL) == MP_EBROKEN ? 0 : 1;
 }
+JOB(expect_broken);
 
+/* Needs fork: the children wait on a barrier with an action (the parent arrives last and runs
+ * it), which cannot be handed to a spawn or forkserver child (reduction.h: MP_EENCODE). */
 START_TEST(BAR_10_failing_action)
 {
+    FORK_ONLY();
     mp_barrier_t *b = new_barrier(3, failing_action, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
     mp_process_t *p[2];
-    start_waiting(expect_broken, &pt, p, 2);
+    start_waiting(expect_broken, barrier_args(b), b, p, 2);
     ck_assert_mp(mp_barrier_wait(b, 10, NULL), MP_EINVAL);
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(finish(p[i], 5), 0);
@@ -301,58 +348,75 @@ END_TEST
 START_TEST(BAR_11_n_waiting_and_parties)
 {
     mp_barrier_t *b = new_barrier(3, NULL, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
+    struct seen seen = seen_new();
     ck_assert_int_eq(mp_barrier_parties(b), 3);
     ck_assert_int_eq(mp_barrier_n_waiting(b), 0);
     mp_process_t *p[2];
-    start_waiting(record_index, &pt, p, 2);
+    start_waiting(record_index, seen_args(b, &seen), b, p, 2);
     sleep_s(0.05);
     ck_assert_int_eq(mp_barrier_n_waiting(b), 2);
     ck_assert_mp(mp_barrier_wait(b, 10, NULL), 0);
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(finish(p[i], 5), 0);
     ck_assert_int_eq(mp_barrier_n_waiting(b), 0);
+    seen_free(&seen);
     mp_barrier_free(b);
 }
 END_TEST
 
-static int thousand(void *arg)
+/* args: (barrier, lock, connection, passes): after each pass, sends the pass's number. */
+static int thousand(mp_obj_t *a)
 {
-    struct party *pt = arg;
-    for (int i = 0; i < pt->passes; i++) {
-        if (mp_barrier_wait(pt->b, 20, NULL) != 0)
+    mp_barrier_t *b = arg_barrier(a, 0);
+    mp_lock_t *lock = arg_lock(a, 1);
+    mp_conn_t *out = arg_conn(a, 2);
+    long passes = arg_long(a, 3);
+    for (int i = 0; i < passes; i++) {
+        if (mp_barrier_wait(b, 20, NULL) != 0)
             return 1;
-        if (mp_lock_acquire(pt->lock, 1, 10) != 0)
+        if (mp_lock_acquire(lock, 1, 10) != 0)
             return 2;
-        ssize_t w = write(pt->fd, &i, sizeof i);
-        mp_lock_release(pt->lock);
-        if (w != sizeof i)
+        int w = mp_conn_send_bytes(out, &i, sizeof i);
+        mp_lock_release(lock);
+        if (w != 0)
             return 3;
     }
     return 0;
+}
+JOB(thousand);
+
+/* The next message of `in`, which must be one int. */
+static int recv_int(mp_conn_t *in)
+{
+    void *buf = NULL;
+    size_t len = 0;
+    int got = -1;
+    ck_assert_mp(mp_conn_recv_bytes(in, &buf, &len, MP_SIZE_NONE), 0);
+    ck_assert_uint_eq(len, sizeof got);
+    memcpy(&got, buf, sizeof got);
+    free(buf);
+    return got;
 }
 
 START_TEST(BAR_12_thousand_passes_in_order)
 {
     mp_barrier_t *b = new_barrier(N, NULL, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
-    int fds[2];
-    ck_assert_int_eq(pipe(fds), 0);
-    fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);
-    pt.fd = fds[1];
-    pt.passes = 1000;
-    ck_assert_mp(mp_lock_new(&pt.lock), 0);
-    ck_assert_int_eq(run_parties(thousand, &pt, N - 1), 0);
-    close(fds[1]);
-    for (int i = 0; i < pt.passes; i++) {
-        for (int j = 0; j < N; j++) {
-            int got = -1;
-            ck_assert_int_eq(read(fds[0], &got, sizeof got), sizeof got);
-            ck_assert_int_eq(got, i);
-        }
-    }
-    close(fds[0]);
-    mp_lock_free(pt.lock);
+    mp_conn_t *in, *out;
+    ck_assert_mp(mp_pipe(&in, &out, 0), 0);
+    /* all N * 1000 messages wait in the pipe until the parties are done */
+    fcntl(mp_conn_fileno(out), F_SETPIPE_SZ, 1 << 20);
+    mp_lock_t *lock;
+    ck_assert_mp(mp_lock_new(&lock), 0);
+    const int passes = 1000;
+    mp_obj_t *args =
+        mp_build("(NNNi)", mp_barrier_obj(b), mp_lock_obj(lock), mp_conn_obj(out), passes);
+    ck_assert_int_eq(run_parties(thousand, args, N - 1), 0);
+    mp_conn_free(out);
+    for (int i = 0; i < passes; i++)
+        for (int j = 0; j < N; j++)
+            ck_assert_int_eq(recv_int(in), i);
+    mp_conn_free(in);
+    mp_lock_free(lock);
     mp_barrier_free(b);
 }
 END_TEST
@@ -381,12 +445,18 @@ START_TEST(LIBMP_66_one_party)
 }
 END_TEST
 
-static int wait_for_ever(void *arg)
+/* args: (barrier, flag): raises the flag, then waits in the barrier without a timeout. */
+static int wait_for_ever(mp_obj_t *a)
 {
-    struct party *pt = arg;
-    flag_add(pt->a, 1);
-    mp_barrier_wait(pt->b, MP_FOREVER, NULL);
+    flag_raise(arg_sem(a, 1));
+    mp_barrier_wait(arg_barrier(a, 0), MP_FOREVER, NULL);
     return 0;
+}
+JOB(wait_for_ever);
+
+static mp_process_t *go_wait_for_ever(mp_barrier_t *b, mp_sem_t *flag)
+{
+    return GO(wait_for_ever, mp_build("(NN)", mp_barrier_obj(b), mp_sem_obj(flag)));
 }
 
 /* A waiting party is SIGKILLed: the other waiter is broken out well within a second, and after
@@ -394,8 +464,8 @@ static int wait_for_ever(void *arg)
 START_TEST(LIBMP_67_dead_party_breaks_it)
 {
     mp_barrier_t *b = new_barrier(3, NULL, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
-    mp_process_t *victim = go(wait_for_ever, &pt), *other = go(expect_broken, &pt);
+    mp_sem_t *flag = flag_new();
+    mp_process_t *victim = go_wait_for_ever(b, flag), *other = GO(expect_broken, barrier_args(b));
     while (mp_barrier_n_waiting(b) < 2)
         sleep_s(0.001);
     double t0 = now_s();
@@ -405,53 +475,69 @@ START_TEST(LIBMP_67_dead_party_breaks_it)
     ck_assert_int_eq(mp_barrier_broken(b), 1);
     ck_assert_mp(mp_barrier_wait(b, 1, NULL), MP_EBROKEN);
     ck_assert_mp(mp_barrier_reset(b), 0);
-    ck_assert_int_eq(run_parties(record_index, &pt, 2), 0);
+    struct seen seen = seen_new();
+    ck_assert_int_eq(run_parties(record_index, seen_args(b, &seen), 2), 0);
     ck_assert_int_eq(finish(victim, 5), -SIGKILL);
+    seen_free(&seen);
+    mp_sem_free(flag);
     mp_barrier_free(b);
 }
 END_TEST
 
-static int endless_action(void *arg)
+static int endless_action(void *flag)
 {
-    volatile int *flag = arg;
-    flag_add(flag, 1);
-    while (*flag > 0) /* until killed */
+    flag_raise(flag);
+    while (mp_sem_get_value(flag) > 0) /* until killed */
         sleep_s(1);
     return 0;
 }
 
-/* The last party dies inside the action: the others are broken out instead of waiting on. */
+/* The last party dies inside the action: the others are broken out instead of waiting on.
+ * Needs fork: the action must run in a child (the last party), and a Barrier with an action
+ * cannot be handed to a spawn or forkserver child (reduction.h: MP_EENCODE). */
 START_TEST(LIBMP_68_dead_in_the_action)
 {
-    volatile int *flag = shared_mem(sizeof *flag);
-    mp_barrier_t *b = new_barrier(3, endless_action, (void *)flag, MP_FOREVER);
-    struct party pt = new_party(b);
+    FORK_ONLY();
+    mp_sem_t *flag = flag_new(), *waiting = flag_new();
+    mp_barrier_t *b = new_barrier(3, endless_action, flag, MP_FOREVER);
     mp_process_t *p[2];
-    start_waiting(expect_broken, &pt, p, 2);
-    mp_process_t *last = go(wait_for_ever, &pt);
-    ck_assert(wait_flag(flag, 1, 5));
+    start_waiting(expect_broken, barrier_args(b), b, p, 2);
+    mp_process_t *last = go_wait_for_ever(b, waiting);
+    ck_assert(flag_wait(flag, 1, 5));
     kill_now(last);
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(finish(p[i], 5), 0);
     ck_assert_int_eq(mp_barrier_broken(b), 1);
     ck_assert_int_eq(finish(last, 5), -SIGKILL);
     mp_barrier_free(b);
+    mp_sem_free(waiting);
+    mp_sem_free(flag);
 }
 END_TEST
 
-static int pass_until_stopped(void *arg)
+/* args: (barrier, stop): passes until the parent raises `stop`. */
+static int pass_until_stopped(mp_obj_t *a)
 {
-    struct party *pt = arg;
-    while (!__atomic_load_n(pt->c, __ATOMIC_ACQUIRE)) {
-        int rc = mp_barrier_wait(pt->b, MP_FOREVER, NULL);
+    mp_barrier_t *b = arg_barrier(a, 0);
+    mp_sem_t *stop = arg_sem(a, 1);
+    if (!stop)
+        return 2;
+    while (mp_sem_get_value(stop) == 0) {
+        int rc = mp_barrier_wait(b, MP_FOREVER, NULL);
         if (rc == 0)
             continue;
         if (rc != MP_EBROKEN)
             return 1;
-        while (mp_barrier_broken(pt->b) && !__atomic_load_n(pt->c, __ATOMIC_ACQUIRE))
+        while (mp_barrier_broken(b) && mp_sem_get_value(stop) == 0)
             sleep_s(0.001);
     }
     return 0;
+}
+JOB(pass_until_stopped);
+
+static mp_process_t *go_pass_until_stopped(mp_barrier_t *b, mp_sem_t *stop)
+{
+    return GO(pass_until_stopped, mp_build("(NN)", mp_barrier_obj(b), mp_sem_obj(stop)));
 }
 
 /* Three parties pass the barrier in a loop; one child at a time is killed at an arbitrary
@@ -461,8 +547,8 @@ static int pass_until_stopped(void *arg)
 START_TEST(LIBMP_69_parties_killed_at_random_moments)
 {
     mp_barrier_t *b = new_barrier(3, NULL, NULL, MP_FOREVER);
-    struct party pt = new_party(b);
-    mp_process_t *kids[2] = {go(pass_until_stopped, &pt), go(pass_until_stopped, &pt)};
+    mp_sem_t *stop = flag_new();
+    mp_process_t *kids[2] = {go_pass_until_stopped(b, stop), go_pass_until_stopped(b, stop)};
     for (int round = 0; round < 12; round++) {
         for (int i = 0; i < 20; i++) /* pass a while, all three alive */
             ck_assert_mp(mp_barrier_wait(b, 5, NULL), 0);
@@ -477,12 +563,13 @@ START_TEST(LIBMP_69_parties_killed_at_random_moments)
         ck_assert_msg(now_s() - t0 < 1.5, "broken after %.3f s", now_s() - t0);
         ck_assert_int_eq(finish(victim, 5), -SIGKILL);
         ck_assert_mp(mp_barrier_reset(b), 0);
-        kids[round % 2] = go(pass_until_stopped, &pt);
+        kids[round % 2] = go_pass_until_stopped(b, stop);
     }
-    __atomic_store_n(pt.c, 1, __ATOMIC_RELEASE);
+    flag_raise(stop);
     mp_barrier_abort(b);
     for (int i = 0; i < 2; i++)
         ck_assert_int_eq(finish(kids[i], 5), 0);
+    mp_sem_free(stop);
     mp_barrier_free(b);
 }
 END_TEST
@@ -492,15 +579,16 @@ END_TEST
 START_TEST(LIBMP_70_large_barrier)
 {
     mp_barrier_t *b = new_barrier(1000, NULL, NULL, 0.05);
-    struct party pt = new_party(b);
-    mp_process_t *p = go(wait_for_ever, &pt);
-    ck_assert(wait_flag(pt.a, 1, 5));
+    mp_sem_t *waiting = flag_new();
+    mp_process_t *p = go_wait_for_ever(b, waiting);
+    ck_assert(flag_wait(waiting, 1, 5));
     ck_assert_uint_eq(mp_barrier_parties(b), 1000);
     ck_assert_mp(mp_barrier_wait(b, MP_BARRIER_DEFAULT, NULL), MP_EBROKEN); /* its timeout */
     ck_assert_int_eq(finish(p, 5), 0);
     ck_assert_int_eq(mp_barrier_broken(b), 1);
     ck_assert_mp(mp_barrier_reset(b), 0);
     ck_assert_int_eq(mp_barrier_broken(b), 0);
+    mp_sem_free(waiting);
     mp_barrier_free(b);
 }
 END_TEST

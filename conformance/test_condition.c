@@ -1,6 +1,8 @@
 /* Suite "Condition" (CPython's _TestCondition): the Spec page's catalogue, plus libmp's cases:
  * notify(n), notify without the lock, waiters and holders that die, and a producer with
  * consumers across processes counting exactly. */
+#include <sys/mman.h>
+
 #include "sync_helpers.h"
 
 static mp_cond_t *new_cond(mp_lock_t *lock)
@@ -10,30 +12,40 @@ static mp_cond_t *new_cond(mp_lock_t *lock)
     return c;
 }
 
-/* What the waiting children share with the test: how many are asleep, how many woke notified,
- * how many timed out. */
+/* What the waiting children share with the test, as flags (helpers.h) every start method
+ * reaches: how many are asleep, how many woke notified, how many timed out. */
 struct sleepers {
     mp_cond_t *c;
-    volatile int *sleeping, *woken, *timed_out;
+    mp_sem_t *sleeping, *woken, *timed_out;
     double timeout;
 };
 
-static int wait_once(struct sleepers *s)
+static int wait_once(const struct sleepers *s)
 {
     if (mp_cond_acquire(s->c, 1, MP_FOREVER) != 0)
         return 1;
-    flag_add(s->sleeping, 1);
+    flag_raise(s->sleeping);
     int rc = mp_cond_wait(s->c, s->timeout);
-    flag_add(rc == 0 ? s->woken : s->timed_out, 1);
+    flag_raise(rc == 0 ? s->woken : s->timed_out);
     if (!mp_lock_is_mine(mp_cond_lock(s->c)))
         return 2; /* the lock is held again on return, whatever happened */
     mp_cond_release(s->c);
     return rc == 0 || rc == MP_ETIMEDOUT ? 0 : 3;
 }
 
-static int waiter_process(void *arg)
+/* A waiter child; args: (cond, sleeping, woken, timed_out, timeout), as go_waiter() builds them. */
+static int waiter_process(mp_obj_t *a)
 {
-    return wait_once(arg);
+    struct sleepers s = {arg_cond(a, 0), arg_sem(a, 1), arg_sem(a, 2), arg_sem(a, 3),
+                         arg_double(a, 4)};
+    return wait_once(&s);
+}
+JOB(waiter_process);
+
+static mp_process_t *go_waiter(const struct sleepers *s)
+{
+    return GO(waiter_process, mp_build("(NNNNd)", mp_cond_obj(s->c), mp_sem_obj(s->sleeping),
+                                       mp_sem_obj(s->woken), mp_sem_obj(s->timed_out), s->timeout));
 }
 
 static void *waiter_thread(void *arg)
@@ -69,21 +81,23 @@ START_TEST(COND_03_wait_times_out_holding_the_lock)
 }
 END_TEST
 
-static int notify_in_child(void *arg)
+/* args: (cond). */
+static int notify_in_child(mp_obj_t *a)
 {
-    mp_cond_t *c = arg;
+    mp_cond_t *c = arg_cond(a, 0);
     if (mp_cond_acquire(c, 1, MP_FOREVER) != 0)
         return 1;
     int rc = mp_cond_notify(c, 1);
     mp_cond_release(c);
     return rc == 0 ? 0 : 2;
 }
+JOB(notify_in_child);
 
 START_TEST(COND_04_child_notifies)
 {
     mp_cond_t *c = new_cond(NULL);
     ck_assert_mp(mp_cond_acquire(c, 1, MP_FOREVER), 0);
-    mp_process_t *p = go(notify_in_child, c);
+    mp_process_t *p = GO(notify_in_child, mp_build("(N)", mp_cond_obj(c)));
     double took;
     ck_assert_mp(TIMED(took, mp_cond_wait(c, 60)), 0);
     ck_assert_msg(took < 5, "wait took %.3f s", took);
@@ -95,8 +109,14 @@ END_TEST
 
 static struct sleepers new_sleepers(mp_cond_t *c, double timeout)
 {
-    volatile int *mem = shared_mem(3 * sizeof(int));
-    return (struct sleepers){c, &mem[0], &mem[1], &mem[2], timeout};
+    return (struct sleepers){c, flag_new(), flag_new(), flag_new(), timeout};
+}
+
+static void free_sleepers(struct sleepers *s)
+{
+    mp_sem_free(s->sleeping);
+    mp_sem_free(s->woken);
+    mp_sem_free(s->timed_out);
 }
 
 static void notify_held(mp_cond_t *c, unsigned n)
@@ -107,26 +127,26 @@ static void notify_held(mp_cond_t *c, unsigned n)
 }
 
 /* Whether `counter` stays at `value` for a moment (nobody else wakes). */
-static int stays(volatile int *counter, int value)
+static int stays(mp_sem_t *counter, int value)
 {
     sleep_s(0.2);
-    return *counter == value;
+    return mp_sem_get_value(counter) == value;
 }
 
 START_TEST(COND_05_notify_wakes_one_then_the_other)
 {
     mp_cond_t *c = new_cond(NULL);
     struct sleepers s = new_sleepers(c, MP_FOREVER);
-    mp_process_t *p = go(waiter_process, &s);
+    mp_process_t *p = go_waiter(&s);
     pthread_t t;
     pthread_create(&t, NULL, waiter_thread, &s);
-    ck_assert(wait_flag(s.sleeping, 2, 5));
+    ck_assert(flag_wait(s.sleeping, 2, 5));
     sleep_s(0.05); /* both are inside wait(), past the lock */
     notify_held(c, 1);
-    ck_assert(wait_flag(s.woken, 1, 5));
+    ck_assert(flag_wait(s.woken, 1, 5));
     ck_assert(stays(s.woken, 1));
     notify_held(c, 1);
-    ck_assert(wait_flag(s.woken, 2, 5));
+    ck_assert(flag_wait(s.woken, 2, 5));
     void *rc;
     pthread_join(t, &rc);
     ck_assert_int_eq((int)(intptr_t)rc, 0);
@@ -135,6 +155,7 @@ START_TEST(COND_05_notify_wakes_one_then_the_other)
     ck_assert_mp(mp_cond_acquire(c, 1, MP_FOREVER), 0);
     ck_assert_mp(mp_cond_wait(c, 0.05), MP_ETIMEDOUT);
     ck_assert_mp(mp_cond_release(c), 0);
+    free_sleepers(&s);
     mp_cond_free(c);
 }
 END_TEST
@@ -142,7 +163,7 @@ END_TEST
 static void run_waiters(struct sleepers *s, mp_process_t **p, int n)
 {
     for (int i = 0; i < n; i++)
-        p[i] = go(waiter_process, s);
+        p[i] = go_waiter(s);
 }
 
 static void finish_all(mp_process_t **p, int n)
@@ -158,60 +179,62 @@ START_TEST(COND_06_timeouts_then_notify_all)
     mp_process_t *p[6];
     run_waiters(&s, p, 6);
     finish_all(p, 6);
-    ck_assert_int_eq(*s.timed_out, 6);
-    ck_assert_int_eq(*s.woken, 0);
+    ck_assert_int_eq(mp_sem_get_value(s.timed_out), 6);
+    ck_assert_int_eq(mp_sem_get_value(s.woken), 0);
     s.timeout = MP_FOREVER;
     run_waiters(&s, p, 6);
-    ck_assert(wait_flag(s.sleeping, 12, 5));
+    ck_assert(flag_wait(s.sleeping, 12, 5));
     sleep_s(0.05);
-    ck_assert_int_eq(*s.woken, 0);
+    ck_assert_int_eq(mp_sem_get_value(s.woken), 0);
     ck_assert_mp(mp_cond_acquire(c, 1, MP_FOREVER), 0);
     ck_assert_mp(mp_cond_notify_all(c), 0);
     ck_assert_mp(mp_cond_release(c), 0);
-    ck_assert(wait_flag(s.woken, 6, 5));
+    ck_assert(flag_wait(s.woken, 6, 5));
     finish_all(p, 6);
-    ck_assert_int_eq(*s.timed_out, 6);
+    ck_assert_int_eq(mp_sem_get_value(s.timed_out), 6);
+    free_sleepers(&s);
     mp_cond_free(c);
 }
 END_TEST
 
-struct shared_count {
-    mp_cond_t *c;
-    volatile int *value;
-};
-
-static int count_to_four(void *arg)
+/* args: (cond, value): counts `value` (a Semaphore used as a counter) up four times, each
+ * time under the condition's lock, and notifies. */
+static int count_to_four(mp_obj_t *a)
 {
-    struct shared_count *sc = arg;
+    mp_cond_t *c = arg_cond(a, 0);
+    mp_sem_t *value = arg_sem(a, 1);
     for (int i = 0; i < 4; i++) {
         sleep_s(0.02);
-        if (mp_cond_acquire(sc->c, 1, MP_FOREVER) != 0)
+        if (mp_cond_acquire(c, 1, MP_FOREVER) != 0)
             return 1;
-        (*sc->value)++;
-        mp_cond_notify(sc->c, 1);
-        mp_cond_release(sc->c);
+        int rc = flag_raise(value);
+        mp_cond_notify(c, 1);
+        mp_cond_release(c);
+        if (rc != 0)
+            return 2;
     }
     return 0;
 }
+JOB(count_to_four);
 
 static int reached_four(void *arg)
 {
-    return *(volatile int *)arg == 4 ? 4 : 0;
+    return mp_sem_get_value(arg) == 4 ? 4 : 0;
 }
 
 START_TEST(COND_08_wait_for_across_processes)
 {
     mp_cond_t *c = new_cond(NULL);
-    volatile int *value = shared_mem(sizeof *value);
-    struct shared_count sc = {c, value};
+    mp_sem_t *value = flag_new();
     ck_assert_mp(mp_cond_acquire(c, 1, MP_FOREVER), 0);
-    mp_process_t *p = go(count_to_four, &sc);
+    mp_process_t *p = GO(count_to_four, mp_build("(NN)", mp_cond_obj(c), mp_sem_obj(value)));
     int v = -1;
-    ck_assert_mp(mp_cond_wait_for(c, reached_four, (void *)value, MP_FOREVER, &v), 0);
+    ck_assert_mp(mp_cond_wait_for(c, reached_four, value, MP_FOREVER, &v), 0);
     ck_assert_int_eq(v, 4);
-    ck_assert_int_eq(*value, 4);
+    ck_assert_int_eq(mp_sem_get_value(value), 4);
     ck_assert_mp(mp_cond_release(c), 0);
     ck_assert_int_eq(finish(p, 5), 0);
+    mp_sem_free(value);
     mp_cond_free(c);
 }
 END_TEST
@@ -256,9 +279,10 @@ START_TEST(COND_10_wait_for_true_at_once)
 }
 END_TEST
 
-static int take_and_notify(void *arg)
+/* args: (cond). */
+static int take_and_notify(mp_obj_t *a)
 {
-    mp_cond_t *c = arg;
+    mp_cond_t *c = arg_cond(a, 0);
     /* The parent holds the RLock twice and waits: wait() must have released both levels. */
     if (mp_cond_acquire(c, 1, 5) != 0)
         return 1;
@@ -266,6 +290,7 @@ static int take_and_notify(void *arg)
     mp_cond_release(c);
     return rc == 0 ? 0 : 2;
 }
+JOB(take_and_notify);
 
 START_TEST(COND_11_rlock_depth_restored)
 {
@@ -273,7 +298,7 @@ START_TEST(COND_11_rlock_depth_restored)
     ck_assert_mp(mp_cond_acquire(c, 1, MP_FOREVER), 0);
     ck_assert_mp(mp_cond_acquire(c, 1, MP_FOREVER), 0);
     ck_assert_int_eq(mp_lock_count(mp_cond_lock(c)), 2);
-    mp_process_t *p = go(take_and_notify, c);
+    mp_process_t *p = GO(take_and_notify, mp_build("(N)", mp_cond_obj(c)));
     ck_assert_mp(mp_cond_wait(c, 10), 0);
     ck_assert_int_eq(mp_lock_count(mp_cond_lock(c)), 2);
     ck_assert_int_eq(finish(p, 5), 0);
@@ -323,19 +348,20 @@ START_TEST(LIBMP_57_notify_n)
     struct sleepers s = new_sleepers(c, MP_FOREVER);
     mp_process_t *p[6];
     run_waiters(&s, p, 6);
-    ck_assert(wait_flag(s.sleeping, 6, 5));
+    ck_assert(flag_wait(s.sleeping, 6, 5));
     sleep_s(0.05);
     notify_held(c, 2);
-    ck_assert(wait_flag(s.woken, 2, 5));
+    ck_assert(flag_wait(s.woken, 2, 5));
     ck_assert(stays(s.woken, 2));
     notify_held(c, 4);
-    ck_assert(wait_flag(s.woken, 6, 5));
+    ck_assert(flag_wait(s.woken, 6, 5));
     notify_held(c, 3);
     finish_all(p, 6);
-    ck_assert_int_eq(*s.woken, 6);
+    ck_assert_int_eq(mp_sem_get_value(s.woken), 6);
     ck_assert_mp(mp_cond_acquire(c, 1, MP_FOREVER), 0);
     ck_assert_mp(mp_cond_wait(c, 0.05), MP_ETIMEDOUT); /* no token was left over */
     ck_assert_mp(mp_cond_release(c), 0);
+    free_sleepers(&s);
     mp_cond_free(c);
 }
 END_TEST
@@ -346,53 +372,51 @@ START_TEST(LIBMP_58_waiter_killed_in_wait)
 {
     mp_cond_t *c = new_cond(NULL);
     struct sleepers s = new_sleepers(c, MP_FOREVER);
-    mp_process_t *victim = go(waiter_process, &s);
-    ck_assert(wait_flag(s.sleeping, 1, 5));
+    mp_process_t *victim = go_waiter(&s);
+    ck_assert(flag_wait(s.sleeping, 1, 5));
     sleep_s(0.05);
     kill_now(victim);
-    mp_process_t *live = go(waiter_process, &s);
-    ck_assert(wait_flag(s.sleeping, 2, 5));
+    mp_process_t *live = go_waiter(&s);
+    ck_assert(flag_wait(s.sleeping, 2, 5));
     sleep_s(0.05);
     double took;
     ck_assert_mp(mp_cond_acquire(c, 1, 1), 0);
     ck_assert_mp(TIMED(took, mp_cond_notify(c, 1)), 0);
     ck_assert_immediate(took);
     ck_assert_mp(mp_cond_release(c), 0);
-    ck_assert(wait_flag(s.woken, 1, 5)); /* the one notify went to the live waiter */
+    ck_assert(flag_wait(s.woken, 1, 5)); /* the one notify went to the live waiter */
     ck_assert_int_eq(finish(live, 5), 0);
     ck_assert_mp(mp_cond_acquire(c, 1, 1), 0);
     ck_assert_mp(TIMED(took, mp_cond_notify_all(c)), 0);
     ck_assert_immediate(took);
     ck_assert_mp(mp_cond_release(c), 0);
     ck_assert_int_eq(finish(victim, 5), -SIGKILL);
+    free_sleepers(&s);
     mp_cond_free(c);
 }
 END_TEST
 
-struct kill_me {
-    mp_cond_t *c;
-    volatile int *flag;
-};
-
-static int take_then_wait_for_kill(void *arg)
+/* args: (cond, flag): takes the lock, raises the flag, and waits to be killed. */
+static int take_then_wait_for_kill(mp_obj_t *a)
 {
-    struct kill_me *k = arg;
-    if (mp_cond_acquire(k->c, 1, MP_FOREVER) != 0)
+    if (mp_cond_acquire(arg_cond(a, 0), 1, MP_FOREVER) != 0)
         return 1;
-    flag_add(k->flag, 1);
+    if (flag_raise(arg_sem(a, 1)) != 0)
+        return 2;
     for (;;)
         sleep_s(1);
 }
+JOB(take_then_wait_for_kill);
 
 struct killer {
     mp_process_t *p;
-    volatile int *flag;
+    mp_sem_t *flag;
 };
 
 static void *kill_when_flagged(void *arg)
 {
     struct killer *k = arg;
-    if (wait_flag(k->flag, 1, 5))
+    if (flag_wait(k->flag, 1, 5))
         mp_process_kill(k->p);
     return NULL;
 }
@@ -403,10 +427,10 @@ static void *kill_when_flagged(void *arg)
 START_TEST(LIBMP_60_lock_owner_dies_during_wait)
 {
     mp_cond_t *c = new_cond(NULL);
-    volatile int *flag = shared_mem(sizeof *flag);
-    struct kill_me k = {c, flag};
+    mp_sem_t *flag = flag_new();
     ck_assert_mp(mp_cond_acquire(c, 1, MP_FOREVER), 0);
-    mp_process_t *p = go(take_then_wait_for_kill, &k);
+    mp_process_t *p =
+        GO(take_then_wait_for_kill, mp_build("(NN)", mp_cond_obj(c), mp_sem_obj(flag)));
     /* A thread kills the child once it holds the lock, while this thread is in wait(). */
     struct killer kl = {p, flag};
     pthread_t t;
@@ -421,55 +445,103 @@ START_TEST(LIBMP_60_lock_owner_dies_during_wait)
     ck_assert_mp(mp_lock_make_consistent(mp_cond_lock(c)), 0);
     ck_assert_mp(mp_cond_release(c), 0);
     ck_assert_int_eq(finish(p, 5), -SIGKILL);
+    mp_sem_free(flag);
     mp_cond_free(c);
 }
 END_TEST
 
+#define PC_CAP 8
+
+/* The bounded buffer the two conditions guard. It is plain memory, read and written without
+ * atomics under their Lock, so that a lapse of exclusion shows as a wrong sum. It lives in a
+ * named POSIX shared memory object (not an anonymous mapping) so that a spawned child, which
+ * inherits no mapping, opens it again by its name. */
+struct pc_buffer {
+    int buf[PC_CAP];
+    int head, tail;
+    long sum;
+};
+
 struct pc {
     mp_cond_t *not_empty, *not_full; /* two conditions over one Lock */
-    volatile int *buf, *head, *tail;
-    volatile long *sum;
+    volatile struct pc_buffer *m;
     int items, consumers;
 };
 
-#define PC_CAP 8
-
-static int produce(void *arg)
+/* Maps the buffer called `name`, creating it (zeroed) if `create`; NULL on failure. */
+static volatile struct pc_buffer *pc_map(const char *name, int create)
 {
-    struct pc *q = arg;
-    for (int i = 1; i <= q->items + q->consumers; i++) {
-        int v = i <= q->items ? i : 0; /* 0: one stop marker per consumer */
-        if (mp_cond_acquire(q->not_full, 1, 10) != 0)
+    int fd = shm_open(name, O_RDWR | (create ? O_CREAT | O_EXCL : 0), 0600);
+    if (fd < 0)
+        return NULL;
+    void *p = MAP_FAILED;
+    if (!create || ftruncate(fd, sizeof(struct pc_buffer)) == 0)
+        p = mmap(NULL, sizeof(struct pc_buffer), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    close(fd);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+/* The arguments of produce() and consume(), as pc_args() builds them:
+ * (not_empty, not_full, buffer name, items, consumers). */
+static int pc_from_args(mp_obj_t *a, struct pc *q)
+{
+    const char *name = NULL;
+    mp_obj_t *o = arg_at(a, 2);
+    if (!o || mp_parse(o, "s", &name) != 0)
+        return -1;
+    *q = (struct pc){arg_cond(a, 0), arg_cond(a, 1), pc_map(name, 0), (int)arg_long(a, 3),
+                     (int)arg_long(a, 4)};
+    return q->m ? 0 : -1;
+}
+
+static mp_obj_t *pc_args(const struct pc *q, const char *name)
+{
+    return mp_build("(NNsii)", mp_cond_obj(q->not_empty), mp_cond_obj(q->not_full), name, q->items,
+                    q->consumers);
+}
+
+static int produce(mp_obj_t *a)
+{
+    struct pc q;
+    if (pc_from_args(a, &q) != 0)
+        return 3;
+    for (int i = 1; i <= q.items + q.consumers; i++) {
+        int v = i <= q.items ? i : 0; /* 0: one stop marker per consumer */
+        if (mp_cond_acquire(q.not_full, 1, 10) != 0)
             return 1;
-        while (*q->tail - *q->head == PC_CAP)
-            if (mp_cond_wait(q->not_full, 10) != 0)
+        while (q.m->tail - q.m->head == PC_CAP)
+            if (mp_cond_wait(q.not_full, 10) != 0)
                 return 2;
-        q->buf[*q->tail % PC_CAP] = v;
-        (*q->tail)++;
-        mp_cond_notify(q->not_empty, 1);
-        mp_cond_release(q->not_full);
+        q.m->buf[q.m->tail % PC_CAP] = v;
+        q.m->tail++;
+        mp_cond_notify(q.not_empty, 1);
+        mp_cond_release(q.not_full);
     }
     return 0;
 }
+JOB(produce);
 
-static int consume(void *arg)
+static int consume(mp_obj_t *a)
 {
-    struct pc *q = arg;
+    struct pc q;
+    if (pc_from_args(a, &q) != 0)
+        return 3;
     for (;;) {
-        if (mp_cond_acquire(q->not_empty, 1, 10) != 0)
+        if (mp_cond_acquire(q.not_empty, 1, 10) != 0)
             return 1;
-        while (*q->tail == *q->head)
-            if (mp_cond_wait(q->not_empty, 10) != 0)
+        while (q.m->tail == q.m->head)
+            if (mp_cond_wait(q.not_empty, 10) != 0)
                 return 2;
-        int v = q->buf[*q->head % PC_CAP];
-        (*q->head)++;
-        *q->sum += v;
-        mp_cond_notify(q->not_full, 1);
-        mp_cond_release(q->not_empty);
+        int v = q.m->buf[q.m->head % PC_CAP];
+        q.m->head++;
+        q.m->sum += v;
+        mp_cond_notify(q.not_full, 1);
+        mp_cond_release(q.not_empty);
         if (v == 0)
             return 0;
     }
 }
+JOB(consume);
 
 /* Stress: one producer, three consumer processes, a bounded buffer of 8 under two conditions
  * sharing one Lock, 200,000 items: every item is consumed once (the sum is exact). */
@@ -477,16 +549,25 @@ START_TEST(LIBMP_61_producer_consumers_exact_sum)
 {
     mp_lock_t *l;
     ck_assert_mp(mp_lock_new(&l), 0);
-    volatile int *mem = shared_mem(PC_CAP * sizeof(int) + 2 * sizeof(int) + sizeof(long) + 8);
-    struct pc q = {new_cond(l), new_cond(l), mem, mem + PC_CAP, mem + PC_CAP + 1,
-                   (volatile long *)(mem + PC_CAP + 2), 200000, 3};
-    mp_process_t *prod = go(produce, &q), *cons[3];
+    char name[64];
+    snprintf(name, sizeof name, "/mp-conformance-cond61-%d", (int)getpid());
+    shm_unlink(name); /* a leftover of an earlier run with this pid */
+    struct pc q = {new_cond(l), new_cond(l), pc_map(name, 1), 200000, 3};
+    ck_assert_msg(q.m != NULL, "shm %s: %s", name, strerror(errno));
+    mp_process_t *prod = GO(produce, pc_args(&q, name)), *cons[3];
     for (int i = 0; i < 3; i++)
-        cons[i] = go(consume, &q);
-    ck_assert_int_eq(finish(prod, 30), 0);
+        cons[i] = GO(consume, pc_args(&q, name));
+    int prod_code = finish(prod, 30), cons_code[3];
     for (int i = 0; i < 3; i++)
-        ck_assert_int_eq(finish(cons[i], 30), 0);
-    ck_assert_int_eq(*q.sum, 200000L * 200001L / 2);
+        cons_code[i] = finish(cons[i], 30);
+    long sum = q.m->sum;
+    /* unlinked before asserting: a failed assertion ends the test, and the name would stay */
+    munmap((void *)q.m, sizeof *q.m);
+    shm_unlink(name);
+    ck_assert_int_eq(prod_code, 0);
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(cons_code[i], 0);
+    ck_assert_int_eq(sum, 200000L * 200001L / 2);
     mp_cond_free(q.not_empty);
     mp_cond_free(q.not_full);
     mp_lock_free(l);
@@ -501,8 +582,8 @@ START_TEST(LIBMP_62_waiters_killed_around_notify)
     mp_cond_t *c = new_cond(NULL);
     for (int round = 0; round < 20; round++) {
         struct sleepers s = new_sleepers(c, MP_FOREVER);
-        mp_process_t *p = go(waiter_process, &s);
-        ck_assert(wait_flag(s.sleeping, 1, 5));
+        mp_process_t *p = go_waiter(&s);
+        ck_assert(flag_wait(s.sleeping, 1, 5));
         ck_assert_mp(mp_cond_acquire(c, 1, 1), 0);
         ck_assert_mp(mp_cond_notify(c, 1), 0);
         ck_assert_mp(mp_cond_release(c), 0);
@@ -515,11 +596,12 @@ START_TEST(LIBMP_62_waiters_killed_around_notify)
         ck_assert_mp(mp_cond_release(c), 0);
         finish(p, 5);
         /* a new waiter is still woken by one notify */
-        p = go(waiter_process, &s);
-        ck_assert(wait_flag(s.sleeping, 2, 5));
+        p = go_waiter(&s);
+        ck_assert(flag_wait(s.sleeping, 2, 5));
         sleep_s(0.01);
         notify_held(c, 1);
         ck_assert_int_eq(finish(p, 5), 0);
+        free_sleepers(&s);
     }
     mp_cond_free(c);
 }
