@@ -20,6 +20,15 @@ static inline const char *arg_bytes(mp_obj_t *a, size_t i, size_t *len)
     return o && mp_parse(o, "y#", &s, len) == 0 ? s : NULL;
 }
 
+/* In a child: waits (30 s at most) for the go of the flag in argument i; 0 once given. A child
+ * whose delay a test measures starts it only then: the test reads its clock and then raises the
+ * flag, so the delay it sees is never shortened by the time start() took to return (under
+ * forkserver the child runs before the server's reply reaches the parent). */
+static inline int wait_go(mp_obj_t *a, size_t i)
+{
+    return mp_sem_acquire(arg_sem(a, i), 1, 30);
+}
+
 /* Starts a JOB with `args` (GO()); then closes the parent's copy of `child_end` (if any), as
  * every CPython test does, so that end of file can be seen. The child has its own copy: the
  * end went to it in `args` when it started. */

@@ -7,8 +7,9 @@
 
 #include "conn_helpers.h"
 
-/* A child that sends the bytes of argument 2, `times` (argument 3) times, after `delay`
- * (argument 1) seconds, on the end in argument 0; conn_send_later_args() builds them. */
+/* A child that sends the bytes of argument 2, `times` (argument 3) times, `delay` (argument 1)
+ * seconds after the go of the flag in argument 4, on the end in argument 0;
+ * conn_send_later_args() builds them. */
 static int conn_send_later(mp_obj_t *a)
 {
     mp_conn_t *c = arg_conn(a, 0);
@@ -17,6 +18,8 @@ static int conn_send_later(mp_obj_t *a)
     long times = arg_long(a, 3);
     if (!c || !text)
         return 2;
+    if (wait_go(a, 4) < 0)
+        return 3;
     sleep_s(arg_double(a, 1));
     for (long i = 0; i < times; i++)
         if (mp_conn_send_bytes(c, text, len) < 0)
@@ -25,10 +28,12 @@ static int conn_send_later(mp_obj_t *a)
 }
 JOB(conn_send_later);
 
-/* `text` (NUL-terminated) on `c` after `delay` seconds, `times` times. */
-static mp_obj_t *conn_send_later_args(mp_conn_t *c, double delay, const char *text, int times)
+/* `text` (NUL-terminated) on `c`, `delay` seconds after `go` is raised, `times` times. */
+static mp_obj_t *conn_send_later_args(mp_conn_t *c, double delay, const char *text, int times,
+                                      mp_sem_t *go)
 {
-    return mp_build("(N d y# i)", mp_conn_obj(c), delay, text, strlen(text), times);
+    return mp_build("(N d y# i N)", mp_conn_obj(c), delay, text, strlen(text), times,
+                    mp_sem_obj(go));
 }
 
 START_TEST(PIPE_01_duplex_both_ways)
@@ -89,11 +94,14 @@ START_TEST(PIPE_06_recv_blocks)
 {
     mp_conn_t *a, *b;
     ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    mp_process_t *p = START_CHILD(conn_send_later, conn_send_later_args(b, 0.5, "late", 1), b);
+    mp_sem_t *go = flag_new();
+    mp_process_t *p = START_CHILD(conn_send_later, conn_send_later_args(b, 0.5, "late", 1, go), b);
     double t0 = now_s();
+    ck_assert_mp(flag_raise(go), 0);
     expect_bytes(a, "late", 4);
     ck_assert_elapsed(now_s() - t0, 0.5);
     finish_child(p);
+    mp_sem_free(go);
     mp_conn_free(a);
     mp_conn_free(b);
 }
@@ -120,13 +128,16 @@ START_TEST(PIPE_10_poll_forever)
 {
     mp_conn_t *a, *b;
     ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    mp_process_t *p = START_CHILD(conn_send_later, conn_send_later_args(b, 0.5, "x", 1), b);
+    mp_sem_t *go = flag_new();
+    mp_process_t *p = START_CHILD(conn_send_later, conn_send_later_args(b, 0.5, "x", 1, go), b);
     double t0 = now_s();
+    ck_assert_mp(flag_raise(go), 0);
     ck_assert_int_eq(mp_conn_poll(a, MP_FOREVER), 1);
     ck_assert_elapsed(now_s() - t0, 0.5);
     ck_assert_int_eq(mp_conn_poll(a, 0), 1); /* poll consumed nothing */
     expect_bytes(a, "x", 1);
     finish_child(p);
+    mp_sem_free(go);
     mp_conn_free(a);
     mp_conn_free(b);
 }

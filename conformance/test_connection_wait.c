@@ -27,9 +27,11 @@ START_TEST(WAIT_01_timeouts)
 }
 END_TEST
 
+/* Sleeps 1 s after the go of the flag in argument 0. */
 static int conn_sleep1(mp_obj_t *a)
 {
-    (void)a;
+    if (wait_go(a, 0) < 0)
+        return 1;
     sleep_s(1.0);
     return 0;
 }
@@ -39,10 +41,12 @@ START_TEST(WAIT_02_sentinel_and_ends)
 {
     mp_conn_t *a, *b;
     ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    mp_process_t *p = START_CHILD(conn_sleep1, mp_build("()"), NULL);
+    mp_sem_t *go = flag_new();
+    mp_process_t *p = START_CHILD(conn_sleep1, mp_build("(N)", mp_sem_obj(go)), NULL);
     mp_waitable_t objs[] = {MP_WAIT_CONN(a), MP_WAIT_FD(mp_process_sentinel(p)), MP_WAIT_CONN(b)};
     unsigned char ready[3];
     double t0 = now_s();
+    ck_assert_mp(flag_raise(go), 0);
     ck_assert_int_eq(mp_wait(objs, 3, 23, ready), 1);
     ck_assert_elapsed(now_s() - t0, 1.0);
     ck_assert(!ready[0] && ready[1] && !ready[2]);
@@ -54,6 +58,7 @@ START_TEST(WAIT_02_sentinel_and_ends)
     ck_assert_int_eq(mp_wait(objs, 3, 23, ready), 3);
     ck_assert_msg(now_s() - t0 < 0.4, "took %.3f s", now_s() - t0);
     finish_child(p);
+    mp_sem_free(go);
     mp_conn_free(a);
     mp_conn_free(b);
 }
