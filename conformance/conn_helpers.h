@@ -1,4 +1,8 @@
-/* Helpers of the Connection suite: children that send, and assertions on what arrives. */
+/* Helpers of the Connection suite: children that send, and assertions on what arrives.
+ *
+ * Children run under every start method (helpers.h, "children under every start method"): a
+ * child gets its end of a pipe in its arguments (mp_conn_obj()), never through `ctx`. Job names
+ * are program-wide (MP_TARGET), so each file defines its own jobs, named conn_*. */
 #ifndef MP_CONFORMANCE_CONN_HELPERS_H
 #define MP_CONFORMANCE_CONN_HELPERS_H
 
@@ -8,34 +12,34 @@
 TCase *mp_tcase_connection_wire(void);
 TCase *mp_tcase_connection_wait(void);
 
-/* What t_send_later sends: `len` bytes of `text` after `delay` seconds, `times` times. */
-struct sender {
-    mp_conn_t *conn;
-    double delay;
-    const char *text;
-    int times;
-    size_t len; /* 0: strlen(text) */
-};
-
-static inline void t_send_later(mp_obj_t *args, mp_obj_t *kw, void *ctx)
+/* In a child: argument i as bytes (borrowed from the arguments); NULL if it is not bytes. */
+static inline const char *arg_bytes(mp_obj_t *a, size_t i, size_t *len)
 {
-    (void)args, (void)kw;
-    struct sender *s = ctx;
-    sleep_s(s->delay);
-    for (int i = 0; i < s->times; i++)
-        if (mp_conn_send_bytes(s->conn, s->text, s->len ? s->len : strlen(s->text)) < 0)
-            mp_exit(1);
+    const char *s = NULL;
+    mp_obj_t *o = arg_at(a, i);
+    return o && mp_parse(o, "y#", &s, len) == 0 ? s : NULL;
 }
 
-/* Starts a child running target(ctx); then closes the parent's copy of `child_end` (if any),
- * as every CPython test does, so that end of file can be seen. */
-static inline mp_process_t *start_child(mp_target_t target, void *ctx, mp_conn_t *child_end)
+/* In a child: waits (30 s at most) for the go of the flag in argument i; 0 once given. A child
+ * whose delay a test measures starts it only then: the test reads its clock and then raises the
+ * flag, so the delay it sees is never shortened by the time start() took to return (under
+ * forkserver the child runs before the server's reply reaches the parent). */
+static inline int wait_go(mp_obj_t *a, size_t i)
 {
-    mp_process_t *p = child_start(target, ctx, 0);
+    return mp_sem_acquire(arg_sem(a, i), 1, 30);
+}
+
+/* Starts a JOB with `args` (GO()); then closes the parent's copy of `child_end` (if any), as
+ * every CPython test does, so that end of file can be seen. The child has its own copy: the
+ * end went to it in `args` when it started. */
+static inline mp_process_t *start_child_args(mp_target_t job, mp_obj_t *args, mp_conn_t *child_end)
+{
+    mp_process_t *p = go_args(job, args, 0);
     if (child_end)
         mp_conn_close(child_end);
     return p;
 }
+#define START_CHILD(fn, args, child_end) start_child_args(fn##__job, (args), (child_end))
 
 /* Joins the child and asserts it exited 0. */
 static inline void finish_child(mp_process_t *p)

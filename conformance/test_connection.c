@@ -7,6 +7,35 @@
 
 #include "conn_helpers.h"
 
+/* A child that sends the bytes of argument 2, `times` (argument 3) times, `delay` (argument 1)
+ * seconds after the go of the flag in argument 4, on the end in argument 0;
+ * conn_send_later_args() builds them. */
+static int conn_send_later(mp_obj_t *a)
+{
+    mp_conn_t *c = arg_conn(a, 0);
+    size_t len = 0;
+    const char *text = arg_bytes(a, 2, &len);
+    long times = arg_long(a, 3);
+    if (!c || !text)
+        return 2;
+    if (wait_go(a, 4) < 0)
+        return 3;
+    sleep_s(arg_double(a, 1));
+    for (long i = 0; i < times; i++)
+        if (mp_conn_send_bytes(c, text, len) < 0)
+            return 1;
+    return 0;
+}
+JOB(conn_send_later);
+
+/* `text` (NUL-terminated) on `c`, `delay` seconds after `go` is raised, `times` times. */
+static mp_obj_t *conn_send_later_args(mp_conn_t *c, double delay, const char *text, int times,
+                                      mp_sem_t *go)
+{
+    return mp_build("(N d y# i N)", mp_conn_obj(c), delay, text, strlen(text), times,
+                    mp_sem_obj(go));
+}
+
 START_TEST(PIPE_01_duplex_both_ways)
 {
     mp_conn_t *a, *b;
@@ -65,12 +94,14 @@ START_TEST(PIPE_06_recv_blocks)
 {
     mp_conn_t *a, *b;
     ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    struct sender s = {b, 0.5, "late", 1, 0};
-    mp_process_t *p = start_child(t_send_later, &s, b);
+    mp_sem_t *go = flag_new();
+    mp_process_t *p = START_CHILD(conn_send_later, conn_send_later_args(b, 0.5, "late", 1, go), b);
     double t0 = now_s();
+    ck_assert_mp(flag_raise(go), 0);
     expect_bytes(a, "late", 4);
     ck_assert_elapsed(now_s() - t0, 0.5);
     finish_child(p);
+    mp_sem_free(go);
     mp_conn_free(a);
     mp_conn_free(b);
 }
@@ -97,35 +128,40 @@ START_TEST(PIPE_10_poll_forever)
 {
     mp_conn_t *a, *b;
     ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    struct sender s = {b, 0.5, "x", 1, 0};
-    mp_process_t *p = start_child(t_send_later, &s, b);
+    mp_sem_t *go = flag_new();
+    mp_process_t *p = START_CHILD(conn_send_later, conn_send_later_args(b, 0.5, "x", 1, go), b);
     double t0 = now_s();
+    ck_assert_mp(flag_raise(go), 0);
     ck_assert_int_eq(mp_conn_poll(a, MP_FOREVER), 1);
     ck_assert_elapsed(now_s() - t0, 0.5);
     ck_assert_int_eq(mp_conn_poll(a, 0), 1); /* poll consumed nothing */
     expect_bytes(a, "x", 1);
     finish_child(p);
+    mp_sem_free(go);
     mp_conn_free(a);
     mp_conn_free(b);
 }
 END_TEST
 
-static void t_send_two_and_close(mp_obj_t *args, mp_obj_t *kw, void *ctx)
+/* Sends 1 and 2 on the end in argument 0, then closes it. */
+static int conn_send_two_and_close(mp_obj_t *a)
 {
-    (void)args, (void)kw;
+    mp_conn_t *c = arg_conn(a, 0);
     mp_obj_t *one = mp_int(1), *two = mp_int(2);
-    mp_conn_send(ctx, one);
-    mp_conn_send(ctx, two);
-    mp_conn_close(ctx);
+    int rc = c && mp_conn_send(c, one) == 0 && mp_conn_send(c, two) == 0 ? 0 : 1;
+    if (c)
+        mp_conn_close(c);
     mp_obj_decref(one);
     mp_obj_decref(two);
+    return rc;
 }
+JOB(conn_send_two_and_close);
 
 START_TEST(PIPE_11_buffered_then_eof)
 {
     mp_conn_t *a, *b;
     ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    mp_process_t *p = start_child(t_send_two_and_close, b, b);
+    mp_process_t *p = START_CHILD(conn_send_two_and_close, mp_build("(N)", mp_conn_obj(b)), b);
     finish_child(p); /* the child is gone: only buffered messages are left */
     mp_obj_t *one = mp_int(1), *two = mp_int(2), *o;
     expect_obj(a, one);
@@ -236,22 +272,26 @@ END_TEST
 static const char *const strings[] = {"hello", "", "a", "b", "cd", "", "", "", "e", "", "fg"};
 enum { NSTRINGS = sizeof strings / sizeof *strings };
 
-static void t_send_strings(mp_obj_t *args, mp_obj_t *kw, void *ctx)
+/* Sends `strings`, a pause before every third, then "end", on the end in argument 0. The
+ * strings are the program's constants: a spawned child, the same program, has them too. */
+static int conn_send_strings(mp_obj_t *a)
 {
-    (void)args, (void)kw;
+    mp_conn_t *c = arg_conn(a, 0);
     for (int i = 0; i < NSTRINGS; i++) {
         if (i % 3 == 0)
             sleep_s(0.05);
-        mp_conn_send_bytes(ctx, strings[i], strlen(strings[i]));
+        if (mp_conn_send_bytes(c, strings[i], strlen(strings[i])) < 0)
+            return 1;
     }
-    mp_conn_send_bytes(ctx, "end", 3);
+    return mp_conn_send_bytes(c, "end", 3) < 0 ? 1 : 0;
 }
+JOB(conn_send_strings);
 
 START_TEST(PIPE_20_strings_with_delays)
 {
     mp_conn_t *a, *b;
     ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    mp_process_t *p = start_child(t_send_strings, b, b);
+    mp_process_t *p = START_CHILD(conn_send_strings, mp_build("(N)", mp_conn_obj(b)), b);
     for (int i = 0; i <= NSTRINGS; i++) {
         while (mp_conn_poll(a, 0.01) == 0)
             ;

@@ -27,20 +27,26 @@ START_TEST(WAIT_01_timeouts)
 }
 END_TEST
 
-static void t_sleep1(mp_obj_t *args, mp_obj_t *kw, void *ctx)
+/* Sleeps 1 s after the go of the flag in argument 0. */
+static int conn_sleep1(mp_obj_t *a)
 {
-    (void)args, (void)kw, (void)ctx;
+    if (wait_go(a, 0) < 0)
+        return 1;
     sleep_s(1.0);
+    return 0;
 }
+JOB(conn_sleep1);
 
 START_TEST(WAIT_02_sentinel_and_ends)
 {
     mp_conn_t *a, *b;
     ck_assert_mp(mp_pipe(&a, &b, 1), 0);
-    mp_process_t *p = start_child(t_sleep1, NULL, NULL);
+    mp_sem_t *go = flag_new();
+    mp_process_t *p = START_CHILD(conn_sleep1, mp_build("(N)", mp_sem_obj(go)), NULL);
     mp_waitable_t objs[] = {MP_WAIT_CONN(a), MP_WAIT_FD(mp_process_sentinel(p)), MP_WAIT_CONN(b)};
     unsigned char ready[3];
     double t0 = now_s();
+    ck_assert_mp(flag_raise(go), 0);
     ck_assert_int_eq(mp_wait(objs, 3, 23, ready), 1);
     ck_assert_elapsed(now_s() - t0, 1.0);
     ck_assert(!ready[0] && ready[1] && !ready[2]);
@@ -52,25 +58,28 @@ START_TEST(WAIT_02_sentinel_and_ends)
     ck_assert_int_eq(mp_wait(objs, 3, 23, ready), 3);
     ck_assert_msg(now_s() - t0 < 0.4, "took %.3f s", now_s() - t0);
     finish_child(p);
+    mp_sem_free(go);
     mp_conn_free(a);
     mp_conn_free(b);
 }
 END_TEST
 
-static void t_send_ten(mp_obj_t *args, mp_obj_t *kw, void *ctx)
+/* Sends "<id>:0" to "<id>:9" on the end in argument 0 (id: argument 1), then closes it. */
+static int conn_send_ten(mp_obj_t *a)
 {
-    (void)kw;
-    int id = 0;
-    mp_parse(args, "(i)", &id);
+    mp_conn_t *c = arg_conn(a, 0);
+    long id = arg_long(a, 1);
     for (int i = 0; i < 10; i++) {
-        char msg[16];
-        int n = snprintf(msg, sizeof msg, "%d:%d", id, i);
-        mp_conn_send_bytes(ctx, msg, (size_t)n);
+        char msg[32];
+        int n = snprintf(msg, sizeof msg, "%ld:%d", id, i);
+        if (mp_conn_send_bytes(c, msg, (size_t)n) < 0)
+            return 1;
         if (i % 4 == 0)
             sleep_s(0.01);
     }
-    mp_conn_close(ctx);
+    return mp_conn_close(c) < 0 ? 1 : 0;
 }
+JOB(conn_send_ten);
 
 START_TEST(WAIT_03_collect_from_four)
 {
@@ -79,13 +88,7 @@ START_TEST(WAIT_03_collect_from_four)
     mp_process_t *p[N];
     for (int i = 0; i < N; i++) {
         ck_assert_mp(mp_pipe(&r[i], &w[i], 0), 0);
-        mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
-        o.ctx = w[i];
-        mp_obj_t *args = mp_build("(i)", i);
-        ck_assert_mp(mp_process_new(&p[i], t_send_ten, args, &o), 0);
-        mp_obj_decref(args);
-        ck_assert_mp(mp_process_start(p[i]), 0);
-        mp_conn_close(w[i]);
+        p[i] = START_CHILD(conn_send_ten, mp_build("(N i)", mp_conn_obj(w[i]), i), w[i]);
     }
     int next[N] = {0}, open = N, total = 0;
     while (open > 0) {
