@@ -170,7 +170,6 @@ void mp__child_exit(int code) __attribute__((noreturn));
 int mp__forkserver_start(mp_process_t *p, const char *target, const void *pickle, size_t len,
                          const mp__fdlist_t *fds);
 
-
 /* ---- process_server.c: the fork server ----------------------------------------------------- */
 
 /* In a fresh image started as a fork server: serves requests until the process that started it

@@ -8,7 +8,6 @@
  * another shape: (1, target name or None, args, kwargs, name, identity, daemon, parent pid,
  * parent name, authkey, class name, start method or None). */
 #include <dlfcn.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,13 +25,19 @@ static const char *target_name(const mp_process_t *p)
     const char *name = mp_target_name(p->target);
     if (name)
         return name;
+    /* A function pointer is not an object pointer in ISO C: the union reads it as dladdr()
+     * wants it, without a cast between the two. */
+    union {
+        mp_target_t fn;
+        void *addr;
+    } u = {.fn = p->target};
     Dl_info info;
-    const char *sym = dladdr((void *)(uintptr_t)p->target, &info) && info.dli_sname ? info.dli_sname
-                                                                                    : "a function";
-    mp__set_errmsg("Can't pickle the target %s (%p) of %s: it is not registered by name; write "
+    int named = dladdr(u.addr, &info) && info.dli_sname;
+    const char *sym = named ? info.dli_sname : "the target";
+    mp__set_errmsg("Can't pickle %s (at %p) of %s: it is not registered by name; write "
                    "MP_TARGET(%s) after it at file scope (spawn and forkserver find targets by "
                    "name, as pickle does)",
-                   sym, (void *)(uintptr_t)p->target, p->name, sym[0] == 'a' ? "fn" : sym);
+                   sym, u.addr, p->name, named ? sym : "its_name");
     return NULL;
 }
 

@@ -182,11 +182,11 @@ struct mp_process_s {
     pid_t parent_pid; /* the creating process */
     int pidfd;        /* the sentinel: readable once the child has ended */
     int exitcode;
-    int allocated;      /* made by mp_process_new(): mp_process_free() frees it */
+    int allocated;                      /* made by mp_process_new(): mp_process_free() frees it */
     const struct mp_context_s *context; /* as given; NULL: the default at start() */
     int method;                         /* the start method start() used (MP__START_*) */
     int killfd;                         /* forkserver: a pidfd of the child, or -1 */
-    mp_process_t *next; /* the creator's list of unreaped children */
+    mp_process_t *next;                 /* the creator's list of unreaped children */
     /** @endcond */
 };
 
