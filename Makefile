@@ -89,6 +89,14 @@ conformance: $(CONF_BIN)
 	@CK_XML_LOG_FILE_NAME=$(BUILD)/conformance.xml $(CONF_BIN) | tee $(BUILD)/conformance.log; \
 	    exit $${PIPESTATUS[0]}
 
+# The suites whose children run under every start method, under spawn and under forkserver
+# (`make conformance` runs every suite under fork, the default).
+METHOD_SUITES := process daemon connection lock rlock semaphore condition event barrier queue \
+                 simplequeue
+.PHONY: conformance-spawn conformance-forkserver
+conformance-spawn conformance-forkserver: conformance-%: $(CONF_BIN)
+	@$(CONF_BIN) --start-method=$* $(METHOD_SUITES)
+
 conformance-python:
 	@mkdir -p $(BUILD) && $(PYTHON) conformance/python/run.py | tee $(BUILD)/conformance-python.log; \
 	    exit $${PIPESTATUS[0]}
