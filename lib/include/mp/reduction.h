@@ -69,11 +69,26 @@ typedef enum {
  * @pyequiv passing a `multiprocessing.Lock()` in `Process(args=...)`.
  */
 MP_EXTERN mp_obj_t *mp_lock_obj(mp_lock_t *l);
-/** @brief Wraps a Semaphore or BoundedSemaphore; as mp_lock_obj(). @pyequiv `args=(sem,)`. */
+/**
+ * @brief Wraps a Semaphore or BoundedSemaphore in a value; as mp_lock_obj().
+ * @param s the handle; it must outlive the value.
+ * @return a new reference; NULL with mp_errmsg() set if `s` is NULL or memory is short.
+ * @pyequiv passing it in `Process(args=(sem,))`.
+ */
 MP_EXTERN mp_obj_t *mp_sem_obj(mp_sem_t *s);
-/** @brief Wraps a Condition (its lock goes with it); as mp_lock_obj(). @pyequiv `args=(cond,)`. */
+/**
+ * @brief Wraps a Condition (its lock goes with it) in a value; as mp_lock_obj().
+ * @param c the handle; it must outlive the value.
+ * @return a new reference; NULL with mp_errmsg() set if `c` is NULL or memory is short.
+ * @pyequiv passing it in `Process(args=(cond,))`.
+ */
 MP_EXTERN mp_obj_t *mp_cond_obj(mp_cond_t *c);
-/** @brief Wraps an Event; as mp_lock_obj(). @pyequiv `args=(event,)`. */
+/**
+ * @brief Wraps a Event in a value; as mp_lock_obj().
+ * @param e the handle; it must outlive the value.
+ * @return a new reference; NULL with mp_errmsg() set if `e` is NULL or memory is short.
+ * @pyequiv passing it in `Process(args=(event,))`.
+ */
 MP_EXTERN mp_obj_t *mp_event_obj(mp_event_t *e);
 /**
  * @brief Wraps a Barrier; as mp_lock_obj().
@@ -81,19 +96,33 @@ MP_EXTERN mp_obj_t *mp_event_obj(mp_event_t *e);
  * A barrier's action is a function pointer: it reaches a forked child, but a spawned one would
  * get nothing it could call, so starting a spawn or forkserver child with a Barrier that has an
  * action fails with #MP_EENCODE.
- * @pyequiv `args=(barrier,)`.
+ * @param b the handle; it must outlive the value.
+ * @return a new reference; NULL with mp_errmsg() set if `b` is NULL or memory is short.
+ * @pyequiv passing it in `Process(args=(barrier,))`.
  */
 MP_EXTERN mp_obj_t *mp_barrier_obj(mp_barrier_t *b);
-/** @brief Wraps a Queue or JoinableQueue; as mp_lock_obj(). @pyequiv `args=(queue,)`. */
+/**
+ * @brief Wraps a Queue or JoinableQueue in a value; as mp_lock_obj().
+ * @param q the handle; it must outlive the value.
+ * @return a new reference; NULL with mp_errmsg() set if `q` is NULL or memory is short.
+ * @pyequiv passing it in `Process(args=(queue,))`.
+ */
 MP_EXTERN mp_obj_t *mp_queue_obj(mp_queue_t *q);
-/** @brief Wraps a SimpleQueue; as mp_lock_obj(). @pyequiv `args=(simple_queue,)`. */
+/**
+ * @brief Wraps a SimpleQueue in a value; as mp_lock_obj().
+ * @param q the handle; it must outlive the value.
+ * @return a new reference; NULL with mp_errmsg() set if `q` is NULL or memory is short.
+ * @pyequiv passing it in `Process(args=(simple_queue,))`.
+ */
 MP_EXTERN mp_obj_t *mp_squeue_obj(mp_squeue_t *q);
 /**
  * @brief Wraps one end of a Pipe; as mp_lock_obj().
  *
  * An end with read-ahead bytes not yet delivered (mp_conn_set_readahead()) cannot be handed to
  * a spawned child without losing them: starting one fails with #MP_EENCODE.
- * @pyequiv `args=(conn,)`.
+ * @param c the handle; it must outlive the value.
+ * @return a new reference; NULL with mp_errmsg() set if `c` is NULL or memory is short.
+ * @pyequiv passing it in `Process(args=(conn,))`.
  */
 MP_EXTERN mp_obj_t *mp_conn_obj(mp_conn_t *c);
 
@@ -113,19 +142,61 @@ MP_EXTERN int mp_handle_kind(const mp_obj_t *o);
  * @pyequiv using the Lock the child received in its arguments.
  */
 MP_EXTERN int mp_obj_as_lock(const mp_obj_t *o, mp_lock_t **out);
-/** @brief The Semaphore or BoundedSemaphore a value wraps; as mp_obj_as_lock(). */
+/**
+ * @brief The Semaphore or BoundedSemaphore a value wraps; as mp_obj_as_lock().
+ * @param o   the value (usually an item of the target's `args`).
+ * @param out receives the handle, borrowed from `o`.
+ * @return 0; #MP_EINVAL with a message naming what `o` is if it does not wrap a Semaphore or BoundedSemaphore.
+ * @pyequiv using the Semaphore or BoundedSemaphore the child received in its arguments.
+ */
 MP_EXTERN int mp_obj_as_sem(const mp_obj_t *o, mp_sem_t **out);
-/** @brief The Condition a value wraps; as mp_obj_as_lock(). */
+/**
+ * @brief The Condition a value wraps; as mp_obj_as_lock().
+ * @param o   the value (usually an item of the target's `args`).
+ * @param out receives the handle, borrowed from `o`.
+ * @return 0; #MP_EINVAL with a message naming what `o` is if it does not wrap a Condition.
+ * @pyequiv using the Condition the child received in its arguments.
+ */
 MP_EXTERN int mp_obj_as_cond(const mp_obj_t *o, mp_cond_t **out);
-/** @brief The Event a value wraps; as mp_obj_as_lock(). */
+/**
+ * @brief The Event a value wraps; as mp_obj_as_lock().
+ * @param o   the value (usually an item of the target's `args`).
+ * @param out receives the handle, borrowed from `o`.
+ * @return 0; #MP_EINVAL with a message naming what `o` is if it does not wrap a Event.
+ * @pyequiv using the Event the child received in its arguments.
+ */
 MP_EXTERN int mp_obj_as_event(const mp_obj_t *o, mp_event_t **out);
-/** @brief The Barrier a value wraps; as mp_obj_as_lock(). */
+/**
+ * @brief The Barrier a value wraps; as mp_obj_as_lock().
+ * @param o   the value (usually an item of the target's `args`).
+ * @param out receives the handle, borrowed from `o`.
+ * @return 0; #MP_EINVAL with a message naming what `o` is if it does not wrap a Barrier.
+ * @pyequiv using the Barrier the child received in its arguments.
+ */
 MP_EXTERN int mp_obj_as_barrier(const mp_obj_t *o, mp_barrier_t **out);
-/** @brief The Queue or JoinableQueue a value wraps; as mp_obj_as_lock(). */
+/**
+ * @brief The Queue or JoinableQueue a value wraps; as mp_obj_as_lock().
+ * @param o   the value (usually an item of the target's `args`).
+ * @param out receives the handle, borrowed from `o`.
+ * @return 0; #MP_EINVAL with a message naming what `o` is if it does not wrap a Queue or JoinableQueue.
+ * @pyequiv using the Queue or JoinableQueue the child received in its arguments.
+ */
 MP_EXTERN int mp_obj_as_queue(const mp_obj_t *o, mp_queue_t **out);
-/** @brief The SimpleQueue a value wraps; as mp_obj_as_lock(). */
+/**
+ * @brief The SimpleQueue a value wraps; as mp_obj_as_lock().
+ * @param o   the value (usually an item of the target's `args`).
+ * @param out receives the handle, borrowed from `o`.
+ * @return 0; #MP_EINVAL with a message naming what `o` is if it does not wrap a SimpleQueue.
+ * @pyequiv using the SimpleQueue the child received in its arguments.
+ */
 MP_EXTERN int mp_obj_as_squeue(const mp_obj_t *o, mp_squeue_t **out);
-/** @brief The Connection a value wraps; as mp_obj_as_lock(). */
+/**
+ * @brief The Connection a value wraps; as mp_obj_as_lock().
+ * @param o   the value (usually an item of the target's `args`).
+ * @param out receives the handle, borrowed from `o`.
+ * @return 0; #MP_EINVAL with a message naming what `o` is if it does not wrap a Connection.
+ * @pyequiv using the Connection the child received in its arguments.
+ */
 MP_EXTERN int mp_obj_as_conn(const mp_obj_t *o, mp_conn_t **out);
 
 #ifdef __cplusplus
