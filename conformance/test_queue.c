@@ -311,8 +311,8 @@ START_TEST(Q_18_each_producers_order_is_kept)
 END_TEST
 
 /* What Q-19 rests on, checked where it can be: a queue handle is no kind of value. */
-_Static_assert(!_Generic((mp_queue_t *)0, mp_obj_t * : 1, const mp_obj_t * : 1, default : 0) &&
-                   !_Generic((mp_squeue_t *)0, mp_obj_t * : 1, const mp_obj_t * : 1, default : 0),
+_Static_assert(!_Generic((mp_queue_t *)0, mp_obj_t *: 1, const mp_obj_t *: 1, default: 0) &&
+               !_Generic((mp_squeue_t *)0, mp_obj_t *: 1, const mp_obj_t *: 1, default: 0),
                "a queue handle must not be usable as a value");
 
 START_TEST(Q_19_deviation_a_queue_cannot_be_sent)
