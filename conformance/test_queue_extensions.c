@@ -383,10 +383,12 @@ START_TEST(LIBMP_Q11_joinable_join_with_a_timeout)
     double took;
     mp_queue_stats_t st;
     ck_assert_mp(mp_jqueue_new(&q, 0), 0);
+    /* The child waits for the task first: the 0.3 s of work then start at our put, not at the
+     * child's start, which a forkserver child may reach before mp_process_start() returns. */
+    mp_process_t *p = GO(qx_slow_task, mp_build("(N)", mp_queue_obj(q)));
     ck_assert_mp(qput_int(q, 1, 1, 0), 0);
     ck_assert_mp(mp_queue_stats(q, &st), 0);
-    ck_assert_uint_eq(st.unfinished, 1);
-    mp_process_t *p = GO(qx_slow_task, mp_build("(N)", mp_queue_obj(q)));
+    ck_assert_uint_eq(st.unfinished, 1); /* a task taken is unfinished until task_done */
     ck_assert_mp(TIMED(took, mp_jqueue_join(q, 0.1)), MP_ETIMEDOUT);
     ck_assert_elapsed(took, 0.1);
     ck_assert_mp(TIMED(took, mp_jqueue_join(q, 5)), 0);
