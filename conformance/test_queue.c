@@ -6,14 +6,21 @@
 
 /* ---- children ------------------------------------------------------------------------------- */
 
-/* Sleeps `delay`, then gets one message; 0 if it got one. */
-static int get_one(void *p)
+/* Child, args (queue, delay): sleeps `delay`, then gets one message; 0 if it got one. */
+static int q_get_one(mp_obj_t *a)
 {
-    const struct qarg *a = p;
     int64_t v;
-    sleep_s(a->delay);
-    return qget_int(a->q, &v, 1, 10) == 0 ? 0 : 1;
+    sleep_s(arg_double(a, 1));
+    return qget_int(arg_queue(a, 0), &v, 1, 10) == 0 ? 0 : 1;
 }
+JOB(q_get_one);
+
+/* Child, args of range_args(): put_range() of queue_helpers.h. */
+static int q_put_range(mp_obj_t *a)
+{
+    return put_range(a);
+}
+JOB(q_put_range);
 
 /* ---- Queue ----------------------------------------------------------------------------------- */
 
@@ -49,8 +56,7 @@ START_TEST(Q_03_blocked_put_returns_when_another_process_gets)
     double took;
     ck_assert_mp(mp_queue_new(&q, 1), 0);
     ck_assert_mp(qput_int(q, 1, 1, MP_FOREVER), 0);
-    struct qarg a = {q, 0.5, 0, 0, 0};
-    mp_process_t *p = go(get_one, &a);
+    mp_process_t *p = GO(q_get_one, mp_build("(Nd)", mp_queue_obj(q), 0.5));
     ck_assert_mp(TIMED(took, qput_int(q, 2, 1, MP_FOREVER)), 0);
     ck_assert_elapsed(took, 0.5);
     ck_assert_int_eq(finish(p, 10), 0);
@@ -65,14 +71,13 @@ START_TEST(Q_04_get_forms_return_a_childs_items)
     mp_obj_t *o;
     int64_t v;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
-    struct qarg a = {q, 0.1, 2, 4, 0};
-    mp_process_t *p = go(put_range, &a);
+    mp_process_t *p = GO(q_put_range, range_args(q, 0.1, 2, 4));
     ck_get_int(q, 2, MP_FOREVER);                    /* get(True, None) */
     ck_assert_mp(qget_int(q, &v, 1, MP_FOREVER), 0); /* get(True) */
     ck_assert_int_eq(v, 3);
-    ck_get_int(q, 4, 1);                             /* get(timeout=1) */
+    ck_get_int(q, 4, 1); /* get(timeout=1) */
     ck_assert_int_eq(finish(p, 10), 0);
-    ck_assert_mp(mp_queue_get_nowait(q, &o), 0);     /* get_nowait() */
+    ck_assert_mp(mp_queue_get_nowait(q, &o), 0); /* get_nowait() */
     ck_assert_mp(mp_int_as_int64(o, &v), 0);
     ck_assert_int_eq(v, 5);
     mp_obj_decref(o);
@@ -127,8 +132,7 @@ START_TEST(Q_08_blocking_get_waits_for_a_child)
     double took;
     int64_t v;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
-    struct qarg a = {q, 0.5, 42, 1, 0};
-    mp_process_t *p = go(put_range, &a);
+    mp_process_t *p = GO(q_put_range, range_args(q, 0.5, 42, 1));
     ck_assert_mp(TIMED(took, qget_int(q, &v, 1, MP_FOREVER)), 0);
     ck_assert_elapsed(took, 0.5);
     ck_assert_int_eq(v, 42);
@@ -156,8 +160,7 @@ START_TEST(Q_10_parent_items_then_a_forked_childs)
     ck_assert_mp(mp_queue_new(&q, 0), 0);
     for (int i = 0; i < 10; i++)
         ck_assert_mp(qput_int(q, i, 1, MP_FOREVER), 0);
-    struct qarg a = {q, 0, 10, 10, 0};
-    mp_process_t *p = go(put_range, &a);
+    mp_process_t *p = GO(q_put_range, range_args(q, 0, 10, 10));
     for (int i = 0; i < 20; i++)
         ck_get_int(q, i, 10);
     ck_assert_int_eq(finish(p, 10), 0);
@@ -265,31 +268,31 @@ START_TEST(Q_17_deviation_empty_is_false_as_soon_as_put_returns)
 }
 END_TEST
 
-/* Producer k puts (k, 0) .. (k, 199). */
-static int put_pairs(void *p)
+/* Child, args (queue, k, n): producer k puts (k, 0) .. (k, n-1). */
+static int q_put_pairs(mp_obj_t *a)
 {
-    const struct qarg *a = p;
-    for (int64_t i = 0; i < a->n; i++) {
-        mp_obj_t *o = mp_build("(LL)", (long long)a->first, (long long)i);
-        int rc = mp_queue_put(a->q, o, 1, 10);
+    mp_queue_t *q = arg_queue(a, 0);
+    long k = arg_long(a, 1), n = arg_long(a, 2);
+    for (long i = 0; i < n; i++) {
+        mp_obj_t *o = mp_build("(LL)", (long long)k, (long long)i);
+        int rc = mp_queue_put(q, o, 1, 10);
         mp_obj_decref(o);
         if (rc != 0)
             return 1;
     }
     return 0;
 }
+JOB(q_put_pairs);
 
 START_TEST(Q_18_each_producers_order_is_kept)
 {
     enum { PRODUCERS = 4, EACH = 200 };
     mp_queue_t *q;
     mp_process_t *p[PRODUCERS];
-    struct qarg a[PRODUCERS];
     long long next[PRODUCERS] = {0};
     ck_assert_mp(mp_queue_new(&q, 0), 0);
     for (int k = 0; k < PRODUCERS; k++) {
-        a[k] = (struct qarg){q, 0, k, EACH, 0};
-        p[k] = go(put_pairs, &a[k]);
+        p[k] = GO(q_put_pairs, mp_build("(Nii)", mp_queue_obj(q), k, (int)EACH));
     }
     for (int i = 0; i < PRODUCERS * EACH; i++) {
         mp_obj_t *o;
@@ -342,50 +345,49 @@ END_TEST
 
 /* ---- JoinableQueue -------------------------------------------------------------------------- */
 
-struct worker_arg {
-    mp_queue_t *q;
-    volatile int *done; /* shared: task_done calls made */
-};
-
-/* Gets until the stop marker -1, sleeping a little per task, then task_done. */
-static int worker(void *p)
+/* Child, args (joinable queue, flag): gets until the stop marker -1, sleeping a little per
+ * task and raising the flag (it counts the tasks done), then task_done. */
+static int q_worker(mp_obj_t *a)
 {
-    const struct worker_arg *a = p;
+    mp_queue_t *q = arg_queue(a, 0);
+    mp_sem_t *done = arg_sem(a, 1);
     for (;;) {
         int64_t v;
-        if (qget_int(a->q, &v, 1, 10) != 0)
+        if (qget_int(q, &v, 1, 10) != 0)
             return 1;
         if (v >= 0) {
             sleep_s(0.02);
-            flag_add(a->done, 1);
+            if (flag_raise(done) != 0)
+                return 3;
         }
-        if (mp_jqueue_task_done(a->q) != 0)
+        if (mp_jqueue_task_done(q) != 0)
             return 2;
         if (v < 0)
             return 0;
     }
 }
+JOB(q_worker);
 
 START_TEST(JQ_01_join_returns_after_every_task_done)
 {
     enum { WORKERS = 4, TASKS = 10 };
     mp_queue_t *q;
-    volatile int *done = shared_mem(sizeof *done);
+    mp_sem_t *done = flag_new(); /* task_done calls made */
     ck_assert_mp(mp_jqueue_new(&q, 0), 0);
-    struct worker_arg a = {q, done};
     mp_process_t *w[WORKERS];
     for (int i = 0; i < WORKERS; i++)
-        w[i] = go(worker, &a);
+        w[i] = GO(q_worker, mp_build("(NN)", mp_queue_obj(q), mp_sem_obj(done)));
     for (int i = 0; i < TASKS; i++)
         ck_assert_mp(qput_int(q, i, 1, MP_FOREVER), 0);
     ck_assert_mp(mp_jqueue_join(q, MP_FOREVER), 0);
-    ck_assert_int_eq(*done, TASKS);
+    ck_assert_int_eq(mp_sem_get_value(done), TASKS);
     for (int i = 0; i < WORKERS; i++)
         ck_assert_mp(qput_int(q, -1, 1, MP_FOREVER), 0);
     for (int i = 0; i < WORKERS; i++)
         ck_assert_int_eq(finish(w[i], 10), 0);
     ck_assert_mp(mp_jqueue_join(q, 0), 0);
     mp_queue_free(q);
+    mp_sem_free(done);
 }
 END_TEST
 

@@ -8,22 +8,30 @@
 
 #define MiB ((size_t)1 << 20)
 
-/* Puts its items, then dies at once by SIGKILL: no exit processing of any kind runs. */
-static int put_range_and_die(void *p)
+/* Child, args of range_args(): put_range() of queue_helpers.h. */
+static int qx_put_range(mp_obj_t *a)
 {
-    if (put_range(p) != 0)
+    return put_range(a);
+}
+JOB(qx_put_range);
+
+/* Child, args of range_args(): puts its items, then dies at once by SIGKILL: no exit processing
+ * of any kind runs. */
+static int qx_put_range_and_die(mp_obj_t *a)
+{
+    if (put_range(a) != 0)
         return 1;
     raise(SIGKILL);
     return 2;
 }
+JOB(qx_put_range_and_die);
 
 START_TEST(LIBMP_Q01_producer_that_exits_at_once_loses_nothing)
 {
     mp_queue_t *q;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
-    struct qarg a = {q, 0, 0, 1000, 0}, b = {q, 0, 1000, 1000, 0};
-    ck_assert_int_eq(finish(go(put_range_and_die, &a), 10), -SIGKILL);
-    ck_assert_int_eq(finish(go(put_range, &b), 10), 0);
+    ck_assert_int_eq(finish(GO(qx_put_range_and_die, range_args(q, 0, 0, 1000)), 10), -SIGKILL);
+    ck_assert_int_eq(finish(GO(qx_put_range, range_args(q, 0, 1000, 1000)), 10), 0);
     for (int i = 0; i < 2000; i++)
         ck_get_int(q, i, 0);
     ck_assert_int_eq(mp_queue_empty(q), 1);
@@ -31,28 +39,38 @@ START_TEST(LIBMP_Q01_producer_that_exits_at_once_loses_nothing)
 }
 END_TEST
 
-/* Puts `n` blobs of `size` bytes (byte j of blob i is (i + j) & 0xff), then `n` ints. */
-static int put_blobs(void *p)
+/* The arguments of a child that puts `n` messages of `size` bytes. */
+static mp_obj_t *blob_args(mp_queue_t *q, long n, size_t size)
 {
-    const struct qarg *a = p;
-    unsigned char *buf = malloc(a->size);
+    return mp_build("(Nlk)", mp_queue_obj(q), n, (unsigned long)size);
+}
+
+/* Child, args of blob_args(): puts `n` blobs of `size` bytes (byte j of blob i is
+ * (i + j) & 0xff), then `n` ints. */
+static int qx_put_blobs(mp_obj_t *a)
+{
+    mp_queue_t *q = arg_queue(a, 0);
+    long n = arg_long(a, 1);
+    size_t size = (size_t)arg_long(a, 2);
+    unsigned char *buf = malloc(size);
     if (!buf)
         return 1;
-    for (int64_t i = 0; i < a->n; i++) {
-        for (size_t j = 0; j < a->size; j++)
+    for (long i = 0; i < n; i++) {
+        for (size_t j = 0; j < size; j++)
             buf[j] = (unsigned char)(i + (int64_t)j);
-        mp_obj_t *o = mp_bytes(buf, a->size);
-        int rc = mp_queue_put(a->q, o, 1, 30);
+        mp_obj_t *o = mp_bytes(buf, size);
+        int rc = mp_queue_put(q, o, 1, 30);
         mp_obj_decref(o);
         if (rc != 0)
             return 2;
     }
     free(buf);
-    for (int64_t i = 0; i < a->n; i++)
-        if (qput_int(a->q, i, 1, 30) != 0)
+    for (long i = 0; i < n; i++)
+        if (qput_int(q, i, 1, 30) != 0)
             return 3;
     return 0;
 }
+JOB(qx_put_blobs);
 
 static void ck_blob(mp_queue_t *q, int64_t i, size_t size)
 {
@@ -77,8 +95,7 @@ START_TEST(LIBMP_Q02_joining_a_child_before_draining_its_queue_does_not_deadlock
     mp_queue_t *q;
     double took;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
-    struct qarg a = {q, 0, 0, 4, 4 * MiB};
-    mp_process_t *p = go(put_blobs, &a);
+    mp_process_t *p = GO(qx_put_blobs, blob_args(q, 4, 4 * MiB));
     ck_assert_int_eq(TIMED(took, finish(p, 10)), 0);
     ck_assert_msg(took < 5, "join took %.2f s", took);
     for (int i = 0; i < 4; i++)
@@ -93,8 +110,7 @@ START_TEST(LIBMP_Q03_a_value_of_256_MiB_passes)
 {
     mp_queue_t *q;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
-    struct qarg a = {q, 0, 0, 1, 256 * MiB};
-    mp_process_t *p = go(put_blobs, &a);
+    mp_process_t *p = GO(qx_put_blobs, blob_args(q, 1, 256 * MiB));
     ck_blob(q, 0, 256 * MiB);
     ck_get_int(q, 0, 10);
     ck_assert_int_eq(finish(p, 30), 0);
@@ -162,8 +178,8 @@ START_TEST(LIBMP_Q05_unbounded_queue_holds_1_GiB_and_costs_only_what_is_pending)
         free(got);
         if (i == N / 2) {
             ck_assert_mp(mp_queue_stats(q, &st), 0);
-            ck_assert_msg(st.memory <= (N - i) * size + 3 * MiB,
-                          "%d MiB pending hold %zu bytes", (N - i - 1) * 16, st.memory);
+            ck_assert_msg(st.memory <= (N - i) * size + 3 * MiB, "%d MiB pending hold %zu bytes",
+                          (N - i - 1) * 16, st.memory);
         }
     }
     ck_assert_mp(mp_queue_stats(q, &st), 0);
@@ -173,17 +189,21 @@ START_TEST(LIBMP_Q05_unbounded_queue_holds_1_GiB_and_costs_only_what_is_pending)
 }
 END_TEST
 
-/* Streams `n` messages of `size` bytes through a queue of maxsize 4. */
-static int stream_blobs(void *p)
+/* Child, args of blob_args(): streams `n` messages of `size` bytes through a queue of
+ * maxsize 4. */
+static int qx_stream_blobs(mp_obj_t *a)
 {
-    const struct qarg *a = p;
-    char *buf = calloc(1, a->size);
-    for (int64_t i = 0; i < a->n; i++)
-        if (mp_queue_put_bytes(a->q, buf, a->size, 1, 30) != 0)
+    mp_queue_t *q = arg_queue(a, 0);
+    long n = arg_long(a, 1);
+    size_t size = (size_t)arg_long(a, 2);
+    char *buf = calloc(1, size);
+    for (long i = 0; i < n; i++)
+        if (mp_queue_put_bytes(q, buf, size, 1, 30) != 0)
             return 1;
     free(buf);
     return 0;
 }
+JOB(qx_stream_blobs);
 
 START_TEST(LIBMP_Q06_streaming_memory_follows_what_is_pending)
 {
@@ -191,8 +211,7 @@ START_TEST(LIBMP_Q06_streaming_memory_follows_what_is_pending)
     mp_queue_stats_t st;
     size_t most = 0;
     ck_assert_mp(mp_queue_new(&q, 4), 0);
-    struct qarg a = {q, 0, 0, 300, MiB};
-    mp_process_t *p = go(stream_blobs, &a);
+    mp_process_t *p = GO(qx_stream_blobs, blob_args(q, 300, MiB));
     for (int i = 0; i < 300; i++) {
         void *got;
         size_t len;
@@ -214,8 +233,9 @@ START_TEST(LIBMP_Q07_get_reports_the_end_of_every_producer)
     double took;
     int64_t v;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
-    struct qarg a = {q, 0, 0, 10, 0}, b = {q, 0, 10, 10, 0}, c = {q, 0.5, 20, 10, 0};
-    mp_process_t *pa = go(put_range, &a), *pb = go(put_range_and_die, &b), *pc = go(put_range, &c);
+    mp_process_t *pa = GO(qx_put_range, range_args(q, 0, 0, 10));
+    mp_process_t *pb = GO(qx_put_range_and_die, range_args(q, 0, 10, 10));
+    mp_process_t *pc = GO(qx_put_range, range_args(q, 0.5, 20, 10));
     ck_assert_mp(mp_queue_close_put(q), 0); /* the consumer will not put: the end can come */
     ck_assert_mp(qput_int(q, 99, 1, 0), MP_ECLOSED);
     int seen[30] = {0};
@@ -237,12 +257,13 @@ START_TEST(LIBMP_Q07_get_reports_the_end_of_every_producer)
 }
 END_TEST
 
-/* Exit 0 when a put is refused with MP_ECLOSED (the put side was closed before the fork). */
-static int put_is_refused(void *p)
+/* Child, args (queue): exit 0 when a put is refused with MP_ECLOSED (the put side was closed
+ * before the child started). */
+static int qx_put_is_refused(mp_obj_t *a)
 {
-    const struct qarg *a = p;
-    return qput_int(a->q, 1, 1, 0) == MP_ECLOSED ? 0 : 1;
+    return qput_int(arg_queue(a, 0), 1, 1, 0) == MP_ECLOSED ? 0 : 1;
 }
+JOB(qx_put_is_refused);
 
 START_TEST(LIBMP_Q08_the_put_side_is_inherited_like_a_pipe_end)
 {
@@ -250,11 +271,11 @@ START_TEST(LIBMP_Q08_the_put_side_is_inherited_like_a_pipe_end)
     int64_t v;
     double took;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
-    struct qarg a = {q, 0.3, 7, 1, 0};
-    mp_process_t *before = go(put_range, &a); /* forked while we hold the put side */
+    /* started while we hold the put side */
+    mp_process_t *before = GO(qx_put_range, range_args(q, 0.3, 7, 1));
     ck_assert_mp(mp_queue_close_put(q), 0);
     ck_assert_mp(mp_queue_close_put(q), 0);
-    ck_assert_int_eq(finish(go(put_is_refused, &a), 10), 0);
+    ck_assert_int_eq(finish(GO(qx_put_is_refused, mp_build("(N)", mp_queue_obj(q))), 10), 0);
     ck_assert_mp(TIMED(took, qget_int(q, &v, 1, 5)), 0); /* not MP_EOF: `before` may put */
     ck_assert_int_eq(v, 7);
     ck_assert_msg(took > 0.2, "the get did not wait for the child's put");
@@ -344,16 +365,17 @@ START_TEST(LIBMP_Q10_argument_checks)
 }
 END_TEST
 
-/* Gets one task, works 0.3 s, marks it done. */
-static int slow_task(void *p)
+/* Child, args (joinable queue): gets one task, works 0.3 s, marks it done. */
+static int qx_slow_task(mp_obj_t *a)
 {
-    const struct qarg *a = p;
+    mp_queue_t *q = arg_queue(a, 0);
     int64_t v;
-    if (qget_int(a->q, &v, 1, 10) != 0)
+    if (qget_int(q, &v, 1, 10) != 0)
         return 1;
     sleep_s(0.3);
-    return mp_jqueue_task_done(a->q) == 0 ? 0 : 2;
+    return mp_jqueue_task_done(q) == 0 ? 0 : 2;
 }
+JOB(qx_slow_task);
 
 START_TEST(LIBMP_Q11_joinable_join_with_a_timeout)
 {
@@ -361,11 +383,12 @@ START_TEST(LIBMP_Q11_joinable_join_with_a_timeout)
     double took;
     mp_queue_stats_t st;
     ck_assert_mp(mp_jqueue_new(&q, 0), 0);
+    /* The child waits for the task first: the 0.3 s of work then start at our put, not at the
+     * child's start, which a forkserver child may reach before mp_process_start() returns. */
+    mp_process_t *p = GO(qx_slow_task, mp_build("(N)", mp_queue_obj(q)));
     ck_assert_mp(qput_int(q, 1, 1, 0), 0);
     ck_assert_mp(mp_queue_stats(q, &st), 0);
-    ck_assert_uint_eq(st.unfinished, 1);
-    struct qarg a = {q, 0, 0, 0, 0};
-    mp_process_t *p = go(slow_task, &a);
+    ck_assert_uint_eq(st.unfinished, 1); /* a task taken is unfinished until task_done */
     ck_assert_mp(TIMED(took, mp_jqueue_join(q, 0.1)), MP_ETIMEDOUT);
     ck_assert_elapsed(took, 0.1);
     ck_assert_mp(TIMED(took, mp_jqueue_join(q, 5)), 0);
@@ -377,12 +400,13 @@ START_TEST(LIBMP_Q11_joinable_join_with_a_timeout)
 }
 END_TEST
 
-static int get_report(void *p)
+/* Child, args (queue): gets one message; 0 if it got one. */
+static int qx_get_report(mp_obj_t *a)
 {
-    const struct qarg *a = p;
     int64_t v;
-    return qget_int(a->q, &v, 1, 5) == 0 ? 0 : 1;
+    return qget_int(arg_queue(a, 0), &v, 1, 5) == 0 ? 0 : 1;
 }
+JOB(qx_get_report);
 
 START_TEST(LIBMP_Q12_a_burst_wakes_every_sleeping_getter_and_putter)
 {
@@ -391,9 +415,8 @@ START_TEST(LIBMP_Q12_a_burst_wakes_every_sleeping_getter_and_putter)
     mp_process_t *p[N];
     int64_t v;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
-    struct qarg a = {q, 0, 0, 1, 0};
     for (int i = 0; i < N; i++)
-        p[i] = go(get_report, &a);
+        p[i] = GO(qx_get_report, mp_build("(N)", mp_queue_obj(q)));
     sleep_s(0.2); /* every getter asleep */
     double t0 = now_s();
     for (int i = 0; i < N; i++) /* one burst: each woken getter wakes the next */
@@ -403,10 +426,9 @@ START_TEST(LIBMP_Q12_a_burst_wakes_every_sleeping_getter_and_putter)
     ck_assert_msg(now_s() - t0 < 0.5, "four getters took %.3f s", now_s() - t0);
     mp_queue_free(q);
     ck_assert_mp(mp_queue_new(&q, 1), 0);
-    a.q = q;
     ck_assert_mp(qput_int(q, 0, 1, 0), 0); /* full: now the putters sleep, the getter is us */
     for (int i = 0; i < N; i++)
-        p[i] = go(put_range, &a);
+        p[i] = GO(qx_put_range, range_args(q, 0, 0, 1));
     sleep_s(0.2);
     t0 = now_s();
     for (int i = 0; i < N + 1; i++)

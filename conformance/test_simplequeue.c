@@ -1,27 +1,24 @@
 /* Suite "SimpleQueue" (CPython's TestSimpleQueue): the Spec page's catalogue, SQ-01 to SQ-03. */
 #include "queue_helpers.h"
 
-struct sarg {
-    mp_squeue_t *q;
-    double delay;
-};
-
-/* Puts empty() twice: True (nothing was put yet), then False (its own put is there). */
-static int put_empty_twice(void *p)
+/* Child, args (squeue): puts empty() twice: True (nothing was put yet), then False (its own put
+ * is there). */
+static int sq_put_empty_twice(mp_obj_t *a)
 {
-    const struct sarg *a = p;
+    mp_squeue_t *q = arg_squeue(a, 0);
     for (int i = 0; i < 2; i++) {
-        int e = mp_squeue_empty(a->q);
+        int e = mp_squeue_empty(q);
         if (e < 0)
             return 1;
         mp_obj_t *o = mp_bool(e);
-        int rc = mp_squeue_put(a->q, o);
+        int rc = mp_squeue_put(q, o);
         mp_obj_decref(o);
         if (rc != 0)
             return 2;
     }
     return 0;
 }
+JOB(sq_put_empty_twice);
 
 static void ck_sget_bool(mp_squeue_t *q, int want)
 {
@@ -38,8 +35,7 @@ START_TEST(SQ_01_empty)
     mp_squeue_t *q;
     ck_assert_mp(mp_squeue_new(&q), 0);
     ck_assert_int_eq(mp_squeue_empty(q), 1);
-    struct sarg a = {q, 0};
-    ck_assert_int_eq(finish(go(put_empty_twice, &a), 10), 0);
+    ck_assert_int_eq(finish(GO(sq_put_empty_twice, mp_build("(N)", mp_squeue_obj(q))), 10), 0);
     ck_assert_int_eq(mp_squeue_empty(q), 0);
     ck_sget_bool(q, 1);
     ck_sget_bool(q, 0);
@@ -48,15 +44,17 @@ START_TEST(SQ_01_empty)
 }
 END_TEST
 
-static int put_later(void *p)
+/* Child, args (squeue, delay): sleeps `delay`, then puts "late". */
+static int sq_put_later(mp_obj_t *a)
 {
-    const struct sarg *a = p;
-    sleep_s(a->delay);
+    mp_squeue_t *q = arg_squeue(a, 0);
+    sleep_s(arg_double(a, 1));
     mp_obj_t *o = mp_str("late");
-    int rc = mp_squeue_put(a->q, o);
+    int rc = mp_squeue_put(q, o);
     mp_obj_decref(o);
     return rc == 0 ? 0 : 1;
 }
+JOB(sq_put_later);
 
 START_TEST(SQ_02_get_blocks_until_a_child_puts)
 {
@@ -64,8 +62,7 @@ START_TEST(SQ_02_get_blocks_until_a_child_puts)
     mp_obj_t *o, *want = mp_str("late");
     double took;
     ck_assert_mp(mp_squeue_new(&q), 0);
-    struct sarg a = {q, 0.4};
-    mp_process_t *p = go(put_later, &a);
+    mp_process_t *p = GO(sq_put_later, mp_build("(Nd)", mp_squeue_obj(q), 0.4));
     ck_assert_mp(TIMED(took, mp_squeue_get(q, &o)), 0);
     ck_assert_elapsed(took, 0.4);
     ck_assert(mp_obj_equal(o, want));
