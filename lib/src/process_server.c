@@ -97,8 +97,12 @@ static void __attribute__((noreturn)) run_child(int *fds, int n, int with_parent
         fprintf(stderr, "libmp: a forkserver child cannot start: %s\n", mp_errmsg());
         _exit(255);
     }
-    close(fds[0]);
     free(pickle);
+    /* The handles hold copies of their own (see process_start.c); the status socket is closed
+     * already, and the parent's pidfd, if any, is kept by mp__self_watch_parent(). */
+    for (int i = 0; i < n; i++)
+        if (i != 1 && (i != 2 || !with_parent))
+            close(fds[i]);
     mp__process_bootstrap(p, server);
 }
 

@@ -85,6 +85,10 @@ static void __attribute__((noreturn)) enter_spawned(int memfd, int sentinel)
     if (mp__payload_enter(pickle, len, fds, nfds, &p) < 0)
         child_fails("unpickling the process");
     free(pickle);
+    /* The handles hold copies of their own: ours would keep a queue's put side or a pipe end
+     * open for the child's whole life, and no end of file would ever come. */
+    for (size_t i = 0; i < nfds; i++)
+        close(fds[i]);
     mp__process_bootstrap(p, p->parent_pid);
 }
 
