@@ -226,7 +226,7 @@ START_TEST(PROC_38_unsendable_target_refused_in_parent)
 }
 END_TEST
 
-/* A Barrier's action is a C pointer: it cannot go to a fresh image. */
+/* A Barrier's action not registered by name is a C pointer: it cannot go to a fresh image. */
 static int barrier_action(void *arg)
 {
     (void)arg;
@@ -247,6 +247,53 @@ START_TEST(START_05_barrier_with_action_refused)
         mp_obj_decref(args);
         refused(methods[i], p, "Barrier");
     }
+    mp_barrier_free(b);
+}
+END_TEST
+
+/* Registered by name: fails when a libmp child runs it (the test process has no libmp parent),
+ * so the code a party gets tells which process ran the action. */
+static int action_in_child(void *arg)
+{
+    (void)arg;
+    return mp_parent_process() ? MP_EOVERFLOW : 0;
+}
+MP_BARRIER_ACTION(action_in_child);
+
+/* Arrives late at the barrier, so as to be the last party; exit 0 when its wait returned the
+ * action's code, as the party that ran it. */
+static void t_last_party(mp_obj_t *a, mp_obj_t *k, void *c)
+{
+    (void)k, (void)c;
+    mp_barrier_t *b = arg_barrier(a, 0);
+    sleep_s(0.3);
+    mp_exit(b && mp_barrier_wait(b, 10, NULL) == MP_EOVERFLOW ? 0 : 1);
+}
+MP_TARGET(t_last_party);
+
+/* A Barrier whose action is registered by name (and has no arg) reaches a fresh image, which
+ * runs the action as the last party; with an arg, the barrier cannot be sent. */
+START_TEST(START_11_barrier_action_by_name)
+{
+    static const char *const methods[] = {"fork", "spawn", "forkserver"};
+    for (int i = 0; i < 3; i++) {
+        mp_barrier_t *b;
+        ck_assert_mp(mp_barrier_new(&b, 2, action_in_child, NULL, MP_FOREVER), 0);
+        mp_process_t *p = start_in(methods[i], t_last_party, mp_build("(N)", mp_barrier_obj(b)), 0);
+        ck_assert_mp(mp_barrier_wait(b, 10, NULL), MP_EBROKEN);
+        ck_assert_int_eq(finish(p, 10), 0);
+        mp_barrier_free(b);
+    }
+    mp_barrier_t *b;
+    int arg = 1;
+    ck_assert_mp(mp_barrier_new(&b, 2, action_in_child, &arg, MP_FOREVER), 0);
+    mp_process_t *p;
+    mp_process_opts_t o = MP_PROCESS_OPTS_INIT;
+    o.context = ctx_of("spawn");
+    mp_obj_t *args = mp_build("(N)", mp_barrier_obj(b));
+    ck_assert_mp(mp_process_new(&p, t_last_party, args, &o), 0);
+    mp_obj_decref(args);
+    refused("spawn", p, "MP_BARRIER_ACTION");
     mp_barrier_free(b);
 }
 END_TEST
@@ -436,6 +483,7 @@ Suite *mp_suite_start_method(void)
     tcase_add_test(tc, START_08_killed_server_replaced);
     tcase_add_test(tc, START_09_children_of_children);
     tcase_add_test(tc, START_10_sentinel_ready_at_the_end);
+    tcase_add_test(tc, START_11_barrier_action_by_name);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -17,6 +17,7 @@
  * barrier if it was filling, as a party died in the middle of it. */
 #include <limits.h>
 #include <math.h>
+#include <string.h>
 #include <stdlib.h>
 
 #include "shm_impl.h"
@@ -34,6 +35,7 @@ struct barrier_shared {
     uint32_t parties;
     double timeout;
     _Atomic uint32_t scanned_ms;
+    char action[64];         /* the action's registered name, "" if it has none or has an arg */
     _Atomic uint64_t slot[]; /* the identity of the party with each arrival index, or 0 */
 };
 
@@ -61,6 +63,10 @@ int mp_barrier_new(mp_barrier_t **out, unsigned parties, mp_barrier_action_t act
     b->sh->timeout = timeout;
     b->action = action;
     b->arg = arg;
+    /* Only a name can travel to a fresh program image, and only without an arg (a pointer). */
+    const char *name = action && !arg ? mp__barrier_action_name(action) : NULL;
+    if (name && strlen(name) < sizeof b->sh->action)
+        strcpy(b->sh->action, name);
     return 0;
 }
 
@@ -83,6 +89,13 @@ int mp__barrier_import(int fd, size_t offset, mp_barrier_t **out)
     if (rc == 0 && (parties < 1 || parties > (1u << 24) ||
                     size - off < sizeof(struct barrier_shared) + parties * sizeof(uint64_t)))
         rc = mp__fail(MP_EDECODE, "the Barrier's shared state is not one (%u parties)", parties);
+    if (rc == 0 && (*out)->sh->action[0]) {
+        char name[sizeof(*out)->sh->action];
+        memcpy(name, (*out)->sh->action, sizeof name);
+        name[sizeof name - 1] = '\0'; /* another process wrote it: bound it before use */
+        if (!((*out)->action = mp__barrier_action_lookup(name)))
+            rc = MP_EDECODE;
+    }
     if (rc < 0) {
         mp_barrier_free(*out);
         *out = NULL;
@@ -92,10 +105,11 @@ int mp__barrier_import(int fd, size_t offset, mp_barrier_t **out)
 
 int mp__barrier_exportable(const mp_barrier_t *b)
 {
-    if (b->action)
+    if (b->action && !b->sh->action[0])
         return mp__fail(MP_EENCODE, "a Barrier with an action cannot be sent to a process "
-                                    "started by spawn or forkserver: the action is a function "
-                                    "pointer of this program image");
+                                    "started by spawn or forkserver unless the action is "
+                                    "registered by name (MP_BARRIER_ACTION()) and its arg is "
+                                    "NULL: a function pointer means nothing in another image");
     return 0;
 }
 

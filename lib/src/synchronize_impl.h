@@ -131,6 +131,12 @@ struct mp_lock_s {
     int recursive;
 };
 
+/* synchronize_actions.c: Barrier actions by name. The name of `fn` if exactly one function is
+ * registered under it, else NULL; the function registered under `name`, else NULL with
+ * mp_errmsg() set. */
+const char *mp__barrier_action_name(mp_barrier_action_t fn);
+mp_barrier_action_t mp__barrier_action_lookup(const char *name);
+
 /* RLock-aware full release and re-acquire, for Condition.wait: *saved gets the recursion depth. */
 int mp__lock_release_all(mp_lock_t *l, uint32_t *saved);
 int mp__lock_reacquire(mp_lock_t *l, uint32_t saved);

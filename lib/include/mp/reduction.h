@@ -93,9 +93,9 @@ MP_EXTERN mp_obj_t *mp_event_obj(mp_event_t *e);
 /**
  * @brief Wraps a Barrier; as mp_lock_obj().
  *
- * A barrier's action is a function pointer: it reaches a forked child, but a spawned one would
- * get nothing it could call, so starting a spawn or forkserver child with a Barrier that has an
- * action fails with #MP_EENCODE.
+ * A barrier's action is a function pointer: it reaches a forked child, but a spawned one finds
+ * it only by a name (MP_BARRIER_ACTION(), with a NULL `arg`); starting a spawn or forkserver
+ * child with a Barrier whose action has no name, or has an arg, fails with #MP_EENCODE.
  * @param b the handle; it must outlive the value.
  * @return a new reference; NULL with mp_errmsg() set if `b` is NULL or memory is short.
  * @pyequiv passing it in `Process(args=(barrier,))`.

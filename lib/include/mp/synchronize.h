@@ -397,6 +397,45 @@ typedef struct mp_barrier_s mp_barrier_t;
  */
 typedef int (*mp_barrier_action_t)(void *arg);
 
+/**
+ * @brief One entry of the table of Barrier actions known by name; MP_BARRIER_ACTION() makes it.
+ * Treat the fields as private.
+ */
+typedef struct mp_barrier_action_entry_s {
+    /** @cond PRIVATE */
+    const char *name;
+    mp_barrier_action_t fn;
+    struct mp_barrier_action_entry_s *next;
+    /** @endcond */
+} mp_barrier_action_entry_t;
+
+/**
+ * @brief Registers `fn` (a #mp_barrier_action_t) as a Barrier action known by its own name,
+ *        before main() runs. Write it once at file scope after the function:
+ *        `MP_BARRIER_ACTION(report);`.
+ *
+ * A Barrier made with a registered action and a NULL `arg` can be handed to a child started by
+ * spawn or forkserver (reduction.h): the child finds the action by name, as a spawned Python
+ * child unpickles the action by its qualified name. Names are program-wide.
+ * @pyequiv a module-level function given as `Barrier(parties, action=fn)`.
+ */
+#define MP_BARRIER_ACTION(fn)                                                                      \
+    static void __attribute__((constructor(101))) mp__register_action_##fn(void)                   \
+    {                                                                                              \
+        static mp_barrier_action_entry_t mp__action_##fn = {#fn, fn, NULL};                        \
+        mp_barrier_action_register(&mp__action_##fn);                                              \
+    }                                                                                              \
+    typedef int mp__action_##fn##_registered_t
+
+/**
+ * @brief Adds an entry to the table of Barrier actions known by name (MP_BARRIER_ACTION()
+ *        calls it).
+ * @param e the entry; it must live as long as the program. Adding one entry twice adds it once.
+ * @return 0; #MP_EINVAL if `e`, its name or its function is NULL.
+ * @pyequiv defining the action at module level (what makes it picklable by reference).
+ */
+MP_EXTERN int mp_barrier_action_register(mp_barrier_action_entry_t *e);
+
 /** The timeout of mp_barrier_wait() that means "the barrier's own default" (Python's
  *  `wait(timeout=None)`). */
 #define MP_BARRIER_DEFAULT (-(double)INFINITY)
@@ -407,6 +446,9 @@ typedef int (*mp_barrier_action_t)(void *arg);
  * @param parties  how many parties must call mp_barrier_wait() for all of them to pass; at
  *                 least 1 (CPython accepts 0 and then waits until the timeout: @ref deviations).
  * @param action   NULL, or a function the last arriving party runs before any party passes.
+ *                 Registered with MP_BARRIER_ACTION() and with a NULL `arg`, it also runs in
+ *                 children started by spawn or forkserver; otherwise such children cannot be
+ *                 given the barrier (#MP_EENCODE from mp_process_start()).
  * @param arg      passed to `action`.
  * @param timeout  the default timeout of mp_barrier_wait(); #MP_FOREVER for none.
  * @return 0; #MP_EINVAL when parties is 0 or the timeout NaN; #MP_ENOMEM.
