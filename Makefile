@@ -165,8 +165,13 @@ SAN_ENV   := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_st
 
 # The conformance suite, then the lessons, under AddressSanitizer + UndefinedBehaviorSanitizer
 # (LeakSanitizer on); `make valgrind` runs the lessons under valgrind memcheck.
-.PHONY: sanitize sanitize-conformance sanitize-lessons valgrind
+.PHONY: sanitize sanitize-build sanitize-conformance sanitize-lessons valgrind
 sanitize: sanitize-conformance sanitize-lessons
+
+# Both sanitized builds at once (make test builds them before running the two side by side).
+sanitize-build:
+	@$(MAKE) --no-print-directory BUILD=build/sanitize OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" \
+	    build/sanitize/conformance/mp-conformance lessons
 
 sanitize-conformance:
 	@$(MAKE) --no-print-directory BUILD=build/sanitize OPT=-O1 EXTRA_CFLAGS="$(SAN_FLAGS)" \

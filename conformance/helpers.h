@@ -330,8 +330,11 @@ static inline void mp_skip(const char *test, const char *why)
 {
     const char *path = getenv("MP_SKIPS");
     int fd = path ? open(path, O_WRONLY | O_APPEND | O_CREAT, 0600) : -1;
+    size_t n = strlen(test);
+    if (n > 3 && strcmp(test + n - 3, "_fn") == 0) /* __func__ in a START_TEST body */
+        n -= 3;
     if (fd >= 0) {
-        dprintf(fd, "%s: %s\n", test, why);
+        dprintf(fd, "%.*s: %s\n", (int)n, test, why);
         close(fd);
     }
 }
@@ -425,6 +428,18 @@ static inline const char *start_method(void)
     do {                                                                                           \
         if (strcmp(start_method(), "fork") != 0) {                                                 \
             mp_skip(__func__, "needs the fork start method");                                      \
+            return;                                                                                \
+        }                                                                                          \
+    } while (0)
+
+/* Skips a test of data volume (gigabytes through a pipe or a ring) unless the suites run under
+ * fork: what it checks does not depend on how the child started, and the fork run covers it,
+ * at a cost of seconds each time. */
+#define VOLUME_FORK_ONLY()                                                                         \
+    do {                                                                                           \
+        if (strcmp(start_method(), "fork") != 0) {                                                 \
+            mp_skip(__func__, "a test of data volume, which the start method does not change: "    \
+                              "the fork run covers it");                                           \
             return;                                                                                \
         }                                                                                          \
     } while (0)

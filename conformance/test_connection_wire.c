@@ -348,6 +348,7 @@ static long long mem_available(void)
  * several times slower again, leave it to the plain run and say so. */
 START_TEST(LIBMP_13_over_two_GiB)
 {
+    VOLUME_FORK_ONLY();
     long long n = 1LL << 31;
     if (time_scale() > 1.0) {
         mp_skip("LIBMP_13_over_two_GiB",

@@ -108,6 +108,7 @@ END_TEST
 
 START_TEST(LIBMP_Q03_a_value_of_256_MiB_passes)
 {
+    VOLUME_FORK_ONLY();
     mp_queue_t *q;
     ck_assert_mp(mp_queue_new(&q, 0), 0);
     mp_process_t *p = GO(qx_put_blobs, blob_args(q, 1, 256 * MiB));
@@ -151,6 +152,7 @@ END_TEST
 
 START_TEST(LIBMP_Q05_unbounded_queue_holds_1_GiB_and_costs_only_what_is_pending)
 {
+    VOLUME_FORK_ONLY();
     enum { N = 64 };
     size_t size = 16 * MiB;
     mp_queue_t *q;
