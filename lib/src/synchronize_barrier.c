@@ -65,8 +65,9 @@ int mp_barrier_new(mp_barrier_t **out, unsigned parties, mp_barrier_action_t act
     b->arg = arg;
     /* Only a name can travel to a fresh program image, and only without an arg (a pointer). */
     const char *name = action && !arg ? mp__barrier_action_name(action) : NULL;
-    if (name && strlen(name) < sizeof b->sh->action)
-        strcpy(b->sh->action, name);
+    size_t len = name ? strlen(name) : sizeof b->sh->action;
+    if (len < sizeof b->sh->action)
+        memcpy(b->sh->action, name, len + 1);
     return 0;
 }
 
