@@ -22,7 +22,6 @@
 
 #include "process_impl.h"
 
-#define ENV_NAME "LIBMP_SPAWN"
 #define MAGIC 0x3153504dU /* "MPS1" */
 
 extern char **environ;
@@ -58,7 +57,7 @@ static char **child_environ(char *marker)
         return NULL;
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
-        if (strncmp(environ[i], ENV_NAME "=", sizeof ENV_NAME) != 0 &&
+        if (strncmp(environ[i], MP__SPAWN_ENV "=", sizeof MP__SPAWN_ENV) != 0 &&
             strncmp(environ[i], MP__FORKSERVER_ENV "=", sizeof MP__FORKSERVER_ENV) != 0)
             envp[k++] = environ[i];
     envp[k++] = marker;
