@@ -150,8 +150,6 @@ int mp__popen_poll(mp_process_t *p)
 
 int mp__popen_wait(mp_process_t *p, double deadline)
 {
-    if (not_ours(p))
-        return forkserver_ops->wait(p, deadline);
     int rc;
     while ((rc = mp__popen_poll(p)) == 0) {
         int ready = mp__poll_until(p->pidfd, POLLIN, deadline);

@@ -104,19 +104,6 @@ static int fs_poll(mp_process_t *p)
     return done;
 }
 
-static int fs_wait(mp_process_t *p, double deadline)
-{
-    int rc;
-    while ((rc = fs_poll(p)) == 0) {
-        int ready = mp__poll_until(p->pidfd, POLLIN, deadline);
-        if (ready < 0)
-            return mp__fail(ready, "poll: %s", strerror(-ready));
-        if (ready == 0)
-            return fs_poll(p);
-    }
-    return rc;
-}
-
 static int fs_send_signal(mp_process_t *p, int sig)
 {
     pthread_mutex_lock(&reap_lock);
@@ -133,7 +120,7 @@ static int fs_send_signal(mp_process_t *p, int sig)
 
 static void register_once(void)
 {
-    static const mp__popen_ops_t ops = {fs_poll, fs_wait, fs_send_signal};
+    static const mp__popen_ops_t ops = {fs_poll, fs_send_signal};
     mp__popen_set_forkserver_ops(&ops);
     pthread_atfork(NULL, NULL, atfork_child);
 }

@@ -38,6 +38,7 @@ int mp__in_main_process(void);
 /* In a fork server's child, before the bootstrap: a pidfd of its real parent, by which
  * mp__parent_alive() then tells (its OS parent is the server). */
 void mp__self_watch_parent(int pidfd);
+#define MP__PARENT_BY_PID (-2) /* for mp__self_watch_parent(): no pidfd, ask by pid */
 
 /* Whether the parent of this child is alive (not re-parented). */
 int mp__parent_alive(void);
@@ -88,11 +89,11 @@ int mp__popen_wait(mp_process_t *p, double deadline);
 /* Sends `sig` to the child unless it has been reaped (then its pid may be someone else's). */
 int mp__popen_send_signal(mp_process_t *p, int sig);
 
-/* How a child that is not ours (the fork server's) is polled, waited for and signalled; the
- * fork server's client registers them, and the three calls above use them for such a child. */
+/* How a child that is not ours (the fork server's) is polled and signalled; the fork server's
+ * client registers them, and the calls above use them for such a child (waiting is the same
+ * loop on its sentinel, polled through them). */
 typedef struct mp__popen_ops {
     int (*poll)(mp_process_t *p);
-    int (*wait)(mp_process_t *p, double deadline);
     int (*send_signal)(mp_process_t *p, int sig);
 } mp__popen_ops_t;
 void mp__popen_set_forkserver_ops(const mp__popen_ops_t *ops);

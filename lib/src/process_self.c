@@ -4,8 +4,10 @@
  * A forked child inherits a copy of all of it that describes the parent, so the child's
  * bootstrap calls mp__self_enter_child() before anything else. A process made by a plain fork()
  * that is not libmp's keeps the copy, as in CPython. */
+#include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +79,9 @@ int mp__parent_alive(void)
         struct pollfd pf = {parent_pidfd, POLLIN, 0};
         return poll(&pf, 1, 0) == 0;
     }
+    /* Not our OS parent and no pidfd (a kernel without them): the pid is all there is. */
+    if (parent_pidfd == MP__PARENT_BY_PID)
+        return kill(parent.pid, 0) == 0 || errno == EPERM;
     return getppid() == parent.pid;
 }
 

@@ -90,8 +90,7 @@ static void __attribute__((noreturn)) run_child(int *fds, int n, int with_parent
     void *pickle = NULL;
     mp_process_t *p = NULL;
     int first = 2 + with_parent;
-    if (with_parent)
-        mp__self_watch_parent(fds[2]);
+    mp__self_watch_parent(with_parent ? fds[2] : MP__PARENT_BY_PID);
     if (mp__spawn_read(fds[0], &pickle, &len, scratch, &nscratch) < 0 ||
         mp__payload_enter(pickle, len, fds + first, (size_t)(n - first), &p) < 0) {
         fprintf(stderr, "libmp: a forkserver child cannot start: %s\n", mp_errmsg());
