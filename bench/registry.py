@@ -16,17 +16,18 @@ FLOOR, CPYTHON, LIBMP = "floor", "cpython", "libmp"
 # (million operations a second) and "GiB/s" (operations x bytes_per_op) are throughputs (higher
 # is better). Ratios are always ratios of time per operation, whatever the unit.
 Workload = namedtuple("Workload", "id title count unit bytes_per_op pin")
-Variant = namedtuple("Variant", "workload kind label program args count peer")
+Variant = namedtuple("Variant", "workload kind label program args count peer floor")
 
 
 def W(id, title, count, unit, bytes_per_op=0, pin=False):
     return Workload(id, title, count, unit, bytes_per_op, pin)
 
 
-def V(workload, kind, label, program, *args, count=None, peer=None):
+def V(workload, kind, label, program, *args, count=None, peer=None, floor=None):
     """count: this variant's own count (before SCALE) where the workload's does not suit it;
-    peer (libmp rows): the label of the CPython variant to compare with, if not the fastest."""
-    return Variant(workload, kind, label, program, list(args), count, peer)
+    peer (libmp rows): the label of the CPython variant to compare with, if not the fastest;
+    floor (libmp rows): the label of the floor variant to compare with, if not the fastest."""
+    return Variant(workload, kind, label, program, list(args), count, peer, floor)
 
 
 WORKLOADS = [
@@ -109,7 +110,7 @@ VARIANTS = [
     V("W4",     CPYTHON, "Process, spawn",                       "cpython/w4.py",  "spawn", count=50),
     V("W4",     LIBMP,   "mp_process start + join (fork)",       "libmp-w4",       "fork"),
     V("W4",     LIBMP,   "mp_process start + join (spawn)",      "libmp-w4",       "spawn",
-      count=500, peer="Process, spawn"),
+      count=500, peer="Process, spawn", floor="fork + exec of itself + waitpid"),
     V("W4",     LIBMP,   "mp_process start + join (forkserver)", "libmp-w4",       "forkserver",
       count=500, peer="Process, forkserver"),
     V("W5a",    FLOOR,   "pshared pthread mutex",                "floor-w5",       "uncontended"),

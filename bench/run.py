@@ -192,11 +192,14 @@ def fastest(ms, kind):
     return min(done, key=lambda m: time_stats(m)[0]) if done else None
 
 
-def peer_of(ms, lm):
-    if lm.v.peer:
-        named = [m for m in ms if m.v.kind == CPYTHON and m.v.label == lm.v.peer and time_stats(m)]
+def peer_of(ms, lm, kind=CPYTHON):
+    """The variant of `kind` a libmp row is compared with: the one its registry line names
+    (peer= for CPython, floor= for the floor), else the fastest."""
+    name = lm.v.peer if kind == CPYTHON else lm.v.floor
+    if name:
+        named = [m for m in ms if m.v.kind == kind and m.v.label == name and time_stats(m)]
         return named[0] if named else None
-    return fastest(ms, CPYTHON)
+    return fastest(ms, kind)
 
 
 def ratio(slow, fast):
@@ -217,10 +220,11 @@ def summary_rows(results):
     """One row per libmp variant of each workload, or one row with a dash where libmp has none."""
     rows = []
     for work, ms in results:
-        floor, cpy_best = fastest(ms, FLOOR), fastest(ms, CPYTHON)
+        cpy_best = fastest(ms, CPYTHON)
         libmps = [m for m in ms if m.v.kind == LIBMP] or [None]
         for lm in libmps:
             cpy = peer_of(ms, lm) if lm else cpy_best
+            floor = peer_of(ms, lm, FLOOR) if lm else fastest(ms, FLOOR)
             rows.append({
                 "work": work, "libmp": lm, "cpython": cpy, "floor": floor,
                 "libmp/floor": ratio(lm, floor) if lm else None,
