@@ -30,6 +30,9 @@ static const struct {
     {MP_ERUNTIME, "MP_ERUNTIME", "RuntimeError"},
     {MP_ECHILD, "MP_ECHILD", "ChildProcessError"},
     {MP_EOWNERDEAD, "MP_EOWNERDEAD", ""},
+    {MP_ETASK, "MP_ETASK", "Exception"},
+    {MP_EWORKERLOST, "MP_EWORKERLOST", ""},
+    {MP_ESTOP, "MP_ESTOP", "StopIteration"},
 };
 
 START_TEST(errors_names_messages_exceptions)

@@ -15,5 +15,6 @@
 #include "mp/queues.h"
 #include "mp/context.h"
 #include "mp/reduction.h"
+#include "mp/pool.h"
 
 #endif /* MP_H */

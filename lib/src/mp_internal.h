@@ -53,6 +53,20 @@ static inline int mp__errno(void)
     return errno > 0 ? -errno : -EIO;
 }
 
+/* ---- functions known by name (process_targets.c) ----------------------------------------- */
+
+/* The kinds of mp_target_entry_t: a Process target, a Pool task. */
+enum { MP__FN_TARGET = 0, MP__FN_TASK = 1 };
+
+/* Adds an entry of `kind` to the table (mp_target_register() for targets). */
+int mp__fn_register(mp_target_entry_t *e, int kind);
+
+/* The function of `kind` registered as `name`, or NULL with mp_errmsg() set. */
+mp_target_t mp__fn_lookup(int kind, const char *name);
+
+/* The name under which `fn` is registered as `kind`, or NULL with mp_errmsg() set. */
+const char *mp__fn_name(int kind, mp_target_t fn);
+
 /* ---- time -------------------------------------------------------------------------------- */
 
 /* CLOCK_MONOTONIC, in seconds. */

@@ -98,7 +98,13 @@ extern "C" {
     /** Data cannot be unpickled, or is refused as unsafe. */ \
     XX(EDECODE, MP__EBASE - 10, "data cannot be unpickled", "pickle.UnpicklingError") \
     /** The call is refused in the program's current state (Python's RuntimeError). */ \
-    XX(ERUNTIME, MP__EBASE - 11, "not allowed in the program's current state", "RuntimeError")
+    XX(ERUNTIME, MP__EBASE - 11, "not allowed in the program's current state", "RuntimeError") \
+    /** A Pool's task raised: mp_async_result_error() gives its exception. */ \
+    XX(ETASK, MP__EBASE - 12, "the task raised an exception", "Exception") \
+    /** A Pool worker died while it ran the task (CPython's get() would wait for ever). */ \
+    XX(EWORKERLOST, MP__EBASE - 13, "the worker running the task died", "") \
+    /** An iterator has no more items (Python's StopIteration). */ \
+    XX(ESTOP, MP__EBASE - 14, "no more items", "StopIteration")
 
 /** One row of #MP_ERRNO_MAP as an enumerator. */
 #define MP__ERRNO_ENUMERATOR(name, value, msg, py) MP_##name = (value),

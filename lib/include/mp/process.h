@@ -64,7 +64,7 @@ typedef void (*mp_target_t)(mp_obj_t *args, mp_obj_t *kwargs, void *ctx);
 typedef struct mp_target_entry_s {
     /** @cond PRIVATE */
     const char *name;
-    mp_target_t fn;
+    mp_target_t fn; /* a task (pool.h) is kept here cast, in the table of tasks */
     struct mp_target_entry_s *next;
     /** @endcond */
 } mp_target_entry_t;
