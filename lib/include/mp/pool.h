@@ -103,6 +103,8 @@ MP_EXTERN int mp__task_register(mp_target_entry_t *e, mp_task_t fn);
 
 /**
  * @brief The registered task called `name`, or NULL (mp_errmsg() says why).
+ * @param name the name MP_TASK() gave it (the function's own).
+ * @return the task, or NULL.
  * @pyequiv unpickling a function by its qualified name.
  */
 MP_EXTERN mp_task_t mp_task_lookup(const char *name);
@@ -154,7 +156,10 @@ MP_EXTERN int mp_pool_new(mp_pool_t **out, const mp_pool_opts_t *opts);
 
 /**
  * @brief Runs `fn(*args, **kwargs)` in a worker and waits for its result.
- * @param args a tuple or NULL for `()`; kwargs a dict or NULL.
+ * @param p    the pool.
+ * @param fn   a registered task (MP_TASK()).
+ * @param args a tuple, or NULL for `()`.
+ * @param kwargs a dict, or NULL.
  * @param[out] result the result (a new reference).
  * @return 0, or the error mp_async_result_get() would give.
  * @pyequiv `Pool.apply(func, args=(), kwds={})`.
@@ -164,7 +169,11 @@ MP_EXTERN int mp_pool_apply(mp_pool_t *p, mp_task_t fn, mp_obj_t *args, mp_obj_t
 
 /**
  * @brief Sends `fn(*args, **kwargs)` to a worker; the result arrives later.
- * @param cb NULL for no callbacks.
+ * @param p    the pool.
+ * @param fn   a registered task (MP_TASK()).
+ * @param args a tuple, or NULL for `()`.
+ * @param kwargs a dict, or NULL.
+ * @param cb   NULL for no callbacks.
  * @param[out] out the result, to wait on; free it with mp_async_result_free().
  * @return 0; #MP_ECLOSED ("Pool not running") after close or terminate; #MP_EINVAL for an
  *         unregistered task; #MP_EENCODE when the arguments cannot be pickled (nothing is sent).
@@ -175,6 +184,9 @@ MP_EXTERN int mp_pool_apply_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *args, mp
 
 /**
  * @brief `fn(item)` for each item of a list or tuple, in chunks; waits for the list of results.
+ * @param p    the pool.
+ * @param fn   a registered task (MP_TASK()).
+ * @param iterable a list or tuple.
  * @param chunksize items sent to a worker at once; 0 for CPython's default,
  *        ceil(len / (4 * processes)).
  * @param[out] result a list, in input order.
@@ -186,6 +198,13 @@ MP_EXTERN int mp_pool_map(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t
 
 /**
  * @brief The asynchronous mp_pool_map(): the result's value is the list.
+ * @param p    the pool.
+ * @param fn   a registered task (MP_TASK()).
+ * @param iterable a list or tuple.
+ * @param chunksize as mp_pool_map().
+ * @param cb   NULL for no callbacks.
+ * @param[out] out the result, to wait on; free it with mp_async_result_free().
+ * @return 0, or an error as mp_pool_apply_async() gives.
  * @pyequiv `Pool.map_async(func, iterable, chunksize, callback, error_callback)`.
  */
 MP_EXTERN int mp_pool_map_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
@@ -193,6 +212,12 @@ MP_EXTERN int mp_pool_map_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, 
 
 /**
  * @brief As mp_pool_map(), each item being a tuple of arguments: `fn(*item)`.
+ * @param p    the pool.
+ * @param fn   a registered task (MP_TASK()).
+ * @param iterable a list or tuple of tuples.
+ * @param chunksize as mp_pool_map().
+ * @param[out] result a list, in input order.
+ * @return as mp_pool_map().
  * @pyequiv `Pool.starmap(func, iterable, chunksize=None)`.
  */
 MP_EXTERN int mp_pool_starmap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
@@ -200,6 +225,13 @@ MP_EXTERN int mp_pool_starmap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, si
 
 /**
  * @brief The asynchronous mp_pool_starmap().
+ * @param p    the pool.
+ * @param fn   a registered task (MP_TASK()).
+ * @param iterable a list or tuple of tuples.
+ * @param chunksize as mp_pool_map().
+ * @param cb   NULL for no callbacks.
+ * @param[out] out the result, to wait on; free it with mp_async_result_free().
+ * @return 0, or an error as mp_pool_apply_async() gives.
  * @pyequiv `Pool.starmap_async(func, iterable, chunksize, callback, error_callback)`.
  */
 MP_EXTERN int mp_pool_starmap_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable,
@@ -208,8 +240,12 @@ MP_EXTERN int mp_pool_starmap_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterab
 
 /**
  * @brief A lazy map: results are taken one by one with mp_imap_next(), in input order.
+ * @param p    the pool.
+ * @param fn   a registered task (MP_TASK()).
+ * @param iterable a list or tuple.
  * @param chunksize 0 means 1, CPython's default for imap.
  * @param[out] out the iterator; free it with mp_imap_free().
+ * @return 0, or an error as mp_pool_apply_async() gives.
  * @pyequiv `Pool.imap(func, iterable, chunksize=1)`.
  */
 MP_EXTERN int mp_pool_imap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
@@ -217,6 +253,12 @@ MP_EXTERN int mp_pool_imap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_
 
 /**
  * @brief As mp_pool_imap(), results in the order they finish; each exactly once.
+ * @param p    the pool.
+ * @param fn   a registered task (MP_TASK()).
+ * @param iterable a list or tuple.
+ * @param chunksize 0 means 1.
+ * @param[out] out the iterator; free it with mp_imap_free().
+ * @return 0, or an error as mp_pool_apply_async() gives.
  * @pyequiv `Pool.imap_unordered(func, iterable, chunksize=1)`.
  */
 MP_EXTERN int mp_pool_imap_unordered(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable,
@@ -224,6 +266,8 @@ MP_EXTERN int mp_pool_imap_unordered(mp_pool_t *p, mp_task_t fn, mp_obj_t *itera
 
 /**
  * @brief The next result of an imap.
+ * @param it the iterator.
+ * @param timeout seconds; negative waits for ever (CPython's None).
  * @param[out] value a new reference (only on 0).
  * @return 0; #MP_ESTOP when every result was taken; #MP_ETIMEDOUT; or the error of that item's
  *         task (as mp_async_result_get()); later items can still be taken.
@@ -233,12 +277,15 @@ MP_EXTERN int mp_imap_next(mp_imap_t *it, double timeout, mp_obj_t **value);
 
 /**
  * @brief Frees an imap iterator; results not yet taken are dropped as they arrive.
+ * @param it the iterator, or NULL.
  * @pyequiv dropping the last reference to an `IMapIterator`.
  */
 MP_EXTERN void mp_imap_free(mp_imap_t *it);
 
 /**
  * @brief Waits for the result and gives its value.
+ * @param r the result.
+ * @param timeout seconds; negative waits for ever (CPython's None).
  * @param[out] value a new reference (only on 0); NULL to only wait and check.
  * @return 0; #MP_ETIMEDOUT; #MP_ETASK when the task raised (mp_async_result_error() gives its
  *         exception); #MP_EWORKERLOST when its worker died; #MP_EENCODE when the result could not
@@ -250,19 +297,24 @@ MP_EXTERN int mp_async_result_get(mp_async_result_t *r, double timeout, mp_obj_t
 
 /**
  * @brief Waits until the result is ready or the timeout passes.
+ * @param r the result.
+ * @param timeout seconds; negative waits for ever.
  * @return 0 when ready; #MP_ETIMEDOUT.
  * @pyequiv `AsyncResult.wait(timeout=None)`.
  */
 MP_EXTERN int mp_async_result_wait(mp_async_result_t *r, double timeout);
 
 /**
- * @brief 1 when the result is ready (a value or an error), else 0.
+ * @brief Whether the result is ready (a value or an error).
+ * @param r the result.
+ * @return 1 when ready, else 0.
  * @pyequiv `AsyncResult.ready()`.
  */
 MP_EXTERN int mp_async_result_ready(mp_async_result_t *r);
 
 /**
  * @brief Whether the call succeeded.
+ * @param r the result.
  * @param[out] ok 1 or 0.
  * @return 0; #MP_EINVAL ("... not ready") before the result is ready.
  * @pyequiv `AsyncResult.successful()`.
@@ -280,6 +332,8 @@ typedef struct mp_task_error_s {
 
 /**
  * @brief The error of a failed call; the strings live as long as the result.
+ * @param r the result.
+ * @param[out] out the error.
  * @return 0; #MP_EINVAL when the result is not ready or succeeded.
  * @pyequiv the exception `AsyncResult.get()` raises, with its `__cause__` (RemoteTraceback).
  */
@@ -287,12 +341,14 @@ MP_EXTERN int mp_async_result_error(const mp_async_result_t *r, mp_task_error_t 
 
 /**
  * @brief Drops the caller's reference; the pool keeps its own until the call finishes.
+ * @param r the result, or NULL.
  * @pyequiv dropping the last reference to an `AsyncResult`.
  */
 MP_EXTERN void mp_async_result_free(mp_async_result_t *r);
 
 /**
  * @brief No new tasks; the workers exit when the queued tasks are done.
+ * @param p    the pool.
  * @return 0; #MP_EINVAL for NULL.
  * @pyequiv `Pool.close()`.
  */
@@ -300,12 +356,15 @@ MP_EXTERN int mp_pool_close(mp_pool_t *p);
 
 /**
  * @brief Stops the workers at once (SIGTERM); unfinished results fail with #MP_ECLOSED.
+ * @param p    the pool.
+ * @return 0; #MP_EINVAL for NULL.
  * @pyequiv `Pool.terminate()`.
  */
 MP_EXTERN int mp_pool_terminate(mp_pool_t *p);
 
 /**
  * @brief Waits for the workers to exit, after close or terminate.
+ * @param p    the pool.
  * @return 0; #MP_EBUSY ("Pool is still running") before close or terminate.
  * @pyequiv `Pool.join()`.
  */
@@ -313,6 +372,7 @@ MP_EXTERN int mp_pool_join(mp_pool_t *p);
 
 /**
  * @brief The start of a `with` block: checks that the pool runs.
+ * @param p    the pool.
  * @return 0; #MP_ECLOSED ("Pool not running") after close or terminate.
  * @pyequiv `Pool.__enter__()`.
  */
@@ -320,19 +380,24 @@ MP_EXTERN int mp_pool_enter(mp_pool_t *p);
 
 /**
  * @brief The end of a `with` block: terminate(), as CPython's (not close and join).
+ * @param p    the pool.
+ * @return as mp_pool_terminate().
  * @pyequiv `Pool.__exit__()`.
  */
 MP_EXTERN int mp_pool_exit(mp_pool_t *p);
 
 /**
  * @brief Terminates a pool still running, joins its workers and frees it. No process is left.
+ * @param p the pool, or NULL.
  * @pyequiv the pool's finalizer (`Pool.__del__` and its `_terminate` Finalize).
  */
 MP_EXTERN void mp_pool_free(mp_pool_t *p);
 
 /**
  * @brief The pids of the live workers.
+ * @param p    the pool.
  * @param buf room for `cap` pids, or NULL to count.
+ * @param cap the room in `buf`.
  * @return how many workers there are (may exceed `cap`), or a negative error.
  * @pyequiv `[w.pid for w in pool._pool]` (a private member in CPython).
  */
@@ -340,6 +405,8 @@ MP_EXTERN int mp_pool_worker_pids(mp_pool_t *p, pid_t *buf, size_t cap);
 
 /**
  * @brief How many workers the pool keeps.
+ * @param p    the pool.
+ * @return the count given at creation (or the cpu count).
  * @pyequiv `pool._processes` (private in CPython).
  */
 MP_EXTERN int mp_pool_processes(const mp_pool_t *p);
