@@ -4,8 +4,11 @@
  *
  * Entries come from constructors, before main(), so the table is a list threaded through the
  * entries themselves: registering allocates nothing and cannot fail. A library loaded later
- * with dlopen registers from its own constructors, possibly while other threads look names up,
- * hence the lock. A name registered for two different functions of one kind is kept but refused
+ * with dlopen registers from its own constructors, possibly while other threads look names up:
+ * an entry is complete before it is published at the head of its list (release/acquire), and
+ * entries are never removed, so lookups take no lock. That matters under fork from a thread (a
+ * Pool's thread starts replacement workers): a child never inherits a lookup's lock held. Only
+ * registrations take the lock, against each other. A name registered for two different functions of one kind is kept but refused
  * on lookup: C has no modules to tell the two apart, and picking one would run the wrong code.
  * A target and a task may share a name: each kind has its own list, never confused. */
 #include <pthread.h>
@@ -30,7 +33,7 @@ int mp__fn_register(mp_target_entry_t *e, int kind)
         t = t->next;
     if (!t) {
         e->next = tables[kind];
-        tables[kind] = e;
+        __atomic_store_n(&tables[kind], e, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&targets_lock);
     return 0;
@@ -47,7 +50,8 @@ int mp_target_register(mp_target_entry_t *e)
 static int functions_named(int kind, const char *name, mp_target_t *fn)
 {
     *fn = NULL;
-    for (const mp_target_entry_t *t = tables[kind]; t; t = t->next) {
+    for (const mp_target_entry_t *t = __atomic_load_n(&tables[kind], __ATOMIC_ACQUIRE); t;
+         t = t->next) {
         if (!t->name || strcmp(t->name, name) != 0)
             continue;
         if (*fn && t->fn != *fn)
@@ -61,9 +65,7 @@ mp_target_t mp__fn_lookup(int kind, const char *name)
 {
     MP__NEED_OR(name, NULL);
     mp_target_t fn;
-    pthread_mutex_lock(&targets_lock);
     int n = functions_named(kind, name, &fn);
-    pthread_mutex_unlock(&targets_lock);
     if (n == 1)
         return fn;
     if (n == 0)
@@ -86,12 +88,11 @@ const char *mp__fn_name(int kind, mp_target_t fn)
     MP__NEED_OR(fn, NULL);
     const char *name = NULL;
     mp_target_t found;
-    pthread_mutex_lock(&targets_lock);
-    for (const mp_target_entry_t *t = tables[kind]; t && !name; t = t->next)
+    for (const mp_target_entry_t *t = __atomic_load_n(&tables[kind], __ATOMIC_ACQUIRE); t && !name;
+         t = t->next)
         if (t->fn == fn)
             name = t->name;
     int n = name ? functions_named(kind, name, &found) : 0;
-    pthread_mutex_unlock(&targets_lock);
     if (!name) {
         mp__set_errmsg("the %s is not registered: give it a name with %s() (as pickle refuses a "
                        "function it cannot find by name)",

@@ -267,7 +267,7 @@ MP_EXTERN int mp_pool_imap_unordered(mp_pool_t *p, mp_task_t fn, mp_obj_t *itera
 /**
  * @brief The next result of an imap.
  * @param it the iterator.
- * @param timeout seconds; negative waits for ever (CPython's None).
+ * @param timeout seconds, or #MP_FOREVER (CPython's None).
  * @param[out] value a new reference (only on 0).
  * @return 0; #MP_ESTOP when every result was taken; #MP_ETIMEDOUT; or the error of that item's
  *         task (as mp_async_result_get()); later items can still be taken.
@@ -285,7 +285,7 @@ MP_EXTERN void mp_imap_free(mp_imap_t *it);
 /**
  * @brief Waits for the result and gives its value.
  * @param r the result.
- * @param timeout seconds; negative waits for ever (CPython's None).
+ * @param timeout seconds, or #MP_FOREVER (CPython's None).
  * @param[out] value a new reference (only on 0); NULL to only wait and check.
  * @return 0; #MP_ETIMEDOUT; #MP_ETASK when the task raised (mp_async_result_error() gives its
  *         exception); #MP_EWORKERLOST when its worker died; #MP_EENCODE when the result could not
@@ -298,7 +298,7 @@ MP_EXTERN int mp_async_result_get(mp_async_result_t *r, double timeout, mp_obj_t
 /**
  * @brief Waits until the result is ready or the timeout passes.
  * @param r the result.
- * @param timeout seconds; negative waits for ever.
+ * @param timeout seconds, or #MP_FOREVER.
  * @return 0 when ready; #MP_ETIMEDOUT.
  * @pyequiv `AsyncResult.wait(timeout=None)`.
  */

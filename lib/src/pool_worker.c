@@ -1,0 +1,231 @@
+/* The worker's side of a Pool: tasks known by name, the exception a task raises, and the loop a
+ * worker process runs. A worker reads one unit at a time from its end of a socketpair, runs it
+ * and answers before it reads the next: the parent relies on that order to know, when a worker
+ * dies, which unit it was running (pool_impl.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pool_impl.h"
+#include "process_impl.h"
+
+int mp__task_register(mp_target_entry_t *e, mp_task_t fn)
+{
+    MP__NEED(e);
+    MP__NEED(fn);
+    /* The table stores every kind as a target pointer; pool code casts it back by kind. */
+    e->fn = (mp_target_t)(void (*)(void))fn;
+    return mp__fn_register(e, MP__FN_TASK);
+}
+
+mp_task_t mp_task_lookup(const char *name)
+{
+    MP__NEED_OR(name, NULL);
+    return (mp_task_t)(void (*)(void))mp__fn_lookup(MP__FN_TASK, name);
+}
+
+/* The exception the running task raised: one task runs at a time per thread. */
+static __thread char *raised_type, *raised_msg;
+static __thread int raised;
+
+static void forget_raised(void)
+{
+    free(raised_type);
+    free(raised_msg);
+    raised_type = raised_msg = NULL;
+    raised = 0;
+}
+
+mp_obj_t *mp_task_raise(const char *exc_type, const char *fmt, ...)
+{
+    forget_raised();
+    raised = 1;
+    raised_type = strdup(exc_type ? exc_type : "Exception");
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        if (vasprintf(&raised_msg, fmt, ap) < 0)
+            raised_msg = NULL;
+        va_end(ap);
+    }
+    return NULL;
+}
+
+int mp__pool_frame_header(unsigned char *hdr, size_t len)
+{
+    /* CPython's framing (connection.py _send_bytes): a signed 32-bit big-endian length, or -1
+     * and a 64-bit one when it does not fit. */
+    if (len <= 0x7fffffff) {
+        for (int i = 0; i < 4; i++)
+            hdr[i] = (unsigned char)(len >> (24 - 8 * i));
+        return 4;
+    }
+    memset(hdr, 0xff, 4);
+    for (int i = 0; i < 8; i++)
+        hdr[4 + i] = (unsigned char)((unsigned long long)len >> (56 - 8 * i));
+    return 12;
+}
+
+mp_obj_t *mp__pool_worker_args(mp_conn_t *child_end, const char *init_name, mp_obj_t *initargs,
+                               int maxtasks)
+{
+    if (initargs)
+        return mp_build("(NzOi)", mp_conn_obj(child_end), init_name, initargs, maxtasks);
+    return mp_build("(Nz()i)", mp_conn_obj(child_end), init_name, maxtasks);
+}
+
+/* The reply for a failed unit: (tag, False, (type, message)). */
+static mp_obj_t *error_reply(long long tag, const char *type, const char *msg)
+{
+    return mp_build("(Lp(ss))", tag, 0, type, msg ? msg : "");
+}
+
+static mp_obj_t *raised_reply(long long tag, const char *task)
+{
+    mp_obj_t *r;
+    if (raised)
+        r = error_reply(tag, raised_type, raised_msg);
+    else {
+        char msg[256];
+        snprintf(msg, sizeof msg, "task '%s' returned NULL without calling mp_task_raise()", task);
+        r = error_reply(tag, "SystemError", msg);
+    }
+    forget_raised();
+    return r;
+}
+
+/* fn over each item of a chunk: fn(item) for map, fn(*item) for starmap. */
+static mp_obj_t *run_chunk(mp_task_t fn, int mode, mp_obj_t *items)
+{
+    size_t n = mp_list_size(items);
+    mp_obj_t **out = calloc(n ? n : 1, sizeof *out);
+    if (!out)
+        return mp_task_raise("MemoryError", NULL);
+    mp_obj_t *list = NULL;
+    size_t i = 0;
+    for (; i < n; i++) {
+        mp_obj_t *item = mp_list_get(items, i);
+        mp_obj_t *args = mode == MP__JOB_MAP ? mp_tuple_new(1, &item) : mp_tuple_from_seq(item);
+        if (!args) {
+            mp_task_raise("TypeError", "%s", mp_errmsg());
+            break;
+        }
+        out[i] = fn(args, NULL);
+        mp_obj_decref(args);
+        if (!out[i])
+            break;
+    }
+    if (i == n)
+        list = mp_list_new(n, out);
+    for (size_t j = 0; j < i; j++)
+        mp_obj_decref(out[j]);
+    free(out);
+    return list;
+}
+
+/* Runs one unit; returns the reply to send. */
+static mp_obj_t *run_unit(long long tag, const char *name, int mode, mp_obj_t *data,
+                          mp_obj_t *kwargs)
+{
+    mp_task_t fn = mp_task_lookup(name);
+    if (!fn)
+        return error_reply(tag, "AttributeError", mp_errmsg());
+    if (mp_obj_type(kwargs) == MP_TYPE_NONE)
+        kwargs = NULL;
+    mp_obj_t *value = mode == MP__JOB_APPLY ? fn(data, kwargs) : run_chunk(fn, mode, data);
+    if (!value)
+        return raised_reply(tag, name);
+    return mp_build("(LpN)", tag, 1, value);
+}
+
+/* Sends a reply; one that does not pickle is replaced by CPython's MaybeEncodingError. */
+static int send_reply(mp_conn_t *c, mp_obj_t *reply, long long tag)
+{
+    void *buf;
+    size_t len;
+    int rc = mp_pickle_dumps(reply, 4, &buf, &len);
+    if (rc != 0) {
+        char *repr = mp_repr(mp_tuple_get(reply, 2));
+        char msg[512];
+        snprintf(msg, sizeof msg, "Error sending result: '%.200s'. Reason: '%.200s'",
+                 repr ? repr : "?", mp_errmsg());
+        free(repr);
+        mp_obj_t *err = error_reply(tag, "MaybeEncodingError", msg);
+        rc = err ? mp_pickle_dumps(err, 4, &buf, &len) : MP_ENOMEM;
+        mp_obj_decref(err);
+        if (rc != 0)
+            return rc;
+    }
+    rc = mp_conn_send_bytes(c, buf, len);
+    free(buf);
+    return rc;
+}
+
+/* Runs the initializer; 0, or a failure already reported to the parent. */
+static int run_initializer(mp_conn_t *c, const char *name, mp_obj_t *initargs)
+{
+    mp_task_t init = mp_task_lookup(name);
+    mp_obj_t *value = init ? init(initargs, NULL) : NULL;
+    if (value) {
+        mp_obj_decref(value);
+        return 0;
+    }
+    mp_obj_t *reply = init ? raised_reply(MP__POOL_TAG_INIT_FAILED, name)
+                           : error_reply(MP__POOL_TAG_INIT_FAILED, "AttributeError", mp_errmsg());
+    if (reply)
+        send_reply(c, reply, MP__POOL_TAG_INIT_FAILED);
+    mp_obj_decref(reply);
+    return -1;
+}
+
+/* Reads, runs and answers units until STOP, the end of the parent's end, or the task limit. A
+ * message that does not parse means the parent is not a pool: the worker ends. */
+static void serve(mp_conn_t *c, int maxtasks)
+{
+    for (int done = 0; !maxtasks || done < maxtasks; done++) {
+        void *buf;
+        size_t len;
+        mp_obj_t *msg = NULL, *data, *kwargs;
+        long long tag;
+        const char *name;
+        int mode;
+        /* A worker whose parent died (SIGKILL) has nobody to answer: it ends within a second
+         * instead of waiting for ever, as sibling workers may hold the parent's end open. */
+        int ready;
+        while ((ready = mp_conn_poll(c, 1.0)) == 0)
+            if (!mp__parent_alive())
+                return;
+        if (ready < 0 || mp_conn_recv_bytes(c, &buf, &len, -1) != 0)
+            return;
+        int rc = mp_pickle_loads(buf, len, &msg);
+        free(buf);
+        if (rc != 0 || mp_parse(msg, "(LziOO)", &tag, &name, &mode, &data, &kwargs) != 0 ||
+            tag == MP__POOL_TAG_STOP || !name) {
+            mp_obj_decref(msg);
+            return;
+        }
+        mp_obj_t *reply = run_unit(tag, name, mode, data, kwargs);
+        rc = reply ? send_reply(c, reply, tag) : MP_ENOMEM;
+        mp_obj_decref(reply);
+        mp_obj_decref(msg);
+        if (rc != 0)
+            return;
+    }
+}
+
+void mp__pool_worker_main(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
+{
+    (void)kwargs;
+    (void)ctx;
+    mp_obj_t *conn_obj, *initargs;
+    const char *init_name;
+    int maxtasks;
+    mp_conn_t *c;
+    if (mp_parse(args, "(OzOi)", &conn_obj, &init_name, &initargs, &maxtasks) != 0 ||
+        mp_obj_as_conn(conn_obj, &c) != 0)
+        mp_exit(1);
+    if (init_name && run_initializer(c, init_name, initargs) != 0)
+        mp_exit(1);
+    serve(c, maxtasks);
+}
+MP_TARGET(mp__pool_worker_main);
