@@ -181,6 +181,34 @@ START_TEST(DMN_03_04_inside_a_daemon)
 }
 END_TEST
 
+/* In a daemon child: Pool() fails as start() does (MP_EDAEMON), and no worker exists. */
+static int dmn_pool_in_daemon(mp_obj_t *a)
+{
+    report_t r = arg_report(a, 0);
+    mp_pool_t *pool = NULL;
+    mp_pool_opts_t o = MP_POOL_OPTS_INIT;
+    o.processes = 2;
+    int rc = mp_pool_new(&pool, &o);
+    report(&r, "pool=%s children=%d", mp_err_name(rc), mp_active_children(NULL, 0));
+    if (rc == 0)
+        mp_pool_free(pool);
+    return 0;
+}
+JOB(dmn_pool_in_daemon);
+
+START_TEST(DMN_05_pool_inside_a_daemon)
+{
+    chan_t r;
+    chan_open(&r);
+    mp_process_t *p = GO_DAEMON(dmn_pool_in_daemon, mp_build("(N)", chan_obj(&r)));
+    ck_assert_int_eq(child_exit_code(p, 10), 0);
+    char *got = chan_collect(&r, 5);
+    ck_assert_str_eq(got, "pool=MP_EDAEMON children=0\n");
+    free(got);
+    chan_close(&r);
+}
+END_TEST
+
 START_TEST(DMN_06_daemon_terminated_at_exit)
 {
     int st;
@@ -376,6 +404,7 @@ Suite *mp_suite_daemon(void)
     TCase *tc = mp_tcase("flag", 10);
     tcase_add_test(tc, DMN_01_default_and_inherit);
     tcase_add_test(tc, DMN_03_04_inside_a_daemon);
+    tcase_add_test(tc, DMN_05_pool_inside_a_daemon);
     suite_add_tcase(s, tc);
     tc = mp_tcase("exit", 20);
     tcase_add_test(tc, DMN_06_daemon_terminated_at_exit);
