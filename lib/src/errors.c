@@ -58,8 +58,12 @@ const char *mp_errmsg(void)
 
 void mp__set_errmsg(const char *fmt, ...)
 {
+    /* Formatted apart first: a new message often quotes the last one (mp_errmsg() as an
+     * argument), and vsnprintf into its own argument is undefined. */
+    char text[sizeof errmsg];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    vsnprintf(text, sizeof text, fmt, ap);
     va_end(ap);
+    memcpy(errmsg, text, sizeof text);
 }

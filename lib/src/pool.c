@@ -245,9 +245,9 @@ static int encode_unit(mp__unit_t *u, const char *name, const call_t *c, size_t 
         size_t n = c->length - from < c->chunksize ? c->length - from : c->chunksize;
         data = mp_list_new(n, c->items + from);
     }
-    mp_obj_t *msg = data ? mp_build("(LziNO)", u->tag, name, c->kind, data,
-                                    c->kwargs ? c->kwargs : mp_none())
-                         : NULL;
+    mp_obj_t *msg =
+        data ? mp_build("(LziNO)", u->tag, name, c->kind, data, c->kwargs ? c->kwargs : mp_none())
+             : NULL;
     if (!msg)
         return mp__fail(MP_ENOMEM, "out of memory");
     int rc = mp_pickle_dumps(msg, 5, &u->msg, &u->len);
@@ -361,11 +361,6 @@ static int items_of(mp_obj_t *iterable, mp_obj_t *const **items, size_t *n)
 static int submit_map(mp_pool_t *p, mp_task_t fn, int kind, int iter, mp_obj_t *iterable,
                       size_t chunksize, const mp_pool_callbacks_t *cb, mp_async_result_t **out)
 {
-    MP__NEED(p);
-    MP__NEED(fn);
-    MP__NEED(iterable);
-    MP__NEED(out);
-    *out = NULL;
     call_t c = {.fn = fn, .kind = kind, .iter = iter, .cb = cb, .chunksize = chunksize};
     int rc = items_of(iterable, &c.items, &c.length);
     if (rc != 0)
@@ -392,8 +387,13 @@ int mp_pool_apply_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *args, mp_obj_t *kw
     mp_obj_t *tuple = args ? mp_tuple_from_seq(args) : mp_tuple_new(0, NULL);
     if (!tuple)
         return mp__fail(MP_EINVAL, "args must be a tuple or list: %s", mp_errmsg());
-    call_t c = {.fn = fn, .kind = MP__JOB_APPLY, .args = tuple, .kwargs = kwargs, .cb = cb,
-                .length = 1, .chunksize = 1};
+    call_t c = {.fn = fn,
+                .kind = MP__JOB_APPLY,
+                .args = tuple,
+                .kwargs = kwargs,
+                .cb = cb,
+                .length = 1,
+                .chunksize = 1};
     int rc = submit(p, &c, out);
     mp_obj_decref(tuple);
     return rc;
@@ -406,9 +406,10 @@ static int get_and_free(mp_async_result_t *r, mp_obj_t **result)
     return rc;
 }
 
-int mp_pool_apply(mp_pool_t *p, mp_task_t fn, mp_obj_t *args, mp_obj_t *kwargs,
-                  mp_obj_t **result)
+int mp_pool_apply(mp_pool_t *p, mp_task_t fn, mp_obj_t *args, mp_obj_t *kwargs, mp_obj_t **result)
 {
+    MP__NEED(p);
+    MP__NEED(fn);
     MP__NEED(result);
     *result = NULL;
     mp_async_result_t *r;
@@ -419,18 +420,30 @@ int mp_pool_apply(mp_pool_t *p, mp_task_t fn, mp_obj_t *args, mp_obj_t *kwargs,
 int mp_pool_map_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
                       const mp_pool_callbacks_t *cb, mp_async_result_t **out)
 {
+    MP__NEED(p);
+    MP__NEED(fn);
+    MP__NEED(iterable);
+    MP__NEED(out);
+    *out = NULL;
     return submit_map(p, fn, MP__JOB_MAP, MP__IT_NONE, iterable, chunksize, cb, out);
 }
 
 int mp_pool_starmap_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
                           const mp_pool_callbacks_t *cb, mp_async_result_t **out)
 {
+    MP__NEED(p);
+    MP__NEED(fn);
+    MP__NEED(iterable);
+    MP__NEED(out);
+    *out = NULL;
     return submit_map(p, fn, MP__JOB_STARMAP, MP__IT_NONE, iterable, chunksize, cb, out);
 }
 
-int mp_pool_map(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
-                mp_obj_t **result)
+int mp_pool_map(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize, mp_obj_t **result)
 {
+    MP__NEED(p);
+    MP__NEED(fn);
+    MP__NEED(iterable);
     MP__NEED(result);
     *result = NULL;
     mp_async_result_t *r;
@@ -441,6 +454,9 @@ int mp_pool_map(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize
 int mp_pool_starmap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
                     mp_obj_t **result)
 {
+    MP__NEED(p);
+    MP__NEED(fn);
+    MP__NEED(iterable);
     MP__NEED(result);
     *result = NULL;
     mp_async_result_t *r;
@@ -451,8 +467,6 @@ int mp_pool_starmap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunk
 static int imap(mp_pool_t *p, mp_task_t fn, int iter, mp_obj_t *iterable, size_t chunksize,
                 mp_imap_t **out)
 {
-    MP__NEED(out);
-    *out = NULL;
     mp_imap_t *it = calloc(1, sizeof *it);
     if (!it)
         return mp__fail(MP_ENOMEM, "out of memory");
@@ -465,15 +479,24 @@ static int imap(mp_pool_t *p, mp_task_t fn, int iter, mp_obj_t *iterable, size_t
     return 0;
 }
 
-int mp_pool_imap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
-                 mp_imap_t **out)
+int mp_pool_imap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize, mp_imap_t **out)
 {
+    MP__NEED(p);
+    MP__NEED(fn);
+    MP__NEED(iterable);
+    MP__NEED(out);
+    *out = NULL;
     return imap(p, fn, MP__IT_ORDERED, iterable, chunksize, out);
 }
 
 int mp_pool_imap_unordered(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
                            mp_imap_t **out)
 {
+    MP__NEED(p);
+    MP__NEED(fn);
+    MP__NEED(iterable);
+    MP__NEED(out);
+    *out = NULL;
     return imap(p, fn, MP__IT_UNORDERED, iterable, chunksize, out);
 }
 

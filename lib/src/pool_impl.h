@@ -42,12 +42,12 @@ typedef struct mp__slot {
 
 struct mp_async_result_s {
     mp_pool_t *pool;
-    int refs;  /* the caller's, plus one while units are queued or running */
-    int kind;  /* MP__JOB_* */
-    int iter;  /* MP__IT_*: an imap's result keeps every chunk apart */
+    int refs; /* the caller's, plus one while units are queued or running */
+    int kind; /* MP__JOB_* */
+    int iter; /* MP__IT_*: an imap's result keeps every chunk apart */
     size_t length, chunksize, nchunks, chunks_done;
     mp__slot_t *slots;
-    size_t *order;    /* imap_unordered: chunk indexes in the order they finished */
+    size_t *order;     /* imap_unordered: chunk indexes in the order they finished */
     size_t cursor, at; /* imap: the next chunk to give (or index into order), item within it */
     int ready;
     int err;              /* 0 or the error mp_async_result_get() returns */
@@ -75,19 +75,19 @@ typedef struct mp__unit {
 } mp__unit_t;
 
 typedef struct mp__worker {
-    mp_process_t *proc;    /* NULL: the slot is empty */
-    mp_conn_t *conn;       /* the parent's end */
-    mp_conn_t *child;      /* the worker's end, closed here once the worker started */
-    int fd;                /* conn's descriptor, non-blocking */
-    int sentinel;          /* readable once the worker ended */
+    mp_process_t *proc; /* NULL: the slot is empty */
+    mp_conn_t *conn;    /* the parent's end */
+    mp_conn_t *child;   /* the worker's end, closed here once the worker started */
+    int fd;             /* conn's descriptor, non-blocking */
+    int sentinel;       /* readable once the worker ended */
     pid_t pid;
     mp__unit_t *head, *tail; /* given to it and unanswered, in order; some maybe not written yet */
     mp__unit_t *unwritten;   /* the first unit not wholly written, or NULL */
     int nout;
-    long long given; /* units given to it, against maxtasksperchild */
-    int stopped;     /* its writing side was shut down: it exits when it reads the end */
-    int eof;         /* its end reported EOF or an error: wait for the sentinel only */
-    int epipe;       /* a write failed: it reads no more, but its replies are still to read */
+    long long given;     /* units given to it, against maxtasksperchild */
+    int stopped;         /* its writing side was shut down: it exits when it reads the end */
+    int eof;             /* its end reported EOF or an error: wait for the sentinel only */
+    int epipe;           /* a write failed: it reads no more, but its replies are still to read */
     unsigned char *rbuf; /* bytes read, not yet a whole frame */
     size_t rlen, rcap;
 } mp__worker_t;
@@ -101,19 +101,19 @@ struct mp_pool_s {
     const mp_context_t *context;
     const char *init_name; /* NULL: no initializer */
     mp_obj_t *initargs;
-    char *broken;          /* the initializer's failure, once a worker reported one */
-    mp__worker_t *workers; /* `processes` of them; proc NULL when the slot is empty */
+    char *broken;              /* the initializer's failure, once a worker reported one */
+    mp__worker_t *workers;     /* `processes` of them; proc NULL when the slot is empty */
     mp__unit_t *qhead, *qtail; /* queued, not yet given to a worker */
     size_t nqueued;
     long long next_tag;
-    int wake[2]; /* a pipe: anything written wakes the thread */
+    int wake[2];        /* a pipe: anything written wakes the thread */
     struct pollfd *pfd; /* the thread's: the wake pipe, then each worker's socket and sentinel */
     pthread_t thread;
     int thread_started, thread_done, thread_joined;
-    sigset_t creator_mask; /* the signal mask workers start with */
-    pid_t creator;         /* a forked child's copy of a pool is inert */
+    sigset_t creator_mask;                  /* the signal mask workers start with */
+    pid_t creator;                          /* a forked child's copy of a pool is inert */
     mp_async_result_t *due_head, *due_tail; /* ready results whose callback is to run */
-    mp_pool_t *next_live;  /* the list the exit handler walks */
+    mp_pool_t *next_live;                   /* the list the exit handler walks */
 };
 
 /* pool.c */

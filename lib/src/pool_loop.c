@@ -143,7 +143,8 @@ static size_t parse_frames(loop_t *L, int i, mp__worker_t *w)
     size_t at = 0;
     while (w->rlen - at >= 4) {
         const unsigned char *b = w->rbuf + at;
-        size_t hdr = 4, len = ((size_t)b[0] << 24) | ((size_t)b[1] << 16) | ((size_t)b[2] << 8) | b[3];
+        size_t hdr = 4,
+               len = ((size_t)b[0] << 24) | ((size_t)b[1] << 16) | ((size_t)b[2] << 8) | b[3];
         if (len == 0xffffffffu) {
             if (w->rlen - at < 12)
                 break;

@@ -112,8 +112,7 @@ void mp__result_ready(mp_async_result_t *r, mp__task_err_t *fail)
     }
 }
 
-void mp__result_chunk_done(mp_async_result_t *r, size_t chunk, mp_obj_t *value,
-                           mp__task_err_t *err)
+void mp__result_chunk_done(mp_async_result_t *r, size_t chunk, mp_obj_t *value, mp__task_err_t *err)
 {
     mp__slot_t *s = chunk < r->nchunks ? &r->slots[chunk] : NULL;
     if (!s || s->done) {

@@ -195,7 +195,7 @@ static void serve(mp_conn_t *c, int maxtasks)
         while ((ready = mp_conn_poll(c, 1.0)) == 0)
             if (!mp__parent_alive())
                 return;
-        if (ready < 0 || mp_conn_recv_bytes(c, &buf, &len, -1) != 0)
+        if (ready < 0 || mp_conn_recv_bytes(c, &buf, &len, MP_SIZE_NONE) != 0)
             return;
         int rc = mp_pickle_loads(buf, len, &msg);
         free(buf);
