@@ -239,3 +239,43 @@ double bench_time_loop(long count, void (*op)(void *), void *arg) {
         op(arg);
     return bench_now() - t0;
 }
+
+uint64_t bench_spin(uint64_t n) {
+    uint64_t x = n;
+    for (uint64_t i = 0; i < n; i++) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        __asm__ volatile("" : "+r"(x));
+    }
+    return x;
+}
+
+static double thread_cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The fastest of `trials` runs of bench_spin(n), in seconds of thread CPU time. */
+static double spin_time(uint64_t n, int trials) {
+    double best = 1e30;
+    for (int i = 0; i < trials; i++) {
+        double t0 = thread_cpu_now();
+        bench_spin(n);
+        double t = thread_cpu_now() - t0;
+        if (t < best)
+            best = t;
+    }
+    return best;
+}
+
+uint64_t bench_spin_calibrate(double seconds) {
+    uint64_t n = 1000;
+    /* A first guess from a run long enough for the clock (a tenth of the target at least)... */
+    while (spin_time(n, 1) < seconds / 10)
+        n *= 2;
+    n = (uint64_t)((double)n * seconds / spin_time(n, 3));
+    /* ...then twice: the fastest of 15 runs at the guess, and the guess scaled to the target. */
+    for (int round = 0; round < 2; round++)
+        n = (uint64_t)((double)n * seconds / spin_time(n, 15));
+    return n ? n : 1;
+}

@@ -13,6 +13,7 @@
 
 #include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/uio.h>
 #include <sys/types.h>
 
@@ -76,5 +77,15 @@ double bench_with_child(void (*child)(void *), void *child_arg, void (*parent)(v
 /* The seconds `count` calls of op(arg) take: for operations long enough (a process start) that
  * the indirect call does not count. */
 double bench_time_loop(long count, void (*op)(void *), void *arg);
+
+/*
+ * A busy loop of CPU work for the workloads whose tasks must take a set time (W7c): no system
+ * call, no memory traffic, a chain of dependent multiply-adds the compiler cannot elide.
+ * bench_spin(n) runs n steps; bench_spin_calibrate(seconds) gives the n that takes `seconds` of
+ * this thread's CPU time (the fastest of several trials, so that a preemption does not inflate
+ * it); call it before the clock starts. The floor and libmp programs share this very code.
+ */
+uint64_t bench_spin(uint64_t n);
+uint64_t bench_spin_calibrate(double seconds);
 
 #endif /* BENCH_COMMON_H */

@@ -1,4 +1,4 @@
-"""The benchmark registry: every workload (W1-W6, as the docs' Performance page describes them)
+"""The benchmark registry: every workload (W1-W7, as the docs' Performance page describes them)
 and every program that measures it.
 
 Adding a libmp row is one program and one line:
@@ -44,6 +44,9 @@ WORKLOADS = [
     W("W5b",    "2 processes x COUNT increments under one lock",        1_000_000,  "ns"),
     W("W6",     "two-event ping-pong (Event x2), round trip",           100_000,    "us"),
     W("W6-pin", "two-event ping-pong, both processes on one CPU",       100_000,    "us", pin=True),
+    W("W7a",    "Pool(2).map of x*x over 100,000 ints; per task",      100_000,    "ns"),
+    W("W7b",    "Pool(2).apply_async of x*x, then get() of each",       10_000,     "us"),
+    W("W7c",    "Pool(2).map of 1,000 tasks of 1 ms CPU (ideal 500 us)", 1_000,     "us"),
     W("P1d",    "pickle.dumps of a list of 100,000 small ints",         500,        "us"),
     W("P1l",    "pickle.loads of a list of 100,000 small ints",         200,        "us"),
     W("P2d",    "pickle.dumps of a dict of 10,000 str keys",            1_000,      "us"),
@@ -125,6 +128,16 @@ VARIANTS = [
     V("W6-pin", FLOOR,   "pshared mutex + condvar per event",    "floor-w6"),
     V("W6-pin", CPYTHON, "Event x2",                             "cpython/w6.py"),
     V("W6-pin", LIBMP,   "mp_event_t x2 (Event)",                "libmp-w6"),
+    # Pool: no system call does the work of a pool (pickled tasks and results, chunks, a result
+    # handler), so W7a and W7b have no floor; W7c's floor is the ideal speed-up, the same busy
+    # loop on 2 plain forked processes that split the tasks evenly (500 us a task on 2 cores).
+    V("W7a",    CPYTHON, "Pool(2).map (fork)",                   "cpython/pool.py", "map"),
+    V("W7a",    LIBMP,   "mp_pool_map, 2 workers (fork)",        "libmp-pool",     "map"),
+    V("W7b",    CPYTHON, "Pool(2).apply_async + get (fork)",     "cpython/pool.py", "apply_async"),
+    V("W7b",    LIBMP,   "mp_pool_apply_async + get, 2 workers", "libmp-pool",     "apply_async"),
+    V("W7c",    FLOOR,   "ideal: 2 forks x 500 tasks, no pool",  "floor-pool",     "map1ms"),
+    V("W7c",    CPYTHON, "Pool(2).map (fork), Python loop",      "cpython/pool.py", "map1ms"),
+    V("W7c",    LIBMP,   "mp_pool_map, 2 workers (fork)",        "libmp-pool",     "map1ms"),
     # pickle: no system call does this work, so P1 and P2 have no floor; for P3 the floor is
     # what any codec must do with 64 MiB, a fresh buffer and a copy.
     V("P1d",    CPYTHON, "pickle.dumps (C _pickle)",             "cpython/pickle_w.py", "dumps-list"),

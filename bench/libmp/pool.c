@@ -1,0 +1,157 @@
+/*
+ * W7 libmp: a pool of 2 workers (the fork start method, as CPython's row) runs COUNT tasks:
+ *   map         (W7a) one mp_pool_map() of x*x over the ints 0..COUNT-1, automatic chunksize;
+ *   apply_async (W7b) COUNT mp_pool_apply_async() of x*x, then get() of each result;
+ *   map1ms      (W7c) one mp_pool_map() over COUNT tasks of 1 ms of CPU each (bench_spin(),
+ *               calibrated here before the clock; the floor runs the same loop on 2 forks).
+ * Time per task. The pool is made, and its workers have run one task, before the clock starts
+ * (as in cpython/pool.py): its start-up is W4's business. The input list is built before the
+ * clock and every result is checked after it.
+ */
+#include "common.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <mp.h>
+
+static mp_obj_t *sqr(mp_obj_t *args, mp_obj_t *kwargs) {
+    long long x;
+    (void)kwargs;
+    if (mp_parse(args, "(L)", &x) != 0)
+        return mp_task_raise("TypeError", "sqr() takes one int");
+    return mp_int(x * x);
+}
+MP_TASK(sqr);
+
+/* One task of W7c: `n` steps of the busy loop (about 1 ms); returns a byte of its result. */
+static mp_obj_t *spin(mp_obj_t *args, mp_obj_t *kwargs) {
+    unsigned long long n;
+    (void)kwargs;
+    if (mp_parse(args, "(K)", &n) != 0)
+        return mp_task_raise("TypeError", "spin() takes one int");
+    return mp_int((int64_t)(bench_spin(n) & 0xff));
+}
+MP_TASK(spin);
+
+static _Noreturn void pool_fail(const char *what, int err) {
+    fprintf(stderr, "bench: pool: %s: %s (%s)\n", what, mp_strerror(err), mp_errmsg());
+    exit(1);
+}
+
+/* A list of COUNT ints: 0..COUNT-1, or COUNT times `same` when it is not negative. */
+static mp_obj_t *int_list(long count, long long same) {
+    mp_obj_t **items = calloc((size_t)count, sizeof *items);
+    if (!items)
+        bench_fail("pool: out of memory");
+    for (long i = 0; i < count; i++)
+        items[i] = mp_int(same < 0 ? i : same);
+    mp_obj_t *l = mp_list_new((size_t)count, items);
+    for (long i = 0; i < count; i++)
+        mp_obj_decref(items[i]);
+    free(items);
+    if (!l)
+        bench_fail("pool: mp_list_new failed");
+    return l;
+}
+
+static int64_t int_of(mp_obj_t *o) {
+    int64_t v;
+    if (!o || mp_int_as_int64(o, &v) != 0)
+        bench_fail("pool: a result is not an int");
+    return v;
+}
+
+/* One mp_pool_map() of `fn` over int_list(count, same), timed; each result must be the square
+ * of its item (same < 0, sqr), or `want` (spin). */
+static double run_map(mp_pool_t *p, mp_task_t fn, long count, long long same, int64_t want) {
+    mp_obj_t *in = int_list(count, same), *out = NULL;
+    double t0 = bench_now();
+    int err = mp_pool_map(p, fn, in, 0, &out);
+    double t1 = bench_now();
+    if (err != 0)
+        pool_fail("mp_pool_map", err);
+    if (mp_list_size(out) != (size_t)count)
+        bench_fail("pool: map gave a list of the wrong length");
+    for (long i = 0; i < count; i++)
+        if (int_of(mp_list_get(out, (size_t)i)) != (same < 0 ? (int64_t)i * i : want))
+            bench_fail("pool: map gave a wrong result");
+    mp_obj_decref(out);
+    mp_obj_decref(in);
+    return t1 - t0;
+}
+
+static double run_apply_async(mp_pool_t *p, long count) {
+    mp_async_result_t **rs = malloc((size_t)count * sizeof *rs);
+    int64_t *got = malloc((size_t)count * sizeof *got);
+    if (!rs || !got)
+        bench_fail("pool: out of memory");
+    double t0 = bench_now();
+    for (long i = 0; i < count; i++) {
+        mp_obj_t *args = mp_build("(l)", i);
+        int err = args ? mp_pool_apply_async(p, sqr, args, NULL, NULL, &rs[i]) : MP_ENOMEM;
+        if (err != 0)
+            pool_fail("mp_pool_apply_async", err);
+        mp_obj_decref(args);
+    }
+    for (long i = 0; i < count; i++) {
+        mp_obj_t *v;
+        int err = mp_async_result_get(rs[i], MP_FOREVER, &v);
+        if (err != 0)
+            pool_fail("mp_async_result_get", err);
+        got[i] = int_of(v);
+        mp_obj_decref(v);
+        mp_async_result_free(rs[i]);
+    }
+    double t1 = bench_now();
+    for (long i = 0; i < count; i++)
+        if (got[i] != (int64_t)i * i)
+            bench_fail("pool: apply_async gave a wrong result");
+    free(got);
+    free(rs);
+    return t1 - t0;
+}
+
+int main(int argc, char **argv) {
+    static const char *const modes[] = {"map", "apply_async", "map1ms", NULL};
+    bench_args_t a;
+    const mp_context_t *ctx;
+    mp_pool_t *p;
+    mp_obj_t *warm = NULL;
+    uint64_t steps = 0;
+
+    bench_parse(argc, argv, modes, &a);
+    /* Calibrated before the workers are forked, so that they inherit nothing half-done. */
+    if (bench_mode_is(&a, "map1ms"))
+        steps = bench_spin_calibrate(1e-3);
+    if (mp_get_context("fork", &ctx) != 0)
+        bench_fail(mp_errmsg());
+    mp_pool_opts_t o = MP_POOL_OPTS_INIT;
+    o.processes = 2;
+    o.context = ctx;
+    int err = mp_pool_new(&p, &o);
+    if (err != 0)
+        pool_fail("mp_pool_new", err);
+    /* One task before the clock: the workers are up and the pool's threads running. */
+    mp_obj_t *one = mp_build("(i)", 3);
+    if ((err = mp_pool_apply(p, sqr, one, NULL, &warm)) != 0)
+        pool_fail("mp_pool_apply", err);
+    if (int_of(warm) != 9)
+        bench_fail("pool: apply gave a wrong result");
+    mp_obj_decref(warm);
+    mp_obj_decref(one);
+
+    double seconds;
+    if (bench_mode_is(&a, "map"))
+        seconds = run_map(p, sqr, a.count, -1, 0);
+    else if (bench_mode_is(&a, "apply_async"))
+        seconds = run_apply_async(p, a.count);
+    else
+        seconds = run_map(p, spin, a.count, (long long)steps, (int64_t)(bench_spin(steps) & 0xff));
+
+    if ((err = mp_pool_close(p)) != 0 || (err = mp_pool_join(p)) != 0)
+        pool_fail("mp_pool_close + mp_pool_join", err);
+    mp_pool_free(p);
+    bench_report(a.count, seconds);
+    return 0;
+}
