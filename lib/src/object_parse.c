@@ -257,6 +257,24 @@ static int length_error(const char *path, size_t min, size_t max, size_t n)
 }
 
 /* A group: the cursor is after its opening bracket (or at the start, for the top level). */
+/* "path.i", the item's name for messages. Built for every item, hence no printf: a Pool task
+ * parses its arguments once per item, and snprintf cost more than the rest of the parse. */
+static void sub_path(char *sub, size_t cap, const char *path, size_t i)
+{
+    char digits[24];
+    int k = 0;
+    size_t n = strnlen(path, cap - sizeof digits - 2);
+    memcpy(sub, path, n);
+    if (n)
+        sub[n++] = '.';
+    do
+        digits[k++] = (char)('0' + i % 10);
+    while ((i /= 10) != 0);
+    while (k)
+        sub[n++] = digits[--k];
+    sub[n] = '\0';
+}
+
 static int parse_group(pstate_t *s, char close, const mp_obj_t *o, const char *path)
 {
     size_t min, max, n = 0, i = 0;
@@ -280,7 +298,7 @@ static int parse_group(pstate_t *s, char close, const mp_obj_t *o, const char *p
             continue;
         }
         i++;
-        snprintf(sub, sizeof sub, "%s%s%zu", path, *path ? "." : "", i);
+        sub_path(sub, sizeof sub, path, i);
         rc = parse_unit(s, o && i <= n ? items[i - 1] : NULL, sub);
     }
     if (rc == 0 && close)
