@@ -14,6 +14,7 @@ import contextlib
 import os
 import signal
 import struct
+import sys
 import time
 import multiprocessing
 from multiprocessing.pool import MaybeEncodingError
@@ -94,8 +95,45 @@ def pool_01(fx):
     for n in (0, -1):
         expect_error(ValueError, 'Number of processes must be at least 1', ctx.Pool, n)
     for bad in (0, -1, 0.5, '12'):
-        expect_error(ValueError, 'maxtasksperchild', ctx.Pool, 1, maxtasksperchild=bad)
+        if MAXTASKS_CHECKED:
+            expect_error(ValueError, 'maxtasksperchild', ctx.Pool, 1, maxtasksperchild=bad)
+        else:
+            maxtasks_fails_in_the_worker(fx, bad)
     expect_error(TypeError, 'initializer must be a callable', ctx.Pool, 1, initializer=3)
+
+
+# The constructor checks maxtasksperchild since 3.10 (python/cpython gh-83658, PR #93364). Before
+# that, Pool() accepts any value, and each worker fails at its start with AssertionError('Maxtasks
+# ... is not valid') while the pool starts another in its place, for as long as it runs.
+MAXTASKS_CHECKED = sys.version_info >= (3, 10)
+
+
+def maxtasks_fails_in_the_worker(fx, bad):
+    """CPython < 3.10: Pool(1, maxtasksperchild=bad) is made, and its worker fails with the
+    AssertionError above. The workers' tracebacks go to a file, not to the runner's output."""
+    path = os.path.join(fx.tmpdir(), 'pool-01-stderr')
+    saved = os.dup(2)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(fd, 2)                       # the workers inherit it: they are forked from here on
+    os.close(fd)
+    err = ''
+    try:
+        p = ctx.Pool(1, maxtasksperchild=bad)
+        try:
+            deadline = time.monotonic() + 5
+            while 'is not valid' not in err and time.monotonic() < deadline:
+                time.sleep(0.02)
+                with open(path) as f:
+                    err = f.read()
+        finally:
+            p.terminate()
+            p.join()
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+    check(f'AssertionError: Maxtasks {bad!r} is not valid' in err,
+          f'maxtasksperchild={bad!r} on CPython {sys.version.split()[0]}: the pool was made, '
+          f'but no worker failed with the AssertionError; stderr: {err[-300:]!r}')
 
 
 @case('POOL-02', 'map(sqr, range(10)) equals the serial result, also with chunksize=20 on 100 '
