@@ -1,8 +1,9 @@
 /* Suite "Pool" (CPython's _TestPool, _TestPoolWorkerErrors, _TestPoolWorkerLifetime): the
  * catalogue's POOL ids (docs/pages/spec.md, §17.11). Each test's name starts with its id
- * (POOL-02 is POOL_02_...). The pools' workers run under the suites' start method; libmp's own
- * cases (LIBMP_POOL_xx) are in test_pool_workers.c (a worker that dies, maxtasksperchild, a
- * pool freed while it runs) and test_pool_extensions.c (order, initializer, callbacks...). */
+ * (POOL-02 is POOL_02_...). The pools' workers run under the suites' start method. The ids libmp
+ * added to the catalogue (POOL-20 to 22) and libmp's own cases (LIBMP_POOL_xx) are in
+ * test_pool_workers.c (a worker that dies, maxtasksperchild, a pool freed while it runs) and
+ * test_pool_extensions.c (order, initializer, callbacks...). */
 #include "pool_helpers.h"
 
 /* ---- tasks (sqr, slow_sqr and sleep_for are declared in pool_helpers.h) ------------------- */

@@ -1,6 +1,7 @@
-/* Suite "Pool", libmp's own cases (LIBMP_POOL_xx) on the calls: results keep their order, a
- * failing item, imap's timeout, the initializer, callbacks, kwargs, what is refused before
- * anything is sent, and NULLs. The lives of workers are in test_pool_workers.c. */
+/* Suite "Pool", libmp's own cases on the calls: results keep their order (POOL-20, an id libmp
+ * added to the catalogue), and LIBMP_POOL_xx: a failing item, imap's timeout, the initializer,
+ * callbacks, kwargs, what is refused before anything is sent, and NULLs. The lives of workers
+ * are in test_pool_workers.c. */
 #include "pool_helpers.h"
 
 /* ---- tasks ---------------------------------------------------------------------------------- */
@@ -53,6 +54,20 @@ static mp_obj_t *jittery_sqr(mp_obj_t *args, mp_obj_t *kwargs)
 }
 MP_TASK(jittery_sqr);
 
+/* (x) -> x*x after (12 - x) steps of 10 ms (none from 12 on): the later an item, the sooner it
+ * ends. */
+static mp_obj_t *sqr_late_first(mp_obj_t *args, mp_obj_t *kwargs)
+{
+    (void)kwargs;
+    long long x;
+    if (mp_parse(args, "(L)", &x) != 0)
+        return mp_task_raise("TypeError", "sqr_late_first() takes one int");
+    if (x < 12)
+        sleep_s(0.01 * (double)(12 - x));
+    return mp_int(x * x);
+}
+MP_TASK(sqr_late_first);
+
 /* Never registered with MP_TASK. */
 static mp_obj_t *unregistered(mp_obj_t *args, mp_obj_t *kwargs)
 {
@@ -60,46 +75,78 @@ static mp_obj_t *unregistered(mp_obj_t *args, mp_obj_t *kwargs)
     return mp_none();
 }
 
-/* map and imap give results in input order over 1000 items (tasks finish out of order);
- * imap_unordered gives each result exactly once, then MP_ESTOP. */
-START_TEST(LIBMP_POOL_05_result_order)
+/* Asserts that `it` gives the squares of 0..n-1 in that order, then MP_ESTOP; frees it. */
+static void ck_imap_in_order(mp_imap_t *it, long n)
 {
-    enum { N = 1000 };
+    mp_obj_t *v = NULL;
+    for (long i = 0; i < n; i++) {
+        ck_assert_mp(mp_imap_next(it, 10, &v), 0);
+        ck_assert_int_eq(int_of(v), (int64_t)i * i);
+        mp_obj_decref(v);
+    }
+    ck_assert_mp(mp_imap_next(it, 10, &v), MP_ESTOP);
+    mp_imap_free(it);
+}
+
+/* Asserts that `it` gives each square of 0..n-1 exactly once, in any order, then MP_ESTOP;
+ * frees it. Returns the item whose result came first. */
+static long ck_imap_each_once(mp_imap_t *it, long n)
+{
+    char *got = calloc((size_t)n, 1);
+    long first = -1;
+    mp_obj_t *v = NULL;
+    ck_assert_ptr_nonnull(got);
+    for (long i = 0; i < n; i++) {
+        ck_assert_mp(mp_imap_next(it, 10, &v), 0);
+        int64_t x = int_of(v);
+        mp_obj_decref(v);
+        long root = 0;
+        while (root < n && (int64_t)root * root < x)
+            root++;
+        ck_assert_msg(root < n && (int64_t)root * root == x && !got[root], "result %lld",
+                      (long long)x);
+        got[root] = 1;
+        if (first < 0)
+            first = root;
+    }
+    ck_assert_mp(mp_imap_next(it, 10, &v), MP_ESTOP);
+    mp_imap_free(it);
+    free(got);
+    return first;
+}
+
+/* map and imap give results in input order, imap's next(timeout) one by one then MP_ESTOP, and
+ * imap_unordered each result exactly once then MP_ESTOP: over 1000 quick items (chunksize 0, 1
+ * and 7), and over items that end in reverse order (chunksize 1 and 7): sqr_late_first over
+ * 0..11, where item 0 takes 0.12 s and item 11 0.01 s. With chunksize 7 the second chunk (items
+ * 7 to 11, 0.15 s) ends long before the first (0.63 s) on another worker, and imap_unordered's
+ * first result shows that it did: the order of map and imap was the pool's doing. */
+START_TEST(POOL_20_result_order)
+{
+    enum { N = 1000, LATE = 12 };
     mp_pool_t *p = pool_open(4, MP_POOL_DEFAULT);
     mp_obj_t *l = range_list(N), *v = NULL;
+    mp_imap_t *it = NULL;
     ck_assert_mp(mp_pool_map(p, sqr, l, 3, &v), 0);
     ck_squares(v, N);
     static const size_t chunks[] = {0, 1, 7};
     for (size_t c = 0; c < 3; c++) {
-        mp_imap_t *it = NULL;
         ck_assert_mp(mp_pool_imap(p, sqr, l, chunks[c], &it), 0);
-        for (long i = 0; i < N; i++) {
-            ck_assert_mp(mp_imap_next(it, 10, &v), 0);
-            ck_assert_int_eq(int_of(v), (int64_t)i * i);
-            mp_obj_decref(v);
-        }
-        ck_assert_mp(mp_imap_next(it, 10, &v), MP_ESTOP);
-        mp_imap_free(it);
-    }
-    for (size_t c = 0; c < 3; c++) {
-        static char got[N];
-        memset(got, 0, sizeof got);
-        mp_imap_t *it = NULL;
+        ck_imap_in_order(it, N);
         ck_assert_mp(mp_pool_imap_unordered(p, sqr, l, chunks[c], &it), 0);
-        for (long i = 0; i < N; i++) {
-            ck_assert_mp(mp_imap_next(it, 10, &v), 0);
-            int64_t x = int_of(v);
-            mp_obj_decref(v);
-            long root = 0;
-            while ((int64_t)root * root < x)
-                root++;
-            ck_assert_msg(root < N && (int64_t)root * root == x && !got[root], "result %lld",
-                          (long long)x);
-            got[root] = 1;
-        }
-        ck_assert_mp(mp_imap_next(it, 10, &v), MP_ESTOP);
-        mp_imap_free(it);
+        ck_imap_each_once(it, N);
     }
+    mp_obj_decref(l);
+    l = range_list(LATE);
+    for (size_t c = 1; c < 3; c++) {
+        ck_assert_mp(mp_pool_map(p, sqr_late_first, l, chunks[c], &v), 0);
+        ck_squares(v, LATE);
+        ck_assert_mp(mp_pool_imap(p, sqr_late_first, l, chunks[c], &it), 0);
+        ck_imap_in_order(it, LATE);
+    }
+    ck_assert_mp(mp_pool_imap_unordered(p, sqr_late_first, l, 7, &it), 0);
+    long first = ck_imap_each_once(it, LATE);
+    ck_assert_msg(first >= 7, "the first result to come was item %ld's, not one of 7..11", first);
     mp_obj_decref(l);
     mp_pool_free(p);
 }
@@ -355,7 +402,7 @@ END_TEST
 TCase *mp_tcase_pool_extensions(void)
 {
     TCase *tc = mp_tcase("extensions", 60);
-    tcase_add_test(tc, LIBMP_POOL_05_result_order);
+    tcase_add_test(tc, POOL_20_result_order);
     tcase_add_test(tc, LIBMP_POOL_06_failing_item_in_maps);
     tcase_add_test(tc, LIBMP_POOL_07_imap_next_timeout);
     tcase_add_test(tc, LIBMP_POOL_08_initializer);
