@@ -425,6 +425,10 @@ static void wait_and_read(loop_t *L)
     pthread_mutex_lock(&p->mu);
 }
 
+/* A pidfd sentinel reports the end as POLLIN; a pipe sentinel (no pidfd: old kernels, valgrind,
+ * MP_NO_PIDFD) reports the last writer's close as POLLHUP alone. */
+#define SENTINEL_ENDED (POLLIN | POLLHUP | POLLERR)
+
 static void handle_events(loop_t *L)
 {
     mp_pool_t *p = L->p;
@@ -435,7 +439,7 @@ static void handle_events(loop_t *L)
     L->nreplies = 0;
     for (int i = 0; i < p->processes; i++) {
         mp__worker_t *w = &p->workers[i];
-        if (alive(w) && (L->pfd[2 + 2 * i].revents & POLLIN))
+        if (alive(w) && (L->pfd[2 + 2 * i].revents & SENTINEL_ENDED))
             worker_ended(L, w);
         else if (alive(w) && (L->pfd[1 + 2 * i].revents & POLLOUT))
             write_worker(w);
