@@ -89,21 +89,14 @@ static void pool_destroy(mp_pool_t *p)
     free(p);
 }
 
-void mp__pool_decref(mp_pool_t *p)
+/* Under no lock. */
+static void pool_decref(mp_pool_t *p)
 {
     pthread_mutex_lock(&p->mu);
     int last = --p->refs == 0;
     pthread_mutex_unlock(&p->mu);
     if (last)
         pool_destroy(p);
-}
-
-void mp__unit_free(mp__unit_t *u, int *pool_refs)
-{
-    if (u->job && mp__result_decref(u->job))
-        (*pool_refs)++;
-    free(u->msg);
-    free(u);
 }
 
 /* ---- making a pool ---------------------------------------------------------------------- */
@@ -500,6 +493,30 @@ int mp_pool_imap_unordered(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_
     return imap(p, fn, MP__IT_UNORDERED, iterable, chunksize, out);
 }
 
+/* ---- freeing results ------------------------------------------------------------------- */
+
+/* Here rather than in pool_result.c: a result's last reference drops its pool's, and only this
+ * file knows how a pool ends. */
+void mp_async_result_free(mp_async_result_t *r)
+{
+    if (!r)
+        return;
+    mp_pool_t *p = r->pool;
+    pthread_mutex_lock(&p->mu);
+    int freed = mp__result_decref(r);
+    pthread_mutex_unlock(&p->mu);
+    if (freed)
+        pool_decref(p);
+}
+
+void mp_imap_free(mp_imap_t *it)
+{
+    if (!it)
+        return;
+    mp_async_result_free(it->r);
+    free(it);
+}
+
 /* ---- close, terminate, join ------------------------------------------------------------- */
 
 int mp_pool_close(mp_pool_t *p)
@@ -574,7 +591,7 @@ void mp_pool_free(mp_pool_t *p)
     live_remove(p);
     if (p->creator == getpid())
         mp_pool_terminate(p);
-    mp__pool_decref(p);
+    pool_decref(p);
 }
 
 int mp_pool_worker_pids(mp_pool_t *p, pid_t *buf, size_t cap)

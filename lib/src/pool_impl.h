@@ -118,10 +118,6 @@ struct mp_pool_s {
 
 /* pool.c */
 void mp__pool_wake(mp_pool_t *p);
-void mp__pool_decref(mp_pool_t *p); /* under no lock */
-/* Takes a unit off its result: drops the result's reference, and the pool's with the result's
- * last (counted in *pool_refs, to drop once the lock is released). */
-void mp__unit_free(mp__unit_t *u, int *pool_refs);
 
 /* pool_result.c (all under p->mu unless said) */
 mp_async_result_t *mp__result_new(mp_pool_t *p, int kind, size_t length, size_t chunksize,
@@ -137,6 +133,9 @@ void mp__result_ready(mp_async_result_t *r, mp__task_err_t *fail);
 int mp__result_decref(mp_async_result_t *r);
 /* Runs a ready result's callback, once; without the lock. */
 void mp__result_run_callback(mp_async_result_t *r);
+/* Takes a unit off its result: drops the result's reference, and the pool's with the result's
+ * last (counted in *pool_refs, to drop once the lock is released). */
+void mp__unit_free(mp__unit_t *u, int *pool_refs);
 
 /* pool_loop.c */
 void *mp__pool_thread(void *arg);

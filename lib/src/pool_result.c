@@ -2,7 +2,7 @@
  * chunk): a map is ready when every chunk is, or at its first failure, as CPython's MapResult;
  * an imap gives each chunk's items, or its error once, in input order or in the order the
  * chunks finished. Everything here runs under the pool's mutex, which results share with their
- * pool: the pool's memory lives as long as a result does (pool.c, mp__pool_decref). */
+ * pool: the pool's memory lives as long as a result does (pool.c, mp_async_result_free). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,6 +156,14 @@ int mp__result_decref(mp_async_result_t *r)
     return 1;
 }
 
+void mp__unit_free(mp__unit_t *u, int *pool_refs)
+{
+    if (u->job && mp__result_decref(u->job))
+        (*pool_refs)++;
+    free(u->msg);
+    free(u);
+}
+
 void mp__result_run_callback(mp_async_result_t *r)
 {
     if (r->err == 0 && r->cb.callback)
@@ -260,18 +268,6 @@ int mp_async_result_error(const mp_async_result_t *r, mp_task_error_t *out)
     return e ? 0 : mp__fail(MP_EINVAL, "the result is not ready, or it succeeded");
 }
 
-void mp_async_result_free(mp_async_result_t *r)
-{
-    if (!r)
-        return;
-    mp_pool_t *p = r->pool;
-    pthread_mutex_lock(&p->mu);
-    int freed = mp__result_decref(r);
-    pthread_mutex_unlock(&p->mu);
-    if (freed)
-        mp__pool_decref(p);
-}
-
 /* ---- imap ------------------------------------------------------------------------------- */
 
 /* The chunk an imap gives next, or nchunks when all were given. */
@@ -325,12 +321,4 @@ int mp_imap_next(mp_imap_t *it, double timeout, mp_obj_t **value)
         rc = take(r, next_chunk(r), value);
     pthread_mutex_unlock(&r->pool->mu);
     return rc;
-}
-
-void mp_imap_free(mp_imap_t *it)
-{
-    if (!it)
-        return;
-    mp_async_result_free(it->r);
-    free(it);
 }
