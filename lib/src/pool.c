@@ -301,10 +301,11 @@ static int submit(mp_pool_t *p, const call_t *c, mp_async_result_t **out)
         return rc;
     pthread_mutex_lock(&p->mu);
     mp_async_result_t *r = NULL;
+    /* A broken pool still takes calls: the thread fails them (pool_loop.c), as it fails those
+     * queued before the initializer's failure arrived, so the outcome does not hang on which
+     * came first. */
     if (p->state != MP__POOL_RUN)
         rc = mp__fail(MP_ECLOSED, "Pool not running");
-    else if (p->broken)
-        rc = mp__fail(MP_ERUNTIME, "the pool's initializer failed: %s", p->broken);
     else if (!(r = mp__result_new(p, c->kind, c->length, c->chunksize, c->cb)))
         rc = mp__fail(MP_ENOMEM, "out of memory");
     if (rc != 0) {

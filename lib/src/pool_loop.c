@@ -203,6 +203,14 @@ static void read_worker(loop_t *L, int i, mp__worker_t *w)
 
 /* ---- applying replies (under the lock) -------------------------------------------------- */
 
+/* Fails every unfinished unit of a broken pool with the initializer's error. */
+static void fail_for_broken(loop_t *L)
+{
+    char text[512];
+    snprintf(text, sizeof text, "the pool's initializer failed: %s", L->p->broken);
+    mp__pool_fail_all(L->p, MP_ERUNTIME, text, &L->refs);
+}
+
 static void fail_broken(loop_t *L, const char *type, const char *msg)
 {
     mp_pool_t *p = L->p;
@@ -210,9 +218,8 @@ static void fail_broken(loop_t *L, const char *type, const char *msg)
         return;
     if (asprintf(&p->broken, "%s: %s", type, msg) < 0)
         p->broken = NULL;
-    char text[512];
-    snprintf(text, sizeof text, "the pool's initializer failed: %s: %s", type, msg);
-    mp__pool_fail_all(p, MP_ERUNTIME, text, &L->refs);
+    if (p->broken)
+        fail_for_broken(L);
 }
 
 /* A worker that broke the protocol cannot be trusted with its units: it is killed, and its
@@ -477,6 +484,8 @@ void *mp__pool_thread(void *arg)
     pthread_mutex_lock(&p->mu);
     while (p->state != MP__POOL_TERMINATE) {
         replace_workers(&L);
+        if (p->broken && p->qhead) /* calls made since it broke: dispatch() gives them to none */
+            fail_for_broken(&L);
         dispatch(p);
         for (int i = 0; i < p->processes; i++)
             if (alive(&p->workers[i]))
