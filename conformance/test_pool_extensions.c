@@ -1,7 +1,7 @@
 /* Suite "Pool", libmp's own cases on the calls: results keep their order (POOL-20, an id libmp
  * added to the catalogue), and LIBMP_POOL_xx: a failing item, imap's timeout, the initializer,
- * callbacks, kwargs, what is refused before anything is sent, and NULLs. The lives of workers
- * are in test_pool_workers.c. */
+ * callbacks, kwargs, what is refused before anything is sent, NULLs, and calls larger than a
+ * socket buffer. The lives of workers are in test_pool_workers.c. */
 #include "pool_helpers.h"
 
 /* ---- tasks ---------------------------------------------------------------------------------- */
@@ -405,6 +405,32 @@ START_TEST(LIBMP_POOL_12_null)
 }
 END_TEST
 
+/* Arguments and results larger than a socket's buffer (4 MiB each way): the pool writes a call
+ * in pieces as the worker reads it, and reads a reply in pieces until its frame is whole. */
+START_TEST(LIBMP_POOL_14_large_arguments_and_results)
+{
+    enum { SIZE = 4 << 20 };
+    mp_pool_t *p = pool_open(2, MP_POOL_DEFAULT);
+    unsigned char *buf = malloc(SIZE);
+    ck_assert_ptr_nonnull(buf);
+    for (size_t i = 0; i < SIZE; i++)
+        buf[i] = (unsigned char)(i * 7 + i / 251);
+    mp_obj_t *data = mp_bytes(buf, SIZE), *v = NULL;
+    ck_assert_mp(apply_taking(p, echo_call, mp_build("(O)", data), &v), 0);
+    mp_obj_t *args = NULL, *kwargs = NULL, *back = NULL;
+    ck_assert_mp(mp_parse(v, "(OO)", &args, &kwargs), 0);
+    ck_assert_mp(mp_parse(args, "(O)", &back), 0);
+    size_t n = 0;
+    const unsigned char *got = mp_bytes_data(back, &n);
+    ck_assert_uint_eq(n, SIZE);
+    ck_assert(memcmp(got, buf, SIZE) == 0);
+    mp_obj_decref(v);
+    mp_obj_decref(data);
+    free(buf);
+    mp_pool_free(p);
+}
+END_TEST
+
 TCase *mp_tcase_pool_extensions(void)
 {
     TCase *tc = mp_tcase("extensions", 60);
@@ -416,5 +442,6 @@ TCase *mp_tcase_pool_extensions(void)
     tcase_add_test(tc, LIBMP_POOL_10_refused_before_sending);
     tcase_add_test(tc, LIBMP_POOL_11_kwargs_passed_through);
     tcase_add_test(tc, LIBMP_POOL_12_null);
+    tcase_add_test(tc, LIBMP_POOL_14_large_arguments_and_results);
     return tc;
 }

@@ -1,9 +1,9 @@
 /* Suite "Pool", libmp's own cases on the lives of workers: a worker that dies (SIGKILL, _exit,
  * a crash: LIBMP_POOL_01; a SIGKILL from outside: POOL-22, an id libmp added to the catalogue)
  * fails the task it ran with MP_EWORKERLOST, naming the worker and how it ended, and the pool
- * goes on with a replacement (CPython's get() waits for ever: gh-66587, PEERS pain point 3);
- * maxtasksperchild replaces workers (POOL-21, also libmp's id); a pool freed while it runs
- * leaves no process (LIBMP_POOL_04). */
+ * goes on with a replacement (CPython's get() waits for ever: gh-66587, PEERS pain point 3); the
+ * calls queued behind that task run on the replacement (LIBMP_POOL_13); maxtasksperchild
+ * replaces workers (POOL-21, also libmp's id); a pool freed while it runs leaves no process. */
 #include <sys/resource.h>
 
 #include "pool_helpers.h"
@@ -136,19 +136,17 @@ START_TEST(LIBMP_POOL_01_task_kills_its_worker)
 }
 END_TEST
 
-/* A worker killed from outside (SIGKILL to a pid of mp_pool_worker_pids) while it runs a slow
- * task: the same (CPython's get() never returns: the Python case of POOL-22 shows it with a
- * timeout). */
-START_TEST(POOL_22_worker_killed_in_a_task)
+/* Sends announce_then_sleep(30 s) to `p`; its result in *r. */
+static void start_sleeper(mp_pool_t *p, char *path, size_t size, mp_async_result_t **r)
 {
-    mp_pool_t *p = pool_open(2, MP_POOL_DEFAULT);
-    pid_t before[2];
-    worker_pids(p, before, 2, 2);
-    char path[128];
-    snprintf(path, sizeof path, "/tmp/mp-pool-started-%d", (int)getpid());
+    snprintf(path, size, "/tmp/mp-pool-started-%d", (int)getpid());
     unlink(path);
-    mp_async_result_t *r = NULL;
-    ck_assert_mp(async_taking(p, announce_then_sleep, mp_build("(sd)", path, 30.0), NULL, &r), 0);
+    ck_assert_mp(async_taking(p, announce_then_sleep, mp_build("(sd)", path, 30.0), NULL, r), 0);
+}
+
+/* The pid of the worker that runs the sleeper, once it runs. */
+static pid_t sleeper_pid(const char *path)
+{
     int pid = 0;
     double deadline = now_s() + 10;
     FILE *f = NULL;
@@ -158,6 +156,21 @@ START_TEST(POOL_22_worker_killed_in_a_task)
     ck_assert_int_eq(fscanf(f, "%d", &pid), 1);
     fclose(f);
     unlink(path);
+    return pid;
+}
+
+/* A worker killed from outside (SIGKILL to a pid of mp_pool_worker_pids) while it runs a slow
+ * task: the same (CPython's get() never returns: the Python case of POOL-22 shows it with a
+ * timeout). */
+START_TEST(POOL_22_worker_killed_in_a_task)
+{
+    mp_pool_t *p = pool_open(2, MP_POOL_DEFAULT);
+    pid_t before[2];
+    worker_pids(p, before, 2, 2);
+    char path[128];
+    mp_async_result_t *r = NULL;
+    start_sleeper(p, path, sizeof path, &r);
+    pid_t pid = sleeper_pid(path);
     ck_assert(pid_in(pid, before, 2));
     ck_assert_int_eq(kill(pid, SIGKILL), 0);
     ck_worker_lost(r, pid, -9, before, 2);
@@ -198,6 +211,32 @@ START_TEST(POOL_21_maxtasksperchild_replaces_workers)
 }
 END_TEST
 
+/* The only worker holds a sleeping task and the calls sent after it, which it has not started:
+ * killed from outside, it fails the sleeping one alone (MP_EWORKERLOST); the others go back to
+ * the queue and run on its replacement. */
+START_TEST(LIBMP_POOL_13_units_behind_a_lost_one_run_elsewhere)
+{
+    enum { N = 4 };
+    mp_pool_t *p = pool_open(1, MP_POOL_DEFAULT);
+    pid_t before[1];
+    worker_pids(p, before, 1, 1);
+    char path[128];
+    mp_async_result_t *slow = NULL, *r[N];
+    start_sleeper(p, path, sizeof path, &slow);
+    for (int i = 0; i < N; i++)
+        ck_assert_mp(async_taking(p, my_pid, mp_build("()"), NULL, &r[i]), 0);
+    pid_t pid = sleeper_pid(path);
+    ck_assert_int_eq(pid, before[0]);
+    ck_assert_int_eq(kill(pid, SIGKILL), 0);
+    ck_worker_lost(slow, pid, -9, before, 1);
+    for (int i = 0; i < N; i++) {
+        pid_t ran = (pid_t)get_int(r[i], 10);
+        ck_assert_msg(ran > 0 && ran != pid, "call %d ran in %d, the lost worker", i, (int)ran);
+    }
+    mp_pool_free(p);
+}
+END_TEST
+
 /* A pool freed without close() while its tasks run: free returns promptly and leaves no
  * process (/proc/PID/stat absent or a zombie); the result still held fails with MP_ECLOSED. */
 START_TEST(LIBMP_POOL_04_free_while_running_leaves_no_process)
@@ -222,5 +261,6 @@ TCase *mp_tcase_pool_workers(void)
     tcase_add_test(tc, POOL_22_worker_killed_in_a_task);
     tcase_add_test(tc, POOL_21_maxtasksperchild_replaces_workers);
     tcase_add_test(tc, LIBMP_POOL_04_free_while_running_leaves_no_process);
+    tcase_add_test(tc, LIBMP_POOL_13_units_behind_a_lost_one_run_elsewhere);
     return tc;
 }
