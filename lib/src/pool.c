@@ -46,6 +46,10 @@ static void live_add(mp_pool_t *p)
      * handler: handlers run in reverse, so the pools stop before daemonic children are killed. */
     if (!handler_set)
         handler_set = atexit(terminate_at_exit) == 0;
+    /* A forked child's first pool: the pools listed are the parent's copies, whose mutexes may
+     * have been copied held; left on the list, the child's exit would lock them and hang. */
+    if (live_pid != getpid())
+        live = NULL;
     live_pid = getpid();
     p->next_live = live;
     live = p;
