@@ -70,7 +70,7 @@ typedef mp_obj_t *(*mp_task_t)(mp_obj_t *args, mp_obj_t *kwargs);
  * @param exc_type the exception's name ("KeyError"); NULL means "Exception".
  * @param fmt      printf format of the message, or NULL for none.
  * @return NULL.
- * @pyequiv `raise KeyError('...')` inside a function a Pool runs.
+ * @pyequiv ``raise KeyError('...')`` inside a function a Pool runs.
  */
 MP_EXTERN mp_obj_t *mp_task_raise(const char *exc_type, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
