@@ -117,7 +117,7 @@ int mp_conn_writable(const mp_conn_t *c)
 
 /* ===== Sending ============================================================================== */
 
-static size_t put_header(unsigned char *hdr, uint64_t n)
+size_t mp__conn_put_header(unsigned char hdr[12], uint64_t n)
 {
     if (n <= SMALL_MAX) {
         for (int i = 0; i < 4; i++)
@@ -128,6 +128,28 @@ static size_t put_header(unsigned char *hdr, uint64_t n)
     for (int i = 0; i < 8; i++)
         hdr[4 + i] = (unsigned char)(n >> (56 - 8 * i));
     return 12;
+}
+
+int mp__conn_parse_header(const unsigned char *b, size_t avail, size_t *hdrlen, uint64_t *n)
+{
+    if (avail < 4)
+        return 0;
+    int32_t small =
+        (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
+    if (small >= 0) {
+        *hdrlen = 4;
+        *n = (uint64_t)small;
+        return 1;
+    }
+    if (small != -1)
+        return mp__fail(MP_EPROTO, "bad message length %d in frame header", (int)small);
+    if (avail < 12)
+        return 0;
+    *n = 0;
+    for (int i = 4; i < 12; i++)
+        *n = *n << 8 | b[i];
+    *hdrlen = 12;
+    return 1;
 }
 
 int mp_conn_send_bytes(mp_conn_t *c, const void *buf, size_t len)
@@ -142,14 +164,14 @@ int mp_conn_send_bytes(mp_conn_t *c, const void *buf, size_t len)
      * than a two-piece writev, and one piece for the peer either way. */
     unsigned char small[4 + SMALL_COPY];
     if (len <= SMALL_COPY) {
-        put_header(small, len);
+        mp__conn_put_header(small, len);
         if (len)
             memcpy(small + 4, buf, len);
         struct iovec one = {small, 4 + len};
         return mp__write_all(c->fd, c->is_socket, &one, 1);
     }
     unsigned char hdr[12];
-    struct iovec iov[2] = {{hdr, put_header(hdr, len)}, {(void *)buf, len}};
+    struct iovec iov[2] = {{hdr, mp__conn_put_header(hdr, len)}, {(void *)buf, len}};
     return mp__write_all(c->fd, c->is_socket, iov, 2);
 }
 

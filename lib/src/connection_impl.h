@@ -59,4 +59,12 @@ int mp__conn_read(mp_conn_t *c, void *buf, size_t n, size_t *got);
 /* Bytes buffered by read-ahead and not yet delivered. (connection_readahead.c) */
 size_t mp__conn_buffered(const mp_conn_t *c);
 
+/* CPython's frame header for a payload of n bytes (4 bytes, or -1 and 8 more); its length. */
+size_t mp__conn_put_header(unsigned char hdr[12], uint64_t n);
+
+/* The frame header at the start of `avail` bytes: 1 with *hdrlen and *n set, 0 when more bytes
+ * are needed, MP_EPROTO for a negative length other than -1. For readers that parse frames
+ * out of a buffer of their own (the Pool's thread). */
+int mp__conn_parse_header(const unsigned char *b, size_t avail, size_t *hdrlen, uint64_t *n);
+
 #endif /* MP_CONNECTION_IMPL_H */

@@ -252,7 +252,7 @@ static int encode_unit(mp__unit_t *u, const char *name, const call_t *c, size_t 
     if (rc != 0)
         return mp__fail(MP_EENCODE, "cannot send the %s to a worker: %s",
                         c->kind == MP__JOB_APPLY ? "arguments" : "items", mp_errmsg());
-    u->hdrlen = (size_t)mp__pool_frame_header(u->hdr, u->len);
+    u->hdrlen = mp__conn_put_header(u->hdr, u->len);
     return 0;
 }
 
@@ -397,6 +397,17 @@ int mp_pool_apply_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *args, mp_obj_t *kw
     return rc;
 }
 
+/* The NULL policy of a call that takes items (errors.h): a macro, so that the message names the
+ * public function that was called. */
+#define NEED_CALL(out)                                                                             \
+    do {                                                                                           \
+        MP__NEED(p);                                                                               \
+        MP__NEED(fn);                                                                              \
+        MP__NEED(iterable);                                                                        \
+        MP__NEED(out);                                                                             \
+        *(out) = NULL;                                                                             \
+    } while (0)
+
 static int get_and_free(mp_async_result_t *r, mp_obj_t **result)
 {
     int rc = mp_async_result_get(r, MP_FOREVER, result);
@@ -418,32 +429,20 @@ int mp_pool_apply(mp_pool_t *p, mp_task_t fn, mp_obj_t *args, mp_obj_t *kwargs, 
 int mp_pool_map_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
                       const mp_pool_callbacks_t *cb, mp_async_result_t **out)
 {
-    MP__NEED(p);
-    MP__NEED(fn);
-    MP__NEED(iterable);
-    MP__NEED(out);
-    *out = NULL;
+    NEED_CALL(out);
     return submit_map(p, fn, MP__JOB_MAP, MP__IT_NONE, iterable, chunksize, cb, out);
 }
 
 int mp_pool_starmap_async(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
                           const mp_pool_callbacks_t *cb, mp_async_result_t **out)
 {
-    MP__NEED(p);
-    MP__NEED(fn);
-    MP__NEED(iterable);
-    MP__NEED(out);
-    *out = NULL;
+    NEED_CALL(out);
     return submit_map(p, fn, MP__JOB_STARMAP, MP__IT_NONE, iterable, chunksize, cb, out);
 }
 
 int mp_pool_map(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize, mp_obj_t **result)
 {
-    MP__NEED(p);
-    MP__NEED(fn);
-    MP__NEED(iterable);
-    MP__NEED(result);
-    *result = NULL;
+    NEED_CALL(result);
     mp_async_result_t *r;
     int rc = mp_pool_map_async(p, fn, iterable, chunksize, NULL, &r);
     return rc != 0 ? rc : get_and_free(r, result);
@@ -452,11 +451,7 @@ int mp_pool_map(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize
 int mp_pool_starmap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
                     mp_obj_t **result)
 {
-    MP__NEED(p);
-    MP__NEED(fn);
-    MP__NEED(iterable);
-    MP__NEED(result);
-    *result = NULL;
+    NEED_CALL(result);
     mp_async_result_t *r;
     int rc = mp_pool_starmap_async(p, fn, iterable, chunksize, NULL, &r);
     return rc != 0 ? rc : get_and_free(r, result);
@@ -479,22 +474,14 @@ static int imap(mp_pool_t *p, mp_task_t fn, int iter, mp_obj_t *iterable, size_t
 
 int mp_pool_imap(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize, mp_imap_t **out)
 {
-    MP__NEED(p);
-    MP__NEED(fn);
-    MP__NEED(iterable);
-    MP__NEED(out);
-    *out = NULL;
+    NEED_CALL(out);
     return imap(p, fn, MP__IT_ORDERED, iterable, chunksize, out);
 }
 
 int mp_pool_imap_unordered(mp_pool_t *p, mp_task_t fn, mp_obj_t *iterable, size_t chunksize,
                            mp_imap_t **out)
 {
-    MP__NEED(p);
-    MP__NEED(fn);
-    MP__NEED(iterable);
-    MP__NEED(out);
-    *out = NULL;
+    NEED_CALL(out);
     return imap(p, fn, MP__IT_UNORDERED, iterable, chunksize, out);
 }
 

@@ -14,7 +14,7 @@
 #include <pthread.h>
 #include <signal.h>
 
-#include "mp_internal.h"
+#include "connection_impl.h"
 
 /* The message tags a worker sends that are not a unit's: the initializer failed. */
 #define MP__POOL_TAG_INIT_FAILED (-1)
@@ -150,6 +150,5 @@ void mp__pool_fail_all(mp_pool_t *p, int code, const char *message, int *pool_re
 mp_obj_t *mp__pool_worker_args(mp_conn_t *child_end, const char *init_name, mp_obj_t *initargs,
                                int maxtasks);
 void mp__pool_worker_main(mp_obj_t *args, mp_obj_t *kwargs, void *ctx);
-int mp__pool_frame_header(unsigned char *hdr, size_t len);
 
 #endif

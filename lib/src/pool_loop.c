@@ -141,17 +141,15 @@ static void add_reply(loop_t *L, int worker, mp_obj_t *reply)
 static size_t parse_frames(loop_t *L, int i, mp__worker_t *w)
 {
     size_t at = 0;
-    while (w->rlen - at >= 4) {
-        const unsigned char *b = w->rbuf + at;
-        size_t hdr = 4,
-               len = ((size_t)b[0] << 24) | ((size_t)b[1] << 16) | ((size_t)b[2] << 8) | b[3];
-        if (len == 0xffffffffu) {
-            if (w->rlen - at < 12)
-                break;
-            hdr = 12;
-            len = 0;
-            for (int k = 4; k < 12; k++)
-                len = (len << 8) | b[k];
+    for (;;) {
+        size_t hdr;
+        uint64_t len;
+        int whole = mp__conn_parse_header(w->rbuf + at, w->rlen - at, &hdr, &len);
+        if (whole == 0)
+            break;
+        if (whole < 0 || len > SIZE_MAX / 2) { /* out of step: the worker is reported */
+            add_reply(L, i, NULL);
+            return w->rlen;
         }
         if (w->rlen - at - hdr < len) {
             if (hdr + len > w->rcap - at) { /* room for the whole frame, read in large pieces */

@@ -51,21 +51,6 @@ mp_obj_t *mp_task_raise(const char *exc_type, const char *fmt, ...)
     return NULL;
 }
 
-int mp__pool_frame_header(unsigned char *hdr, size_t len)
-{
-    /* CPython's framing (connection.py _send_bytes): a signed 32-bit big-endian length, or -1
-     * and a 64-bit one when it does not fit. */
-    if (len <= 0x7fffffff) {
-        for (int i = 0; i < 4; i++)
-            hdr[i] = (unsigned char)(len >> (24 - 8 * i));
-        return 4;
-    }
-    memset(hdr, 0xff, 4);
-    for (int i = 0; i < 8; i++)
-        hdr[4 + i] = (unsigned char)((unsigned long long)len >> (56 - 8 * i));
-    return 12;
-}
-
 mp_obj_t *mp__pool_worker_args(mp_conn_t *child_end, const char *init_name, mp_obj_t *initargs,
                                int maxtasks)
 {
