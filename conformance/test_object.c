@@ -15,7 +15,7 @@ TCase *mp_tcase_object_hostile(void);
 
 /* ===== Lifetime, accessors ================================================================== */
 
-/* Freeing must not recurse: a million levels would overflow any C stack. */
+/* Freeing, and hashing, must not recurse: a million levels would overflow any C stack. */
 START_TEST(LIBMP_OBJ_23_free_million_deep_tuple)
 {
     mp_obj_t *o = mp_build("()");
@@ -25,6 +25,7 @@ START_TEST(LIBMP_OBJ_23_free_million_deep_tuple)
         mp_obj_decref(o);
         o = t;
     }
+    ck_assert_mp(mp_obj_hash(o, NULL), 0); /* nor hashing */
     mp_obj_decref(o);
     /* Mixed containers: list -> dict -> set -> list ... */
     o = mp_build("[]");

@@ -117,6 +117,19 @@ START_TEST(LIBMP_OBJ_14_hash_consistent_and_unhashable)
     mp_obj_t *t = mp_build("(i)", 1);
     ck_assert_mp(mp_obj_hash(t, NULL), 0);
     mp_obj_decref(t);
+    /* A tuple of leaves hashes on first use, one that nests tuples at once: the same either
+     * way, and the same for a tuple that came through a pickle. */
+    ck_assert_int_eq(hash_of(mp_build("((is)d)", 1, "a", 2.0)),
+                     hash_of(mp_build("((ds)i)", 1.0, "a", 2)));
+    mp_obj_t *inner = mp_build("(is)", 1, "a"), *back = NULL;
+    int64_t before = hash_of(mp_build("(O)", inner));
+    void *buf;
+    size_t len;
+    ck_assert_mp(mp_pickle_dumps(inner, 4, &buf, &len), 0);
+    ck_assert_mp(mp_pickle_loads(buf, len, &back), 0);
+    free(buf);
+    ck_assert_int_eq(hash_of(mp_build("(N)", back)), before);
+    ck_assert_int_eq(hash_of(inner), hash_of(mp_build("(is)", 1, "a"))); /* takes inner */
 }
 END_TEST
 

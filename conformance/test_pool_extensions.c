@@ -431,6 +431,49 @@ START_TEST(LIBMP_POOL_14_large_arguments_and_results)
 }
 END_TEST
 
+/* (hashable, same) for the task's argument tuple: whether it hashes, and whether its hash is
+ * that of a tuple made anew of the same items (or it is unhashable like one). */
+static mp_obj_t *args_hash_check(mp_obj_t *args, mp_obj_t *kwargs)
+{
+    (void)kwargs;
+    mp_obj_t *item = mp_tuple_get(args, 0);
+    mp_obj_t *fresh = mp_tuple_new(1, &item);
+    int64_t h1 = 0, h2 = 0;
+    int ok1 = mp_obj_hash(args, &h1) == 0, ok2 = mp_obj_hash(fresh, &h2) == 0;
+    mp_obj_decref(fresh);
+    return mp_build("(pp)", ok1, ok1 == ok2 && h1 == h2);
+}
+MP_TASK(args_hash_check);
+
+/* A map's items reach the task one tuple each, hashable as its item is: the worker may pass
+ * them in one tuple the task does not keep, which must then read as a new one every time, and
+ * a tuple the task keeps (echo_call returns it) must not change under it. */
+START_TEST(LIBMP_POOL_15_each_item_has_its_own_argument_tuple)
+{
+    mp_pool_t *p = pool_open(1, MP_POOL_DEFAULT);
+    mp_obj_t *items = mp_build("[i[i]s(ii)d[i]ii]", 1, 2, "s", 3, 4, 5.5, 6, 7, 8);
+    static const int hashable[] = {1, 0, 1, 1, 1, 0, 1, 1};
+    mp_obj_t *v = NULL;
+    ck_assert_mp(mp_pool_map(p, args_hash_check, items, 8, &v), 0);
+    for (size_t i = 0; i < 8; i++) {
+        int ok, same;
+        ck_assert_mp(mp_parse(mp_list_get(v, i), "(pp)", &ok, &same), 0);
+        ck_assert_msg(ok == hashable[i] && same, "item %zu: hashable %d (want %d), same %d", i,
+                      ok, hashable[i], same);
+    }
+    mp_obj_decref(v);
+    ck_assert_mp(mp_pool_map(p, echo_call, items, 8, &v), 0);
+    for (size_t i = 0; i < 8; i++) {
+        mp_obj_t *want = mp_build("((O)N)", mp_list_get(items, i), mp_none());
+        ck_assert_int_eq(mp_obj_equal(mp_list_get(v, i), want), 1);
+        mp_obj_decref(want);
+    }
+    mp_obj_decref(v);
+    mp_obj_decref(items);
+    mp_pool_free(p);
+}
+END_TEST
+
 TCase *mp_tcase_pool_extensions(void)
 {
     TCase *tc = mp_tcase("extensions", 60);
@@ -443,5 +486,6 @@ TCase *mp_tcase_pool_extensions(void)
     tcase_add_test(tc, LIBMP_POOL_11_kwargs_passed_through);
     tcase_add_test(tc, LIBMP_POOL_12_null);
     tcase_add_test(tc, LIBMP_POOL_14_large_arguments_and_results);
+    tcase_add_test(tc, LIBMP_POOL_15_each_item_has_its_own_argument_tuple);
     return tc;
 }

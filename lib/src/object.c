@@ -83,7 +83,12 @@ static int release(mp_obj_t *o)
 {
     if (o->flags & MP__F_IMMORTAL)
         return 0;
-    if (atomic_fetch_sub_explicit(counter(o), 1, memory_order_release) != 1)
+    atomic_size_t *c = counter(o);
+    /* A count of 1 is our own reference: no other thread holds one to change it, so the last
+     * release needs no locked instruction (most values die this way, one per task's result). */
+    if (atomic_load_explicit(c, memory_order_acquire) == 1)
+        return 1;
+    if (atomic_fetch_sub_explicit(c, 1, memory_order_release) != 1)
         return 0;
     atomic_thread_fence(memory_order_acquire);
     return 1;

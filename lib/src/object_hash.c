@@ -104,9 +104,13 @@ int64_t mp__hash_bytes(const void *p, size_t n)
 
 int64_t mp__hash_slow(const mp_obj_t *o)
 {
-    if (o->type != MP_TYPE_STR && o->type != MP_TYPE_BYTES)
-        return o->u.hash; /* a tuple or frozenset whose mixed hash happens to be UNSET */
-    int64_t h = mp__hash_bytes(MP__STR(o)->data, MP__STR(o)->len);
+    int64_t h;
+    if (o->type == MP_TYPE_TUPLE)
+        h = mp__hash_tuple(MP__TUPLE(o)->item, MP__TUPLE(o)->n);
+    else if (o->type == MP_TYPE_STR || o->type == MP_TYPE_BYTES)
+        h = mp__hash_bytes(MP__STR(o)->data, MP__STR(o)->len);
+    else
+        return o->u.hash; /* a frozenset whose mixed hash happens to be UNSET */
     __atomic_store_n(&((mp_obj_t *)o)->u.hash, h, __ATOMIC_RELAXED);
     return h;
 }
@@ -238,7 +242,7 @@ int64_t mp__hash_tuple(mp_obj_t *const *item, size_t n)
     uint64_t h = 0x27D4EB2F165667C5u ^ n;
     for (size_t i = 0; i < n; i++)
         h = mix64(h ^ (uint64_t)mp__place(item[i])) + 0x9E3779B97F4A7C15u;
-    return (int64_t)h;
+    return (int64_t)h == MP__HASH_UNSET ? (int64_t)h + 1 : (int64_t)h; /* UNSET means "not yet" */
 }
 
 int mp__unhashable(const mp_obj_t *o)

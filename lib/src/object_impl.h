@@ -179,8 +179,9 @@ size_t mp__double_limbs(double d, uint32_t limb[34]);
 
 /* The hash of a hashable value. A str or bytes computes its own on first use, as CPython's do:
  * a 64 MiB bytes that never becomes a dict key is never hashed. Two threads may both compute
- * it first; they store the same number, with atomic stores, so the race is harmless. Every
- * other value has its hash from construction. */
+ * it first; they store the same number, with atomic stores, so the race is harmless. A tuple
+ * that holds no tuple does the same (object_seq.c); every other value has its hash from
+ * construction. */
 #define MP__HASH_UNSET INT64_MIN /* no hash function returns it (mp__hash_bytes avoids it) */
 int64_t mp__hash_slow(const mp_obj_t *o);
 static inline int64_t mp__hash(const mp_obj_t *o)
@@ -202,6 +203,10 @@ static inline int64_t mp__place(const mp_obj_t *o)
                : mp__hash(o);
 }
 
+/* object_seq.c: makes t, a tuple of one item that only the caller holds, hold `item` instead,
+ * as if made anew by mp_tuple_new(); 1, or 0 (t untouched) when t is shared or item is a
+ * tuple. A Pool worker passes each item of a chunk to the task in one tuple this way. */
+int mp__tuple_reuse1(mp_obj_t *t, mp_obj_t *item);
 /* object_seq.c: appends to a list (see the builders below). */
 int mp__list_append(mp_obj_t *list, mp_obj_t *item);
 

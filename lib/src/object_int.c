@@ -195,6 +195,15 @@ mp_obj_t *mp_int_from_bytes(const void *p, size_t n, int is_signed)
         mp__set_errmsg("out of memory");
         return NULL;
     }
+    if (n <= 8 && (is_signed || n < 8)) {
+        /* Fits an int64: no limbs to allocate (a pickled LONG1 of a few bytes comes here). */
+        uint64_t u = 0;
+        for (size_t i = n; i-- > 0;)
+            u = u << 8 | b[i];
+        if (is_signed && n && n < 8 && (b[n - 1] & 0x80))
+            u |= ~(uint64_t)0 << (8 * n); /* sign extension */
+        return mp_int((int64_t)u);
+    }
     size_t nl = (n + 3) / 4;
     uint32_t *limb = calloc(nl ? nl : 1, sizeof *limb);
     if (!limb) {

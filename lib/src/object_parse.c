@@ -19,19 +19,47 @@ typedef struct {
     int depth;
 } pstate_t;
 
-static int mismatch(const char *path, const char *want, const mp_obj_t *got)
+/* Where the walk is: item `i` (from 1) of the group `up`; the value itself has up == NULL.
+ * A Pool task parses its arguments once per item, so the name an error message needs is
+ * spelled out only when there is an error. */
+typedef struct ppath {
+    const struct ppath *up;
+    size_t i;
+} ppath_t;
+
+/* Writes "2.1" for `p` into buf (of cap bytes); returns the length written. */
+static size_t path_str(const ppath_t *p, char *buf, size_t cap)
 {
-    if (!*path)
+    if (!p->up)
+        return 0;
+    size_t n = path_str(p->up, buf, cap);
+    int k = snprintf(buf + n, cap - n, n ? ".%zu" : "%zu", p->i);
+    return k < 0 || (size_t)k >= cap - n ? cap - 1 : n + (size_t)k;
+}
+
+static int mismatch(const ppath_t *path, const char *want, const mp_obj_t *got)
+{
+    char name[128] = "";
+    path_str(path, name, sizeof name);
+    if (!*name)
         return mp__fail(MP_EINVAL, "mp_parse: expected %s, got %s", want, mp_type_name(got->type));
-    return mp__fail(MP_EINVAL, "mp_parse: item %s: expected %s, got %s", path, want,
+    return mp__fail(MP_EINVAL, "mp_parse: item %s: expected %s, got %s", name, want,
                     mp_type_name(got->type));
 }
 
-static int refused(const char *path, const char *why, int code)
+static int refused(const ppath_t *path, const char *why, int code)
 {
-    if (!*path)
+    char name[128] = "";
+    path_str(path, name, sizeof name);
+    if (!*name)
         return mp__fail(code, "mp_parse: %s", why);
-    return mp__fail(code, "mp_parse: item %s: %s", path, why);
+    return mp__fail(code, "mp_parse: item %s: %s", name, why);
+}
+
+/* The separators a format may hold between units, for the reader's eye. */
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == ',' || c == ':';
 }
 
 static int bad_format(char c)
@@ -49,26 +77,45 @@ static int has_hash(pstate_t *s)
 
 /* ---- numbers ------------------------------------------------------------------------------- */
 
+/* A switch, not a table search: this runs for every integer unit of every parse. */
 static int int_range(char c, int64_t *lo, uint64_t *hi)
 {
-    static const struct {
-        char code;
-        int64_t lo;
-        uint64_t hi;
-    } t[] = {
-        {'b', 0, UCHAR_MAX},       {'h', SHRT_MIN, SHRT_MAX},   {'i', INT_MIN, INT_MAX},
-        {'l', LONG_MIN, LONG_MAX}, {'L', LLONG_MIN, LLONG_MAX}, {'n', -SSIZE_MAX - 1, SSIZE_MAX},
-        {'B', 0, UCHAR_MAX},       {'H', 0, USHRT_MAX},         {'I', 0, UINT_MAX},
-        {'k', 0, ULONG_MAX},       {'K', 0, ULLONG_MAX},
-    };
-    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
-        if (t[i].code == c) {
-            *lo = t[i].lo;
-            *hi = t[i].hi;
-            return 1;
-        }
+    *lo = 0;
+    switch (c) {
+    case 'b':
+    case 'B':
+        *hi = UCHAR_MAX;
+        return 1;
+    case 'h':
+        *lo = SHRT_MIN, *hi = SHRT_MAX;
+        return 1;
+    case 'i':
+        *lo = INT_MIN, *hi = INT_MAX;
+        return 1;
+    case 'l':
+        *lo = LONG_MIN, *hi = LONG_MAX;
+        return 1;
+    case 'L':
+        *lo = LLONG_MIN, *hi = LLONG_MAX;
+        return 1;
+    case 'n':
+        *lo = -SSIZE_MAX - 1, *hi = SSIZE_MAX;
+        return 1;
+    case 'H':
+        *hi = USHRT_MAX;
+        return 1;
+    case 'I':
+        *hi = UINT_MAX;
+        return 1;
+    case 'k':
+        *hi = ULONG_MAX;
+        return 1;
+    case 'K':
+        *hi = ULLONG_MAX;
+        return 1;
+    default:
+        return 0;
     }
-    return 0;
 }
 
 /* Takes the code's pointer off the list with its own type (va_arg needs the exact type). */
@@ -137,7 +184,7 @@ static void store_int(void *dst, char c, int64_t v)
 }
 
 /* An integer code: `o` NULL skips the unit (its pointer is still consumed). */
-static int parse_int(pstate_t *s, char c, const mp_obj_t *o, const char *path)
+static int parse_int(pstate_t *s, char c, const mp_obj_t *o, const ppath_t *path)
 {
     int64_t lo = 0, v = 0;
     uint64_t hi = 0, u = 0;
@@ -148,7 +195,11 @@ static int parse_int(pstate_t *s, char c, const mp_obj_t *o, const char *path)
     if (!mp__is_int(o))
         return mismatch(path, "int", o);
     if (lo < 0) {
-        if (mp_int_as_int64(o, &v) < 0 || v < lo || (v > 0 && (uint64_t)v > hi))
+        if (o->type == MP_TYPE_INT && !(o->flags & MP__F_BIG))
+            v = MP__SMALL(o)->v; /* the common case, without a call */
+        else if (mp_int_as_int64(o, &v) < 0)
+            return refused(path, "int out of range for the C type", MP_EOVERFLOW);
+        if (v < lo || (v > 0 && (uint64_t)v > hi))
             return refused(path, "int out of range for the C type", MP_EOVERFLOW);
     } else {
         if (mp_int_as_u64(o, &u) < 0 || u > hi)
@@ -159,7 +210,7 @@ static int parse_int(pstate_t *s, char c, const mp_obj_t *o, const char *path)
     return 0;
 }
 
-static int parse_double(pstate_t *s, char c, const mp_obj_t *o, const char *path)
+static int parse_double(pstate_t *s, char c, const mp_obj_t *o, const ppath_t *path)
 {
     void *dst = c == 'd' ? (void *)va_arg(s->ap, double *) : (void *)va_arg(s->ap, float *);
     double d;
@@ -179,7 +230,7 @@ static int parse_double(pstate_t *s, char c, const mp_obj_t *o, const char *path
 /* ---- text ---------------------------------------------------------------------------------- */
 
 /* s, z, y, Y: with '#' a pointer and a length, else a NUL-terminated pointer. */
-static int parse_text(pstate_t *s, char c, const mp_obj_t *o, const char *path)
+static int parse_text(pstate_t *s, char c, const mp_obj_t *o, const ppath_t *path)
 {
     int counted = has_hash(s);
     if (c == 'Y' && !counted)
@@ -216,7 +267,7 @@ static int parse_text(pstate_t *s, char c, const mp_obj_t *o, const char *path)
 
 /* ---- structure ----------------------------------------------------------------------------- */
 
-static int parse_unit(pstate_t *s, const mp_obj_t *o, const char *path);
+static int parse_unit(pstate_t *s, const mp_obj_t *o, const ppath_t *path);
 
 /* Counts the units of a group up to `close`: *min before any '|', *max in all. */
 static int count_units(const char *f, char close, size_t *min, size_t *max)
@@ -225,7 +276,7 @@ static int count_units(const char *f, char close, size_t *min, size_t *max)
     *min = SIZE_MAX;
     *max = 0;
     for (; *f && !(level == 0 && *f == close); f++) {
-        if (strchr(" \t,:#", *f))
+        if (is_space(*f) || *f == '#')
             continue;
         if (*f == '|') {
             if (level == 0 && *min == SIZE_MAX)
@@ -246,7 +297,7 @@ static int count_units(const char *f, char close, size_t *min, size_t *max)
     return 0;
 }
 
-static int length_error(const char *path, size_t min, size_t max, size_t n)
+static int length_error(const ppath_t *path, size_t min, size_t max, size_t n)
 {
     char why[120];
     if (min == max)
@@ -257,25 +308,7 @@ static int length_error(const char *path, size_t min, size_t max, size_t n)
 }
 
 /* A group: the cursor is after its opening bracket (or at the start, for the top level). */
-/* "path.i", the item's name for messages. Built for every item, hence no printf: a Pool task
- * parses its arguments once per item, and snprintf cost more than the rest of the parse. */
-static void sub_path(char *sub, size_t cap, const char *path, size_t i)
-{
-    char digits[24];
-    int k = 0;
-    size_t n = strnlen(path, cap - sizeof digits - 2);
-    memcpy(sub, path, n);
-    if (n)
-        sub[n++] = '.';
-    do
-        digits[k++] = (char)('0' + i % 10);
-    while ((i /= 10) != 0);
-    while (k)
-        sub[n++] = digits[--k];
-    sub[n] = '\0';
-}
-
-static int parse_group(pstate_t *s, char close, const mp_obj_t *o, const char *path)
+static int parse_group(pstate_t *s, char close, const mp_obj_t *o, const ppath_t *path)
 {
     size_t min, max, n = 0, i = 0;
     int rc = count_units(s->f, close, &min, &max);
@@ -292,21 +325,19 @@ static int parse_group(pstate_t *s, char close, const mp_obj_t *o, const char *p
             return length_error(path, min, max, n);
     }
     while (rc == 0 && *s->f != close) {
-        char sub[128];
-        if (strchr(" \t,:|", *s->f)) {
+        if (is_space(*s->f) || *s->f == '|') {
             s->f++;
             continue;
         }
-        i++;
-        sub_path(sub, sizeof sub, path, i);
-        rc = parse_unit(s, o && i <= n ? items[i - 1] : NULL, sub);
+        ppath_t sub = {path, ++i};
+        rc = parse_unit(s, o && i <= n ? items[i - 1] : NULL, &sub);
     }
     if (rc == 0 && close)
         s->f++;
     return rc;
 }
 
-static int parse_unit(pstate_t *s, const mp_obj_t *o, const char *path)
+static int parse_unit(pstate_t *s, const mp_obj_t *o, const ppath_t *path)
 {
     char c = *s->f++;
     int64_t lo;
@@ -349,6 +380,38 @@ static int parse_unit(pstate_t *s, const mp_obj_t *o, const char *path)
     }
 }
 
+/* Whether fmt is "(" one-letter units ")", the shape of a task's arguments: *k is their count.
+ * Such a format needs no counting pass and no group bookkeeping (mp_vparse). Anything else
+ * (a '#', a '|', spaces, nesting) takes the general walk. */
+static int plain_tuple(const char *fmt, size_t *k)
+{
+    size_t i = 1;
+    if (fmt[0] != '(')
+        return 0;
+    while ((fmt[i] >= 'a' && fmt[i] <= 'z') || (fmt[i] >= 'A' && fmt[i] <= 'Z'))
+        i++;
+    if (fmt[i] != ')' || fmt[i + 1])
+        return 0;
+    *k = i - 1;
+    return 1;
+}
+
+static int parse_plain(pstate_t *s, const mp_obj_t *o, size_t k, const ppath_t *path)
+{
+    size_t n;
+    mp_obj_t *const *items = mp__seq_items(o, &n);
+    if (!items)
+        return mismatch(path, "tuple or list", o);
+    if (n != k)
+        return length_error(path, k, k, n);
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < k; i++) {
+        ppath_t sub = {path, i + 1};
+        rc = parse_unit(s, items[i], &sub);
+    }
+    return rc;
+}
+
 int mp_vparse(const mp_obj_t *o, const char *fmt, va_list ap)
 {
     size_t min, max;
@@ -358,15 +421,22 @@ int mp_vparse(const mp_obj_t *o, const char *fmt, va_list ap)
     s.f = fmt;
     s.depth = 0;
     va_copy(s.ap, ap);
+    ppath_t top = {NULL, 0};
+    if (plain_tuple(fmt, &max)) {
+        s.f = fmt + 1;
+        int rc = parse_plain(&s, o, max, &top);
+        va_end(s.ap);
+        return rc;
+    }
     /* One unit reads the value itself; several (or a '|') read a tuple, as PyArg_ParseTuple. */
     int rc = count_units(fmt, '\0', &min, &max);
     if (rc == 0 && (max != 1 || min != 1)) {
-        rc = parse_group(&s, '\0', o, "");
+        rc = parse_group(&s, '\0', o, &top);
     } else if (rc == 0) {
-        while (strchr(" \t,:", *s.f) && *s.f)
+        while (is_space(*s.f))
             s.f++;
-        rc = parse_unit(&s, o, "");
-        while (rc == 0 && *s.f && strchr(" \t,:", *s.f))
+        rc = parse_unit(&s, o, &top);
+        while (rc == 0 && is_space(*s.f))
             s.f++;
         if (rc == 0 && *s.f)
             rc = bad_format(*s.f);

@@ -1,5 +1,8 @@
-/* tuple and list. A tuple of hashable items hashes at construction, from its items' cached
- * hashes, so hashing never recurses; a list is never hashable. */
+/* tuple and list. A list is never hashable. A tuple of hashable items that holds no tuple
+ * hashes on first use, as a str does: a Pool worker makes a tuple of arguments for every item
+ * of a chunk and most are never hashed. A tuple that holds tuples hashes at construction, from
+ * its items' hashes, so that hashing recurses at most one level however deep a tuple nests
+ * (a hostile pickle can nest them a million deep). */
 #include <stdlib.h>
 
 #include "object_impl.h"
@@ -26,16 +29,32 @@ mp_obj_t *mp_tuple_new(size_t n, mp_obj_t *const *items)
     if (!t)
         return NULL;
     t->n = n;
-    int hashable = 1;
+    int hashable = 1, nests = 0;
     for (size_t i = 0; i < n; i++) {
         t->item[i] = mp_obj_incref(items[i]);
         hashable &= !!(items[i]->flags & MP__F_HASHABLE);
+        nests |= items[i]->type == MP_TYPE_TUPLE;
     }
     if (hashable) {
-        t->ob.u.hash = mp__hash_tuple(t->item, n);
+        t->ob.u.hash = nests ? mp__hash_tuple(t->item, n) : MP__HASH_UNSET;
         t->ob.flags |= MP__F_HASHABLE;
     }
     return &t->ob;
+}
+
+int mp__tuple_reuse1(mp_obj_t *t, mp_obj_t *item)
+{
+    mp__tuple_t *tu = (mp__tuple_t *)t;
+    if (t->type != MP_TYPE_TUPLE || tu->n != 1 || (t->flags & MP__F_CYCLE) ||
+        atomic_load_explicit(&t->refcnt, memory_order_acquire) != 1 || item->type == MP_TYPE_TUPLE)
+        return 0;
+    mp_obj_t *old = tu->item[0];
+    tu->item[0] = mp_obj_incref(item);
+    /* As mp_tuple_new() leaves a tuple of one item that is not a tuple. */
+    t->u.hash = MP__HASH_UNSET;
+    t->flags = (uint8_t)((t->flags & ~MP__F_HASHABLE) | (item->flags & MP__F_HASHABLE));
+    mp_obj_decref(old);
+    return 1;
 }
 
 mp_obj_t *mp_tuple_from_seq(const mp_obj_t *seq)

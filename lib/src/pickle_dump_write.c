@@ -84,8 +84,31 @@ int mp__pickler_push(mp__pickler_t *p, const mp_obj_t *o)
 
 /* ---- int, float ---------------------------------------------------------------------------- */
 
+/* LONG1 of an int64 beyond BININT's range: a square of a Pool task's item is often one, and
+ * the general path's byte conversion cost more than the rest of the pickling. */
+static int long_small(mp__pickler_t *p, int64_t v)
+{
+    int rc = mp__pickler_room(p, 10);
+    if (rc < 0)
+        return rc;
+    /* The fewest bytes of two's complement that hold v, sign bit included: v's significant
+     * bits (those of ~v for a negative v) and one for the sign. */
+    uint64_t mag = (uint64_t)(v < 0 ? ~v : v);
+    size_t bits = mag ? 65 - (size_t)__builtin_clzll(mag) : 1;
+    size_t n = (bits + 7) / 8;
+    unsigned char *b = p->buf + p->len;
+    b[0] = MP__OP_LONG1, b[1] = (unsigned char)n;
+    uint64_t u = (uint64_t)v;
+    for (size_t i = 0; i < n; i++, u >>= 8)
+        b[2 + i] = (unsigned char)u;
+    p->len += 2 + n;
+    return 0;
+}
+
 static int long_binary(mp__pickler_t *p, const mp_obj_t *o)
 {
+    if (!(o->flags & MP__F_BIG))
+        return long_small(p, MP__SMALL(o)->v);
     size_t n = mp_int_nbytes(o);
     if (n > INT32_MAX)
         return mp__fail(MP_EENCODE, "pickle: an int of %zu bytes is too large for LONG4", n);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "object_impl.h"
 #include "pool_impl.h"
 #include "process_impl.h"
 
@@ -86,20 +87,23 @@ static mp_obj_t *run_chunk(mp_task_t fn, int mode, mp_obj_t *items)
     mp_obj_t **out = calloc(n ? n : 1, sizeof *out);
     if (!out)
         return mp_task_raise("MemoryError", NULL);
-    mp_obj_t *list = NULL;
+    mp_obj_t *list = NULL, *args = NULL;
     size_t i = 0;
     for (; i < n; i++) {
         mp_obj_t *item = mp_list_get(items, i);
-        mp_obj_t *args = mode == MP__JOB_MAP ? mp_tuple_new(1, &item) : mp_tuple_from_seq(item);
+        if (mode != MP__JOB_MAP || !args || !mp__tuple_reuse1(args, item)) {
+            mp_obj_decref(args);
+            args = mode == MP__JOB_MAP ? mp_tuple_new(1, &item) : mp_tuple_from_seq(item);
+        }
         if (!args) {
             mp_task_raise("TypeError", "%s", mp_errmsg());
             break;
         }
         out[i] = fn(args, NULL);
-        mp_obj_decref(args);
         if (!out[i])
             break;
     }
+    mp_obj_decref(args);
     if (i == n)
         list = mp_list_new(n, out);
     for (size_t j = 0; j < i; j++)
@@ -117,7 +121,12 @@ static mp_obj_t *run_unit(long long tag, const char *name, int mode, mp_obj_t *d
         return error_reply(tag, "AttributeError", mp_errmsg());
     if (mp_obj_type(kwargs) == MP_TYPE_NONE)
         kwargs = NULL;
+    /* Small values come from slabs while the unit runs (object_slab.c): a chunk makes an
+     * argument tuple and a result for every item, and malloc/free of each cost more than the
+     * task itself when the task is tiny. */
+    mp__arena_open();
     mp_obj_t *value = mode == MP__JOB_APPLY ? fn(data, kwargs) : run_chunk(fn, mode, data);
+    mp__arena_close();
     if (!value)
         return raised_reply(tag, name);
     return mp_build("(LpN)", tag, 1, value);
