@@ -12,6 +12,7 @@
 #include "mp/process.h"
 #include "mp/synchronize.h"
 #include "mp/connection.h"
+#include "mp/listener.h"
 #include "mp/queues.h"
 #include "mp/context.h"
 #include "mp/reduction.h"

@@ -104,7 +104,9 @@ extern "C" {
     /** A Pool worker died while it ran the task (CPython's get() would wait for ever). */ \
     XX(EWORKERLOST, MP__EBASE - 13, "the worker running the task died", "") \
     /** An iterator has no more items (Python's StopIteration). */ \
-    XX(ESTOP, MP__EBASE - 14, "no more items", "StopIteration")
+    XX(ESTOP, MP__EBASE - 14, "no more items", "StopIteration") \
+    /** A peer did not prove it holds the key, or refused our proof. */ \
+    XX(EAUTH, MP__EBASE - 15, "authentication failed", "multiprocessing.AuthenticationError")
 
 /** One row of #MP_ERRNO_MAP as an enumerator. */
 #define MP__ERRNO_ENUMERATOR(name, value, msg, py) MP_##name = (value),
