@@ -207,6 +207,13 @@ static inline int64_t mp__place(const mp_obj_t *o)
  * as if made anew by mp_tuple_new(); 1, or 0 (t untouched) when t is shared or item is a
  * tuple. A Pool worker passes each item of a chunk to the task in one tuple this way. */
 int mp__tuple_reuse1(mp_obj_t *t, mp_obj_t *item);
+/* object_seq.c: a list that takes over `items` (malloc'd, n references, none NULL) as its own
+ * storage: no copy and no count touched. NULL when out of memory, and then nothing was taken. */
+mp_obj_t *mp__list_adopt(size_t n, mp_obj_t **items);
+/* object_seq.c: moves the references of a list only the caller holds into dst (at most max)
+ * and leaves it empty: their count; SIZE_MAX (nothing moved) if it is shared or too long.
+ * Joining a map's chunks this way touches no count. */
+size_t mp__list_move_items(mp_obj_t *list, mp_obj_t **dst, size_t max);
 /* object_seq.c: appends to a list (see the builders below). */
 int mp__list_append(mp_obj_t *list, mp_obj_t *item);
 

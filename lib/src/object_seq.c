@@ -88,6 +88,29 @@ mp_obj_t *mp_list_new(size_t n, mp_obj_t *const *items)
     return &l->ob;
 }
 
+mp_obj_t *mp__list_adopt(size_t n, mp_obj_t **items)
+{
+    mp__list_t *l = (mp__list_t *)mp__obj_alloc(MP_TYPE_LIST, sizeof *l);
+    if (!l)
+        return NULL;
+    l->n = l->cap = n;
+    l->item = items;
+    return &l->ob;
+}
+
+size_t mp__list_move_items(mp_obj_t *list, mp_obj_t **dst, size_t max)
+{
+    mp__list_t *l = (mp__list_t *)list;
+    if ((list->flags & MP__F_CYCLE) ||
+        atomic_load_explicit(&list->refcnt, memory_order_acquire) != 1 || l->n > max)
+        return SIZE_MAX;
+    size_t n = l->n;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = l->item[i];
+    l->n = 0;
+    return n;
+}
+
 int mp__list_append(mp_obj_t *list, mp_obj_t *item)
 {
     mp__list_t *l = (mp__list_t *)list;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "object_impl.h"
 #include "pool_impl.h"
 
 mp__task_err_t *mp__task_err_new(int code, const char *exc_type, const char *message, pid_t pid,
@@ -76,13 +77,24 @@ static mp_obj_t *join_chunks(mp_async_result_t *r)
     if (!items)
         return NULL;
     for (size_t c = 0; c < r->nchunks; c++) {
-        size_t k = mp_list_size(r->slots[c].value);
-        mp_obj_t *const *src = mp_list_items(r->slots[c].value);
+        mp_obj_t *chunk = r->slots[c].value;
+        size_t k = mp__list_move_items(chunk, items + n, r->length - n);
+        if (k != SIZE_MAX) {
+            n += k;
+            continue;
+        }
+        /* Shared (a callback of imap's may hold it): copy with references of our own. */
+        k = mp_list_size(chunk);
+        mp_obj_t *const *src = mp_list_items(chunk);
         for (size_t i = 0; i < k && n < r->length; i++)
-            items[n++] = src[i];
+            items[n++] = mp_obj_incref(src[i]);
     }
-    mp_obj_t *list = n == r->length ? mp_list_new(n, items) : NULL;
-    free(items);
+    mp_obj_t *list = n == r->length ? mp__list_adopt(n, items) : NULL;
+    if (!list) {
+        while (n)
+            mp_obj_decref(items[--n]);
+        free(items);
+    }
     return list;
 }
 

@@ -104,12 +104,12 @@ static mp_obj_t *run_chunk(mp_task_t fn, int mode, mp_obj_t *items)
             break;
     }
     mp_obj_decref(args);
-    if (i == n)
-        list = mp_list_new(n, out);
+    if (i == n && (list = mp__list_adopt(n, out)) != NULL)
+        return list;
     for (size_t j = 0; j < i; j++)
         mp_obj_decref(out[j]);
     free(out);
-    return list;
+    return i == n ? mp_task_raise("MemoryError", NULL) : NULL;
 }
 
 /* Runs one unit; returns the reply to send. */
