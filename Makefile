@@ -101,6 +101,15 @@ conformance-python:
 	@mkdir -p $(BUILD) && $(PYTHON) conformance/python/run.py | tee $(BUILD)/conformance-python.log; \
 	    exit $${PIPESTATUS[0]}
 
+# The same against every CPython that find-pythons finds (3.8 up), one after the other: about
+# 40 s each, so not part of `make test`, which runs the default python3.
+.PHONY: conformance-python-all
+conformance-python-all:
+	@rc=0; for py in $$(conformance/python/find-pythons); do \
+	    echo "== $$($$py -c 'import sys; print(sys.version.split()[0])') ($$py)"; \
+	    $$py conformance/python/run.py | grep -E "^FAIL|passed"; [ $${PIPESTATUS[0]} -eq 0 ] || rc=1; \
+	done; exit $$rc
+
 # ---- the whole test run ----------------------------------------------------------------------
 .PHONY: setup test
 setup:

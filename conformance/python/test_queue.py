@@ -8,11 +8,12 @@ pending) have no twin: CPython deadlocks, blocks for ever or buffers without lim
 import contextlib
 import io
 import queue as pyqueue
+import sys
 import threading
 import time
 
 from support import (ctx, case, check, check_eq, check_about, check_immediate, timed,
-                     expect_error)
+                     expect_error, Skip)
 
 TIMEOUT1, TIMEOUT2, TIMEOUT3 = 0.82, 0.35, 1.4        # _test_multiprocessing's, CHECK_TIMINGS on
 
@@ -305,6 +306,8 @@ def sq_02(fx):
 
 @case('SQ-03', "close() twice works; get, put and empty then raise OSError 'handle is closed'")
 def sq_03(fx):
+    if sys.version_info < (3, 9):
+        raise Skip('SimpleQueue.close() was added in CPython 3.9')
     sq = ctx.SimpleQueue()
     sq.close()
     sq.close()

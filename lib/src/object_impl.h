@@ -204,9 +204,14 @@ static inline int64_t mp__place(const mp_obj_t *o)
 }
 
 /* object_seq.c: makes t, a tuple of one item that only the caller holds, hold `item` instead,
- * as if made anew by mp_tuple_new(); 1, or 0 (t untouched) when t is shared or item is a
- * tuple. A Pool worker passes each item of a chunk to the task in one tuple this way. */
+ * as if made anew by mp_tuple_new(), taking the caller's reference to item; 1, or 0 (t and
+ * item untouched) when t is shared or item is a tuple. A Pool worker passes each item of a
+ * chunk to the task in one tuple this way. */
 int mp__tuple_reuse1(mp_obj_t *t, mp_obj_t *item);
+/* object_seq.c: makes *view a list of the n items that the caller holds, borrowed, for as
+ * long as the view is used: an immortal value on the caller's stack, which counts nothing.
+ * The Pool pickles a chunk of a map's items through one. */
+void mp__list_view(mp__list_t *view, mp_obj_t *const *items, size_t n);
 /* object_seq.c: a list that takes over `items` (malloc'd, n references, none NULL) as its own
  * storage: no copy and no count touched. NULL when out of memory, and then nothing was taken. */
 mp_obj_t *mp__list_adopt(size_t n, mp_obj_t **items);

@@ -49,7 +49,7 @@ int mp__tuple_reuse1(mp_obj_t *t, mp_obj_t *item)
         atomic_load_explicit(&t->refcnt, memory_order_acquire) != 1 || item->type == MP_TYPE_TUPLE)
         return 0;
     mp_obj_t *old = tu->item[0];
-    tu->item[0] = mp_obj_incref(item);
+    tu->item[0] = item; /* the caller's reference */
     /* As mp_tuple_new() leaves a tuple of one item that is not a tuple. */
     t->u.hash = MP__HASH_UNSET;
     t->flags = (uint8_t)((t->flags & ~MP__F_HASHABLE) | (item->flags & MP__F_HASHABLE));
@@ -86,6 +86,16 @@ mp_obj_t *mp_list_new(size_t n, mp_obj_t *const *items)
         }
     }
     return &l->ob;
+}
+
+void mp__list_view(mp__list_t *view, mp_obj_t *const *items, size_t n)
+{
+    atomic_init(&view->ob.refcnt, 1);
+    view->ob.u.hash = 0;
+    view->ob.type = MP_TYPE_LIST;
+    view->ob.flags = MP__F_IMMORTAL;
+    view->n = view->cap = n;
+    view->item = (mp_obj_t **)items; /* never written: nothing can reach the view to change it */
 }
 
 mp_obj_t *mp__list_adopt(size_t n, mp_obj_t **items)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "object_impl.h"
 #include "pool_impl.h"
 #include "process_impl.h"
 
@@ -234,17 +235,16 @@ typedef struct {
 /* Pickles one unit: (tag, task name, mode, data, kwargs or None). */
 static int encode_unit(mp__unit_t *u, const char *name, const call_t *c, size_t chunk)
 {
-    mp_obj_t *data;
-    if (c->kind == MP__JOB_APPLY) {
-        data = mp_obj_incref(c->args);
-    } else {
+    mp_obj_t *data = c->args;
+    mp__list_t view; /* a chunk's items, borrowed: a list of them would count each twice */
+    if (c->kind != MP__JOB_APPLY) {
         size_t from = chunk * c->chunksize;
         size_t n = c->length - from < c->chunksize ? c->length - from : c->chunksize;
-        data = mp_list_new(n, c->items + from);
+        mp__list_view(&view, c->items + from, n);
+        data = &view.ob;
     }
     mp_obj_t *msg =
-        data ? mp_build("(LziNO)", u->tag, name, c->kind, data, c->kwargs ? c->kwargs : mp_none())
-             : NULL;
+        mp_build("(LziOO)", u->tag, name, c->kind, data, c->kwargs ? c->kwargs : mp_none());
     if (!msg)
         return mp__fail(MP_ENOMEM, "out of memory");
     int rc = mp_pickle_dumps(msg, 5, &u->msg, &u->len);

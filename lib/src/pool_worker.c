@@ -80,30 +80,44 @@ static mp_obj_t *raised_reply(long long tag, const char *task)
     return r;
 }
 
-/* fn over each item of a chunk: fn(item) for map, fn(*item) for starmap. */
+/* The argument tuple for the next item, given the caller's reference to it: args itself,
+ * holding item now, when the task kept no reference to it (map); else a new one. */
+static mp_obj_t *next_args(mp_obj_t *args, int mode, mp_obj_t *item)
+{
+    mp_obj_t *t;
+    if (mode == MP__JOB_MAP && args && mp__tuple_reuse1(args, item))
+        return args;
+    mp_obj_decref(args);
+    t = mode == MP__JOB_MAP ? mp_tuple_new(1, &item) : mp_tuple_from_seq(item);
+    mp_obj_decref(item);
+    if (!t)
+        mp_task_raise("TypeError", "%s", mp_errmsg());
+    return t;
+}
+
+/* fn over each item of a chunk: fn(item) for map, fn(*item) for starmap. The chunk's list is
+ * the worker's alone (just unpickled), so its references move to the argument tuples: no
+ * count changes hands between processes' worth of items (mp__list_move_items). */
 static mp_obj_t *run_chunk(mp_task_t fn, int mode, mp_obj_t *items)
 {
-    size_t n = mp_list_size(items);
-    mp_obj_t **out = calloc(n ? n : 1, sizeof *out);
-    if (!out)
+    size_t n = mp_list_size(items), i = 0;
+    mp_obj_t **out = calloc(n ? n : 1, sizeof *out), **own = malloc((n ? n : 1) * sizeof *own);
+    int owned = own && mp__list_move_items(items, own, n) == n;
+    mp_obj_t *list, *args = NULL;
+    if (!out || !own) {
+        free(out);
+        free(own);
         return mp_task_raise("MemoryError", NULL);
-    mp_obj_t *list = NULL, *args = NULL;
-    size_t i = 0;
+    }
     for (; i < n; i++) {
-        mp_obj_t *item = mp_list_get(items, i);
-        if (mode != MP__JOB_MAP || !args || !mp__tuple_reuse1(args, item)) {
-            mp_obj_decref(args);
-            args = mode == MP__JOB_MAP ? mp_tuple_new(1, &item) : mp_tuple_from_seq(item);
-        }
-        if (!args) {
-            mp_task_raise("TypeError", "%s", mp_errmsg());
-            break;
-        }
-        out[i] = fn(args, NULL);
-        if (!out[i])
+        mp_obj_t *item = owned ? own[i] : mp_obj_incref(mp_list_get(items, i));
+        if (!(args = next_args(args, mode, item)) || !(out[i] = fn(args, NULL)))
             break;
     }
     mp_obj_decref(args);
+    for (size_t j = i + 1; owned && j < n; j++)
+        mp_obj_decref(own[j]); /* the items after a failed one */
+    free(own);
     if (i == n && (list = mp__list_adopt(n, out)) != NULL)
         return list;
     for (size_t j = 0; j < i; j++)
