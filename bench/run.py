@@ -6,7 +6,8 @@ variants of one workload so that a noisy moment of the machine hits them all ali
 figure as its median with min and max, the ratios libmp/floor and CPython/libmp (of time per
 operation, against the fastest floor and the fastest CPython variant of the same run), and writes
 results.csv, results.md, machine.txt, latest.html (the part the docs page includes), chart.dat,
-chart.gp and chart.png into --out.
+chart.gp and chart.png into --out. Each timed run is watched for other work on the machine (see
+LoadProbe): a figure with a disturbed run is marked, not reported as clean.
 """
 import argparse
 import base64
@@ -16,11 +17,15 @@ import html
 import os
 import platform
 import re
+import resource
+import shlex
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
+import threading
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from registry import CPYTHON, FLOOR, LIBMP, VARIANTS, WORKLOADS  # noqa: E402
@@ -70,6 +75,123 @@ def run_once(opts, work, v, count, timeout):
     return int(m.group(1)), float(m.group(2))
 
 
+# ---- the load on the machine during each run -------------------------------------------------
+#
+# A figure is only as good as the quiet it was measured in: on 2 CPUs one busy process of someone
+# else's can halve a pinned figure. The 1-minute load average (recorded before and after each
+# workload, as a rough guide) cannot tell which run was disturbed: it decays over a minute, so
+# after a 10 s workload it still mostly shows the one before, and it counts the benchmark's own
+# processes. Each timed run is therefore watched over exactly its own interval, two ways:
+#
+# - load: the number of runnable tasks, /proc/loadavg's 4th field (the quantity the load average
+#   averages, without its lag), sampled every SAMPLE_PERIOD by a thread of the driver and
+#   averaged over the run. It is a demand, so it can exceed the CPU count, which is what
+#   "disturbed" is about. /proc/stat's CPU busy time alone could not show that: it is a use, and
+#   stops at the CPU count however many tasks wait.
+# - others: the CPUs other work used over the run, /proc/stat's busy time of the usable CPUs
+#   (steal included: time the hypervisor gave this VM's CPU to another) less the CPU time of the
+#   driver and the run's processes (getrusage). The load alone cannot be used: the benchmark's own
+#   processes are in it, and W3b (4 processes) or W7c (2 busy workers and the pool's threads) can
+#   put it above 2 on an otherwise idle machine.
+#
+# A run is disturbed when its load was above the usable CPU count (os.sched_getaffinity) and other
+# work used at least OTHERS_MIN CPU in it: tasks waited for a CPU and not only the benchmark's own.
+# The sampler costs about 30 us of CPU per sample (0.1% of one CPU); the busy time is counted in
+# clock ticks, so over a run of less than about 0.2 s "others" is rough (+-0.1 CPU).
+SAMPLE_PERIOD = 0.025
+OTHERS_MIN = 0.1
+DISTURBED_MARK = "\u26a0"
+
+
+def usable_cpus():
+    return sorted(os.sched_getaffinity(0))
+
+
+def busy_seconds(cpus):
+    """CPU-seconds the given CPUs have been busy since boot (user, nice, system, irq, softirq,
+    steal of /proc/stat), or None without /proc/stat."""
+    names = {"cpu%d" % c for c in cpus}
+    ticks = 0
+    try:
+        with open("/proc/stat") as f:
+            for line in f:
+                p = line.split()
+                if p and p[0] in names:
+                    user, nice, system, _idle, _iowait, irq, softirq, steal = map(int, p[1:9])
+                    ticks += user + nice + system + irq + softirq + steal
+    except (OSError, ValueError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def own_seconds():
+    """CPU-seconds used by the driver and by every program it has run and reaped."""
+    return sum(u.ru_utime + u.ru_stime for u in (resource.getrusage(resource.RUSAGE_SELF),
+                                                   resource.getrusage(resource.RUSAGE_CHILDREN)))
+
+
+def runnable():
+    """Runnable tasks on the machine now, less the one reading (/proc/loadavg: 'a/b' is
+    runnable/total), or None."""
+    try:
+        with open("/proc/loadavg") as f:
+            return int(f.read().split()[3].split("/")[0]) - 1
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class RunLoad:
+    """How loaded the machine was over one timed run."""
+
+    def __init__(self, load, others, cpus):
+        self.load, self.others = load, others   # runnable tasks (mean), CPUs used by others
+        self.disturbed = (load is not None and others is not None and load > cpus
+                          and others >= OTHERS_MIN)
+
+
+class LoadProbe(threading.Thread):
+    """Watches the timed runs: watch(fn) runs fn() and returns (its result, a RunLoad)."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.cpus = usable_cpus()
+        self.on = threading.Event()
+        self.lock = threading.Lock()
+        self.total = self.n = 0
+        self.start()
+
+    def run(self):
+        while self.on.wait():
+            time.sleep(SAMPLE_PERIOD)
+            r = runnable()
+            with self.lock:
+                if self.on.is_set() and r is not None:
+                    self.total, self.n = self.total + r, self.n + 1
+
+    def watch(self, fn):
+        with self.lock:
+            self.total = self.n = 0
+        t0, busy0, own0 = time.monotonic(), busy_seconds(self.cpus), own_seconds()
+        self.on.set()
+        try:
+            result = fn()
+        finally:
+            self.on.clear()
+        wall, busy1, own1 = time.monotonic() - t0, busy_seconds(self.cpus), own_seconds()
+        with self.lock:
+            load = self.total / self.n if self.n else None
+        if load is None:  # a run shorter than SAMPLE_PERIOD: the load just after it, at least
+            load = runnable()
+        others = None
+        if busy0 is not None and busy1 is not None and wall > 0:
+            others = max(0.0, (busy1 - busy0) - (own1 - own0)) / wall
+        return result, RunLoad(load, others, len(self.cpus))
+
+
+def load1():
+    return os.getloadavg()[0]
+
+
 # ---- measuring: warm-up, budget, interleaved runs ----------------------------------------------
 
 class Measure:
@@ -81,9 +203,21 @@ class Measure:
         self.note = ""
         self.failed = None
         self.timeout = None
+        self.loads = []    # a RunLoad per timed run, where the runs were watched
+        self.load1 = None  # the 1-minute load average before and after the workload
 
     def values(self):
         return [to_unit(self.work, s) for s in self.per_op]
+
+    def disturbed(self):
+        """How many of its timed runs were disturbed."""
+        return sum(r.disturbed for r in self.loads)
+
+    def load_during(self):
+        """(mean load, mean CPUs used by others) over its timed runs; None where not known."""
+        mean = lambda xs: statistics.mean(xs) if xs else None
+        return (mean([r.load for r in self.loads if r.load is not None]),
+                mean([r.others for r in self.loads if r.others is not None]))
 
 
 def nice_floor(n):
@@ -114,6 +248,7 @@ def warm_up(opts, m):
 
 
 def measure_workload(opts, work, variants):
+    before = load1()
     ms = []
     for v in variants:
         m = Measure(work, v, max(1, round((v.count or work.count) * opts.scale)))
@@ -131,11 +266,19 @@ def measure_workload(opts, work, variants):
         for m in ms:
             if m.failed:
                 continue
+            run = lambda: run_once(opts, work, m.v, m.count, m.timeout)
             try:
-                ops, seconds = run_once(opts, work, m.v, m.count, m.timeout)
+                if opts.probe:
+                    (ops, seconds), load = opts.probe.watch(run)
+                    m.loads.append(load)
+                else:
+                    ops, seconds = run()
                 m.per_op.append(seconds / ops)
             except Failure as e:
                 m.failed = str(e)
+    after = load1()
+    for m in ms:
+        m.load1 = (before, after)
     return ms
 
 
@@ -171,13 +314,19 @@ def stats(m):
     return statistics.median(vals), min(vals), max(vals)
 
 
+def mark(*ms):
+    """The mark of a cell whose figures include a disturbed run."""
+    return " " + DISTURBED_MARK if any(m and m.disturbed() for m in ms) else ""
+
+
 def figure(m):
-    """'median (min-max) unit', with a mark where the count was scaled down."""
+    """'median (min-max) unit', with a mark where the count was scaled down and one where a run
+    was disturbed."""
     s = stats(m) if m else None
     if s is None:
         return DASH
-    return "%s (%s-%s) %s%s" % (fmt(s[0]), fmt(s[1]), fmt(s[2]), m.work.unit,
-                                " (scaled down)" if m.note else "")
+    return "%s (%s-%s) %s%s%s" % (fmt(s[0]), fmt(s[1]), fmt(s[2]), m.work.unit,
+                                  " (scaled down)" if m.note else "", mark(m))
 
 
 def time_stats(m):
@@ -210,10 +359,11 @@ def ratio(slow, fast):
     return a[0] / b[0], a[1] / b[2], a[2] / b[1]
 
 
-def fmt_ratio(r):
+def fmt_ratio(r, *ms):
+    """The ratio with its range, marked if a figure it divides had a disturbed run."""
     if r is None:
         return DASH
-    return "%s (%s-%s)" % (fmt(r[0]), fmt(r[1]), fmt(r[2]))
+    return "%s (%s-%s)%s" % (fmt(r[0]), fmt(r[1]), fmt(r[2]), mark(*ms))
 
 
 def summary_rows(results):
@@ -281,11 +431,45 @@ def busy_warning():
             "noisy figures; compare only within this run" % (load, cpus))
 
 
+def commit():
+    """The short commit, with "+dirty" if the tree has changes (untracked files included: a new
+    program changes what runs)."""
+    git = first_line(["git", "-C", HERE, "rev-parse", "--short", "HEAD"])
+    try:
+        dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain"], capture_output=True,
+                               text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return git + "+unknown"
+    return git + ("+dirty" if dirty else "")
+
+
+def parent_pid(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        return int(f.read().rsplit(")", 1)[1].split()[1])
+
+
+def command_lines():
+    """(the make command that ran the driver, as typed, or None; the driver's own command): the
+    nearest make among the driver's ancestors (its recipe runs in a shell, or directly)."""
+    driver = shlex.join(getattr(sys, "orig_argv", [sys.executable] + sys.argv))
+    pid = os.getpid()
+    try:
+        for _ in range(4):
+            pid = parent_pid(pid)
+            if pid <= 1:
+                break
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                argv = [a.decode(errors="replace") for a in f.read().split(b"\0")[:-1]]
+            if argv and os.path.basename(argv[0]) in ("make", "gmake"):
+                return shlex.join(["make"] + argv[1:]), driver
+    except (OSError, ValueError, IndexError):
+        pass
+    return None, driver
+
+
 def machine(opts):
     cpu_flags = read_field("/proc/cpuinfo", "flags")
-    git = first_line(["git", "-C", HERE, "rev-parse", "--short", "HEAD"])
-    dirty = subprocess.run(["git", "-C", HERE, "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
+    make, driver = command_lines()
     return [
         ("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
         ("cpus", "%d online, %d usable by this run" % (os.cpu_count(), len(os.sched_getaffinity(0)))),
@@ -297,7 +481,9 @@ def machine(opts):
         ("compiler", first_line(opts.cc.split() + ["--version"])),
         ("python", first_line([opts.python, "--version"])),
         ("load average at start", loadavg()),
-        ("libmp commit", git + (" (with uncommitted changes)" if dirty else "")),
+        ("libmp commit", commit()),
+        ("command", make or driver),
+        ("driver", driver),
         ("run", "SCALE=%g, %d runs per figure after one warm-up" % (opts.scale, opts.runs)),
     ]
 
@@ -323,14 +509,28 @@ def md_table(header, rows):
 
 SUMMARY_HEADER = ["workload", "libmp", "CPython", "floor", "libmp/floor", "CPython/libmp",
                   "CPython/floor", "compared (CPython; floor)"]
-DETAIL_HEADER = ["workload", "kind", "variant", "count", "median", "min", "max", "unit", "note"]
+DETAIL_HEADER = ["workload", "kind", "variant", "count", "median", "min", "max", "unit",
+                 "load avg before, after", "in the runs: load, others' CPUs", "note"]
 
 
 def summary_table_rows(results):
     return [[r["work"].id, libmp_cell(r["libmp"]), figure(r["cpython"]), figure(r["floor"]),
-             fmt_ratio(r["libmp/floor"]),
-             fmt_ratio(r["CPython/libmp"]), fmt_ratio(r["CPython/floor"]),
+             fmt_ratio(r["libmp/floor"], r["libmp"], r["floor"]),
+             fmt_ratio(r["CPython/libmp"], r["cpython"], r["libmp"]),
+             fmt_ratio(r["CPython/floor"], r["cpython"], r["floor"]),
              "%s; %s" % (label(r["cpython"]), label(r["floor"]))] for r in summary_rows(results)]
+
+
+def load_cells(m):
+    """The load columns of a variant: [1-minute average before and after its workload,
+    'load; others' over its timed runs], as text ('' where not known)."""
+    two = lambda xs, sep: sep.join("%.2f" % x if x is not None else "?" for x in xs)
+    return [two(m.load1, ", ") if m.load1 else "", two(m.load_during(), "; ") if m.loads else ""]
+
+
+def disturbed_note(m):
+    n = m.disturbed()
+    return "%s disturbed in %d of %d runs" % (DISTURBED_MARK, n, len(m.loads)) if n else ""
 
 
 def detail_rows(results):
@@ -342,8 +542,9 @@ def detail_rows(results):
             note = m.failed or m.note
             if m.v.kind == LIBMP and m.failed == "not built":
                 note = "not built (see the build output)"
+            note = "; ".join(x for x in (disturbed_note(m), note) if x)
             rows.append([work.id, KIND_NAME[m.v.kind], m.v.label, f"{m.count:,}"] + cells +
-                        [work.unit, note])
+                        [work.unit] + load_cells(m) + [note])
     return rows
 
 
@@ -356,7 +557,8 @@ def write_csv(path, results):
         w = csv.writer(f)
         w.writerow(["workload", "title", "kind", "variant", "count", "runs", "unit", "median",
                     "min", "max", "median_ns_per_op", "libmp_over_floor", "cpython_over_libmp",
-                    "cpython_over_floor", "note"])
+                    "cpython_over_floor", "load1_before", "load1_after", "load_in_runs",
+                    "others_cpus_in_runs", "disturbed_runs", "note"])
         for work, ms in results:
             floor = fastest(ms, FLOOR)
             for m in ms:
@@ -364,10 +566,12 @@ def write_csv(path, results):
                 lf, cl = ratios.get(id(m), (None, None))
                 cf = ratio(m, floor) if m.v.kind == CPYTHON else None
                 num = lambda r: "%.4g" % r[0] if r else ""
+                load = lambda x: "%.2f" % x if x is not None else ""
                 w.writerow([work.id, work.title, m.v.kind, m.v.label, m.count, len(m.per_op),
                             work.unit] + (["%.6g" % x for x in s] if s else ["", "", ""]) +
-                           ["%.6g" % (t[0] * 1e9) if t else "", num(lf), num(cl), num(cf),
-                            m.failed or m.note])
+                           ["%.6g" % (t[0] * 1e9) if t else "", num(lf), num(cl), num(cf)] +
+                           [load(x) for x in (m.load1 or (None, None)) + m.load_during()] +
+                           [m.disturbed(), m.failed or m.note])
 
 
 HOW_TO_READ = """\
@@ -382,13 +586,41 @@ libmp."""
 CHART_ALT = "libmp, CPython and the floor: time per operation, log scale, lower is better"
 
 
+def disturbed_figures(results):
+    return ["%s %s %s (%d of %d runs)" % (m.work.id, KIND_NAME[m.v.kind], m.v.label, m.disturbed(),
+                                          len(m.loads))
+            for _, ms in results for m in ms if m.disturbed()]
+
+
+def disturbance_note(results):
+    """What the marks say, and which figures carry one."""
+    cpus, ms = len(os.sched_getaffinity(0)), [m for _, ms in results for m in ms]
+    if not any(r.load is not None and r.others is not None for m in ms for r in m.loads):
+        return "The load during the runs could not be read (no /proc/loadavg or /proc/stat): " \
+               "no figure was checked for other work on the machine."
+    rule = ("the machine's load (runnable tasks, sampled over the run) was above its %d usable "
+            "CPUs while other work than the benchmark used at least %.1f CPU" % (cpus, OTHERS_MIN))
+    bad = disturbed_figures(results)
+    if not bad:
+        return "No timed run was disturbed: there was no run in which %s." % rule
+    return ("%s **Disturbed:** %d of %d figures had a timed run in which %s. Such a figure (and a "
+            "ratio that uses it) is slower than this machine is when quiet and its range is "
+            "wider: measure again before quoting it. The columns \"load avg before, after\" "
+            "(1 minute, around the workload) and \"in the runs\" (mean runnable tasks; CPUs "
+            "used by other work) of the table of all variants show how loaded it was. Marked: "
+            "%s." % (DISTURBED_MARK, len(bad), sum(1 for m in ms if m.loads), rule, "; ".join(bad)))
+
+
 def report_blocks(results, desc, opts):
-    """The report as blocks, ("p", text with **bold** and `code`), ("table", header, rows) or
-    ("chart",), which markdown() and html() render."""
+    """The report as blocks, ("p", text with **bold** and `code`), ("list", items),
+    ("table", header, rows) or ("chart",), which markdown() and html() render."""
     d = dict(desc)
+    command = ["**Command:** `%s`" % d["command"]]
+    if d["command"] != d["driver"]:
+        command.append("(the driver: `%s`)" % d["driver"])
     return [
-        ("p", "Latest run: %s, `make bench SCALE=%g`, libmp commit %s." % (
-            d["date"], opts.scale, d["libmp commit"])),
+        ("list", ["**Date:** %s" % d["date"], "**Commit:** %s" % d["libmp commit"],
+                  " ".join(command)]),
         ("p", "**Machine:** %s; %s; %s; %s; load average %s at the start, %s at the end "
               "(1, 5, 15 minutes: other work on the machine shows here)." % (
                   machine_line(desc), d["compiler"], d["python"],
@@ -396,6 +628,7 @@ def report_blocks(results, desc, opts):
                   d["load average at start"], d["load average at end"])),
         ("p", HOW_TO_READ),
         ("table", SUMMARY_HEADER, summary_table_rows(results)),
+        ("p", disturbance_note(results)),
         ("chart",),
         ("p", "All variants:"),
         ("table", DETAIL_HEADER, detail_rows(results)),
@@ -407,6 +640,8 @@ def markdown(blocks, chart):
     for b in blocks:
         if b[0] == "p":
             out.append(b[1])
+        elif b[0] == "list":
+            out.append("\n".join("- " + item for item in b[1]))
         elif b[0] == "table":
             out.append(md_table(b[1], b[2]))
         elif chart:
@@ -435,6 +670,8 @@ def html_fragment(blocks, chart_path):
     for b in blocks:
         if b[0] == "p":
             out.append("<p>%s</p>" % inline_html(b[1]))
+        elif b[0] == "list":
+            out.append("<ul>%s</ul>" % "".join("<li>%s</li>" % inline_html(i) for i in b[1]))
         elif b[0] == "table":
             out.append(html_table(b[1], b[2]))
         elif chart_path:
@@ -515,8 +752,12 @@ def selected(opts):
 def progress(m):
     s = stats(m)
     state = figure(m) if s else "FAILED: " + (m.failed or "no runs")
+    notes = [x for x in (m.note, disturbed_note(m)) if x]
+    if m.loads:
+        notes.append("in the runs: load %s; others' CPUs %s" % tuple(
+            "%.2f" % x if x is not None else "?" for x in m.load_during()))
     print("  %-7s %-8s %-38s %s%s" % (m.work.id, KIND_NAME[m.v.kind], m.v.label, state,
-                                      "  [%s]" % m.note if m.note else ""), flush=True)
+                                      "".join("  [%s]" % n for n in notes)), flush=True)
 
 
 def smoke(opts):
@@ -543,6 +784,7 @@ def describe(desc):
 
 def full(opts):
     os.makedirs(opts.out, exist_ok=True)
+    opts.probe = LoadProbe()
     desc = machine(opts)
     print("bench: machine\n" + describe(desc) + busy_warning(), flush=True)
     write(os.path.join(opts.out, "machine.txt"), describe(desc))
@@ -561,6 +803,7 @@ def full(opts):
     print(text_table(DETAIL_HEADER, detail_rows(results)))
     print("\nSummary (ratios of time per operation; see bench/README.md):\n")
     print(text_table(SUMMARY_HEADER, summary_table_rows(results)))
+    print("\n" + disturbance_note(results).replace("**", ""))
     write_csv(os.path.join(opts.out, "results.csv"), results)
     chart = write_chart(opts.out, results)
     blocks = report_blocks(results, desc, opts)
@@ -600,7 +843,7 @@ def main():
     if opts.docs_placeholder:
         return placeholder(opts)
     if opts.smoke:
-        opts.scale, opts.runs, opts.timeout = 1e-4, 1, 20.0
+        opts.scale, opts.runs, opts.timeout, opts.probe = 1e-4, 1, 20.0, None
         return smoke(opts)
     if opts.runs < 1 or opts.scale <= 0:
         ap.error("--runs must be at least 1 and --scale above 0")
