@@ -83,14 +83,20 @@ START_TEST(LIBMP_LST_21_vectors_over_the_wire)
         size_t chn = unhex(r[V_CHALLENGE], ch, sizeof ch);
         int raw, refuses = strncmp(r[V_ANSWER], "raises:", 7) == 0;
         mp_conn_t *c = answer_pair(&raw);
+        /* Every other row with read-ahead on: the three frames then arrive in one read, and
+         * the message after #WELCOME# must stay for the next receive. */
+        if (i % 2)
+            ck_assert_mp(mp_conn_set_readahead(c, 1), 0);
         raw_frame(raw, ch, chn);
         raw_frame(raw, "#WELCOME#", 9);
+        raw_frame(raw, "after", 5);
         ck_assert_msg(mp_answer_challenge(c, KEY, KEYLEN, 5) == (refuses ? MP_EPROTO : 0), "%s: %s",
                       r[V_ID], mp_errmsg());
         if (!refuses) {
             size_t wn = unhex(r[V_ANSWER], want, sizeof want);
             ck_assert_uint_eq(raw_recv_frame(raw, got, sizeof got), wn);
             ck_assert_msg(memcmp(got, want, wn) == 0, "%s: wrong bytes on the wire", r[V_ID]);
+            expect_bytes(c, "after", 5);
         }
         close(raw);
         mp_conn_free(c);
