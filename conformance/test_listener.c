@@ -125,6 +125,10 @@ START_TEST(LIBMP_LST_04_ipv6)
     ck_assert_msg(strncmp(mp_listener_last_accepted(l), "[::1]:", 6) == 0, "last_accepted %s",
                   mp_listener_last_accepted(l));
     mp_listener_free(l);
+    ck_assert_mp(mp_listener_new(&l, NULL, MP_AF_INET6, 0, NULL, 0), 0);
+    ck_assert_msg(strncmp(mp_listener_address(l), "[::1]:", 6) == 0, "bound as %s",
+                  mp_listener_address(l));
+    mp_listener_free(l);
 }
 END_TEST
 
@@ -160,6 +164,11 @@ START_TEST(LIBMP_LST_06_refusals)
     longpath[sizeof longpath - 1] = '\0';
     ck_assert_mp(mp_listener_new(&l, longpath, MP_AF_AUTO, 0, NULL, 0), MP_EINVAL);
     ck_assert_mp(mp_listener_new(&l, "no-such-host.invalid:80", MP_AF_AUTO, 0, NULL, 0), MP_EINVAL);
+    static const char *const not_tcp[] = {"127.0.0.1:99999", "[::1:80", "[::1]:", "x:y"};
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(mp_listener_new(&l, not_tcp[i], MP_AF_INET, 0, NULL, 0) == MP_EINVAL &&
+                          mp_listener_new(&l, not_tcp[i], MP_AF_INET6, 0, NULL, 0) == MP_EINVAL,
+                      "%s accepted", not_tcp[i]);
     ck_assert_mp(mp_client(&c, "/nonexistent/mp-lst", MP_AF_AUTO, NULL, 0), -ENOENT);
     ck_assert_null_refused(mp_listener_new(NULL, NULL, MP_AF_AUTO, 0, NULL, 0),
                            "mp_listener_new: out is NULL");
