@@ -1,16 +1,21 @@
 /* The byte layer under Connection: whole writes and exact reads on a blocking or non-blocking
  * descriptor, with EINTR retried and SIGPIPE kept away from the process.
  *
- * SIGPIPE: a socket write says MSG_NOSIGNAL. A pipe write cannot, so the calling thread blocks
- * SIGPIPE around it, and if the write failed with EPIPE, takes the signal the kernel queued for
- * the thread before unblocking (otherwise it would be delivered, and kill, at unblock time).
- * A SIGPIPE that the program itself had blocked is left alone: that policy is the program's.
+ * SIGPIPE: a socket write says MSG_NOSIGNAL; a pipe write says RWF_NOSIGNAL to pwritev2 (Linux
+ * 6.18 and later), its equivalent. Where the kernel refuses that flag (an older kernel, or a
+ * descriptor whose driver takes no per-call flags), the calling thread blocks SIGPIPE around a
+ * plain write, and if the write failed with EPIPE, takes the signal the kernel queued for the
+ * thread before unblocking (otherwise it would be delivered, and kill, at unblock time). The mask
+ * costs two system calls a write, which for a stream of small messages is more than the write
+ * itself; hence the flag first. A SIGPIPE that the program itself had blocked is left alone: that
+ * policy is the program's (with the flag, the kernel queues none).
  *
  * Reads never go past the bytes asked for (no read-ahead), so the descriptor can change hands
  * between processes at any message boundary. */
 #include <errno.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -26,7 +31,16 @@ static int wait_for(int fd, short events)
     return rc < 0 ? rc : 0;
 }
 
-static ssize_t write_pipe(int fd, const struct iovec *iov, int cnt)
+#ifndef RWF_NOSIGNAL
+#define RWF_NOSIGNAL 0x00000100 /* linux/fs.h of 6.18; older headers lack it */
+#endif
+
+/* Set for good once pwritev2 refused RWF_NOSIGNAL: the kernel does not change under a running
+ * process, and a retry on every write would cost the system call the flag saves. A refusal by
+ * one odd descriptor also sets it; that costs only the masks, never correctness. */
+static atomic_int nosignal_refused;
+
+static ssize_t write_masked(int fd, const struct iovec *iov, int cnt)
 {
     sigset_t pipe_set, old;
     sigemptyset(&pipe_set);
@@ -42,6 +56,19 @@ static ssize_t write_pipe(int fd, const struct iovec *iov, int cnt)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     errno = err;
     return n;
+}
+
+static ssize_t write_pipe(int fd, const struct iovec *iov, int cnt)
+{
+    if (!atomic_load_explicit(&nosignal_refused, memory_order_relaxed)) {
+        /* Offset -1: the descriptor's own position, as write(2) uses (none, for a pipe). */
+        ssize_t n = pwritev2(fd, iov, cnt, -1, RWF_NOSIGNAL);
+        /* glibc says ENOTSUP (EOPNOTSUPP) for a kernel without pwritev2; ENOSYS is its stub. */
+        if (n >= 0 || (errno != EOPNOTSUPP && errno != ENOSYS))
+            return n;
+        atomic_store_explicit(&nosignal_refused, 1, memory_order_relaxed);
+    }
+    return write_masked(fd, iov, cnt);
 }
 
 static ssize_t write_socket(int fd, const struct iovec *iov, int cnt)
