@@ -111,32 +111,45 @@ int mp__write_all(int fd, int is_socket, struct iovec *iov, int cnt)
     return 0;
 }
 
-int mp__read_exact(int fd, void *buf, size_t n, size_t *got)
+/* The rest of an exact read whose first read(2) returned r, short of n bytes or an error. Kept
+ * out of line: inlined, its registers would be saved and restored on every whole read too. */
+static __attribute__((noinline)) int read_rest(int fd, char *buf, size_t n, ssize_t r, size_t *got)
 {
     size_t have = 0;
-    while (have < n) {
-        ssize_t r = read(fd, (char *)buf + have, n - have);
+    for (;;) {
         if (r > 0) {
             have += (size_t)r;
-            continue;
-        }
-        if (r == 0)
+        } else if (r == 0) {
             break;
-        if (errno == EINTR)
-            continue;
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             int rc = wait_for(fd, POLLIN);
             if (rc < 0)
                 return rc;
-            continue;
-        }
-        if (errno == ECONNRESET)
+        } else if (errno == ECONNRESET) {
             break; /* the peer went away: the same as end of file here */
-        if (got)
-            *got = have;
-        return mp__fail(-errno, "read: %s", strerror(errno));
+        } else if (errno != EINTR) {
+            if (got)
+                *got = have;
+            return mp__fail(-errno, "read: %s", strerror(errno));
+        }
+        if (have == n)
+            break;
+        r = read(fd, buf + have, n - have);
     }
     if (got)
         *got = have;
     return have == n ? 0 : MP_EOF;
+}
+
+int mp__read_exact(int fd, void *buf, size_t n, size_t *got)
+{
+    /* A frame's header and a small body nearly always come whole from one read: that case
+     * returns without the loop, which is a fair part of the user time of a small message. */
+    ssize_t r = n ? read(fd, buf, n) : 0;
+    if (r == (ssize_t)n) {
+        if (got)
+            *got = n;
+        return 0;
+    }
+    return read_rest(fd, buf, n, r, got);
 }
