@@ -2,7 +2,8 @@
  *
  * A frame is a 4-byte big-endian signed length and the payload; from 2 GiB up the length is
  * FF FF FF FF and an 8-byte big-endian unsigned length. We write the header and the payload with
- * one writev (CPython concatenates up to 16 KiB and writes twice above; the peer cannot tell).
+ * one system call (CPython concatenates up to 16 KiB and writes twice above; the peer cannot
+ * tell).
  * We read exactly one frame, and refuse what CPython silently accepts: a negative length other
  * than -1, which would leave the stream out of step (docs/pages/deviations.md, Pipes and
  * connections).
@@ -38,7 +39,11 @@ int mp_pipe(mp_conn_t **c1, mp_conn_t **c2, int duplex)
     MP__NEED(c1);
     MP__NEED(c2);
     int fds[2];
-    /* Close-on-exec from birth, as every descriptor of libmp (connection.h, "Descriptors"). */
+    /* Close-on-exec from birth, as every descriptor of libmp (connection.h, "Descriptors").
+     * A simplex Pipe stays a pipe(2) rather than a socketpair used one way: an AF_UNIX send,
+     * and a receive, each cost about three times a pipe's on the machines the benchmarks ran
+     * on, and a pipe write no longer pays for a SIGPIPE mask where the kernel has RWF_NOSIGNAL
+     * (connection_io.c). */
     int rc =
         duplex ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) : pipe2(fds, O_CLOEXEC);
     if (rc < 0)

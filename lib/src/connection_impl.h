@@ -52,9 +52,16 @@ int mp__read_exact(int fd, void *buf, size_t n, size_t *got);
  * (connection.c) */
 int mp__conn_read_payload(mp_conn_t *c, uint64_t size, void **out);
 
+/* mp__conn_read() on an end with read-ahead on. (connection_readahead.c) */
+int mp__conn_read_ahead(mp_conn_t *c, void *buf, size_t n, size_t *got);
+
 /* Reads exactly n bytes of the stream (through the read-ahead buffer when it is on). Returns 0,
- * MP_EOF (short: *got says how many arrived), MP_ESTATE (another process's buffer), or -errno. */
-int mp__conn_read(mp_conn_t *c, void *buf, size_t n, size_t *got);
+ * MP_EOF (short: *got says how many arrived), MP_ESTATE (another process's buffer), or -errno.
+ * Inline, so that the default, unbuffered read of a small message costs no extra call. */
+static inline int mp__conn_read(mp_conn_t *c, void *buf, size_t n, size_t *got)
+{
+    return c->readahead ? mp__conn_read_ahead(c, buf, n, got) : mp__read_exact(c->fd, buf, n, got);
+}
 
 /* Bytes buffered by read-ahead and not yet delivered. (connection_readahead.c) */
 size_t mp__conn_buffered(const mp_conn_t *c);

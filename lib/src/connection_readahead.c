@@ -53,10 +53,8 @@ static ssize_t fill(mp_conn_t *c)
     }
 }
 
-int mp__conn_read(mp_conn_t *c, void *buf, size_t n, size_t *got)
+int mp__conn_read_ahead(mp_conn_t *c, void *buf, size_t n, size_t *got)
 {
-    if (!c->readahead)
-        return mp__read_exact(c->fd, buf, n, got);
     size_t have = 0;
     if (mp__conn_buffered(c) && c->rowner != getpid()) {
         *got = 0;
