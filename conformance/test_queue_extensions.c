@@ -485,6 +485,68 @@ START_TEST(LIBMP_Q13_a_ring_that_wraps_round_keeps_every_byte_and_gives_memory_b
 }
 END_TEST
 
+/* Puts `o` and takes it back twice, as bytes and as a value: the message is what
+ * mp_pickle_dumps() writes at the queue's protocol, and the value equals `o`, type included. */
+static void ck_message_is_its_pickle(mp_queue_t *q, int protocol, mp_obj_t *o)
+{
+    void *want, *got;
+    size_t want_len, got_len;
+    mp_obj_t *back;
+    ck_assert_mp(mp_pickle_dumps(o, protocol, &want, &want_len), 0);
+    ck_assert_mp(mp_queue_put(q, o, 0, 0), 0);
+    ck_assert_mp(mp_queue_get_bytes(q, &got, &got_len, 0, 0), 0);
+    ck_assert_msg(got_len == want_len && memcmp(got, want, got_len) == 0,
+                  "protocol %d: a message of %zu bytes where mp_pickle_dumps wrote %zu", protocol,
+                  got_len, want_len);
+    ck_assert_mp(mp_queue_put(q, o, 0, 0), 0);
+    ck_assert_mp(mp_queue_get(q, &back, 0, 0), 0);
+    ck_assert_int_eq(mp_obj_type(back), mp_obj_type(o));
+    ck_assert_int_eq(mp_obj_equal(back, o), 1);
+    mp_obj_decref(back);
+    free(want);
+    free(got);
+    mp_obj_decref(o);
+}
+
+START_TEST(LIBMP_Q14_ints_and_short_bytes_travel_as_their_pickles_at_every_protocol)
+{
+    /* put() writes small ints and short bytes without the general encoder, and get() reads them
+     * without the general decoder: every width of each opcode, its edges and the values next to
+     * it must still be exactly the general codec's bytes. */
+    static const int64_t edges[] = {0,
+                                    255,
+                                    256,
+                                    65535,
+                                    65536,
+                                    INT32_MAX,
+                                    INT32_MIN,
+                                    (int64_t)1 << 39,
+                                    -((int64_t)1 << 39),
+                                    (int64_t)1 << 47,
+                                    (int64_t)1 << 55,
+                                    INT64_MAX,
+                                    INT64_MIN};
+    unsigned char body[300];
+    for (size_t j = 0; j < sizeof body; j++)
+        body[j] = (unsigned char)(j * 13);
+    for (int protocol = -1; protocol <= MP_PICKLE_HIGHEST_PROTOCOL; protocol++) {
+        mp_queue_t *q;
+        mp_queue_opts_t o = MP_QUEUE_OPTS_INIT;
+        o.protocol = protocol;
+        ck_assert_mp(mp_queue_new_ex(&q, 0, &o), 0);
+        for (size_t i = 0; i < sizeof edges / sizeof *edges; i++)
+            for (int64_t d = -2; d <= 2; d++)
+                if ((d >= 0 || edges[i] >= INT64_MIN - d) && (d <= 0 || edges[i] <= INT64_MAX - d))
+                    ck_message_is_its_pickle(q, protocol, mp_int(edges[i] + d));
+        for (size_t n = 0; n <= sizeof body; n += n < 250 ? 25 : 1)
+            ck_message_is_its_pickle(q, protocol, mp_bytes(body, n));
+        ck_message_is_its_pickle(q, protocol, mp_bool(1));
+        ck_message_is_its_pickle(q, protocol, mp_int_from_u64(UINT64_MAX));
+        mp_queue_free(q);
+    }
+}
+END_TEST
+
 TCase *mp_tcase_queue_extensions(void)
 {
     TCase *tc = mp_tcase("extensions", 60);
@@ -501,5 +563,6 @@ TCase *mp_tcase_queue_extensions(void)
     tcase_add_test(tc, LIBMP_Q11_joinable_join_with_a_timeout);
     tcase_add_test(tc, LIBMP_Q12_a_burst_wakes_every_sleeping_getter_and_putter);
     tcase_add_test(tc, LIBMP_Q13_a_ring_that_wraps_round_keeps_every_byte_and_gives_memory_back);
+    tcase_add_test(tc, LIBMP_Q14_ints_and_short_bytes_travel_as_their_pickles_at_every_protocol);
     return tc;
 }
