@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The conformance catalogue (conformance/catalogue.md, 17.1 to 17.11: processes, daemons, pipes,
-the synchronisation primitives, the queues and the pool), run against CPython's own
-multiprocessing with the fork start method: the catalogue made executable.
+the synchronisation primitives, the queues and the pool; 17.14: Listener and Client between
+CPython versions), run against CPython's own multiprocessing with the fork start method: the
+catalogue made executable.
 
     python3 conformance/python/run.py                 every case
     python3 conformance/python/run.py PROC-12 DMN     the cases whose id starts with an argument
@@ -30,6 +31,7 @@ def main(argv):
     import test_sync       # noqa: F401  (registers LOCK, RLOCK, SEM, BSEM, COND, EVT, BAR)
     import test_queue      # noqa: F401  (registers Q, JQ, SQ)
     import test_pool       # noqa: F401  (registers POOL)
+    import test_listener_interop  # noqa: F401  (registers LIBMP_ILST, the twin of InteropListener)
 
     # kinds in the order the modules above first register them (catalogue order), then by number
     kinds = list(dict.fromkeys(c[0].split('-')[0] for c in support.CASES))
