@@ -20,8 +20,12 @@ WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototy
 # empty rule per header, so a removed header is no error); the .d files are included below, so
 # a changed header rebuilds exactly what read it.
 DEPFLAGS := -MMD -MP
-CFLAGS_  := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g -pthread -Ilib/include $(EXTRA_CFLAGS)
-LDLIBS_  := -pthread -lm
+# libcrypto (OpenSSL): the HMACs of the Listener/Client handshake. Every program linked with
+# libmp.a needs it too, so it is in LDLIBS_, which every link line uses.
+CRYPTO_CFLAGS := $(shell pkg-config --cflags libcrypto 2>/dev/null)
+CRYPTO_LIBS   := $(or $(shell pkg-config --libs libcrypto 2>/dev/null),-lcrypto)
+CFLAGS_  := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g -pthread -Ilib/include $(CRYPTO_CFLAGS) $(EXTRA_CFLAGS)
+LDLIBS_  := -pthread -lm $(CRYPTO_LIBS)
 
 LIB_SRC  := $(sort $(wildcard lib/src/*.c))
 LIB_OBJ  := $(LIB_SRC:lib/src/%.c=$(BUILD)/obj/%.o)

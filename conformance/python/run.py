@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The conformance catalogue (conformance/catalogue.md, 17.1 to 17.11: processes, daemons, pipes,
-the synchronisation primitives, the queues and the pool; 17.14: Listener and Client between
+the synchronisation primitives, the queues and the pool; 17.15: Listener and Client between
 CPython versions), run against CPython's own multiprocessing with the fork start method: the
 catalogue made executable.
 

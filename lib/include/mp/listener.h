@@ -33,6 +33,9 @@
  * a truncated message, or closes half-way gets a clear error, holds no more memory than a
  * handshake message (256 bytes), and does not stop the listener from accepting others.
  *
+ * The page @ref listener tells more: an example, the addresses beside Python's, the handshake
+ * of each CPython version.
+ *
  * @defgroup mp_listener Listener and Client
  * @{
  */
@@ -67,8 +70,9 @@ typedef enum {
  * @param backlog      the listen(2) backlog; 0 means CPython's default, 1.
  * @param authkey      the key clients must prove they hold; NULL for no authentication.
  * @param authkey_len  its length in bytes (0 is a key too, if authkey is not NULL).
- * @return 0; #MP_EINVAL for an address that does not parse or does not match the family;
- *         a negative errno from the system (`-EADDRINUSE`...).
+ * @return 0; #MP_EINVAL for an address that does not parse, does not match the family, or
+ *         names a host that does not resolve; a negative errno from the system
+ *         (`-EADDRINUSE`...).
  * @pyequiv `multiprocessing.connection.Listener(address, family, backlog, authkey)`.
  */
 MP_EXTERN int mp_listener_new(mp_listener_t **out, const char *address, mp_family_t family,
@@ -79,9 +83,12 @@ MP_EXTERN int mp_listener_new(mp_listener_t **out, const char *address, mp_famil
  * @param l        the listener.
  * @param timeout  seconds to wait for a client; #MP_FOREVER to wait as CPython does.
  * @param[out] out the connection, duplex.
- * @return 0; #MP_ETIMEDOUT if no client came in time; #MP_EAUTH if the client's answer was
- *         wrong or it refused ours (the connection is closed); #MP_EPROTO for a peer that does
- *         not speak the handshake; #MP_ECLOSED after mp_listener_close().
+ * @return 0; #MP_ETIMEDOUT if no client came in time, or its handshake did not finish in the
+ *         handshake timeout; #MP_EAUTH if the client's answer was wrong or it refused ours;
+ *         #MP_EPROTO for a peer that does not speak the handshake (a message longer than 256
+ *         bytes, one that is not the one expected, a close half-way); #MP_ECLOSED after
+ *         mp_listener_close(). After a failed handshake that connection is closed and the
+ *         listener is as it was: the next call accepts the next client.
  * @pyequiv `Listener.accept()`.
  */
 MP_EXTERN int mp_listener_accept(mp_listener_t *l, double timeout, mp_conn_t **out);
@@ -148,8 +155,9 @@ MP_EXTERN void mp_listener_free(mp_listener_t *l);
  * @param authkey      the key; NULL for no authentication.
  * @param authkey_len  its length in bytes.
  * @return 0; #MP_EINVAL for a bad address; #MP_EAUTH for a wrong key (either side's
- *         verdict); #MP_ETIMEDOUT if the handshake took longer than 10 s; a negative errno
- *         from connect(2) (`-ECONNREFUSED`, `-ENOENT`...).
+ *         verdict); #MP_ETIMEDOUT if the handshake took longer than 10 s (a listener without
+ *         a key never sends its challenge); #MP_EPROTO for a listener that does not speak the
+ *         handshake; a negative errno from connect(2) (`-ECONNREFUSED`, `-ENOENT`...).
  * @pyequiv `multiprocessing.connection.Client(address, family, authkey)`.
  */
 MP_EXTERN int mp_client(mp_conn_t **out, const char *address, mp_family_t family,
@@ -158,11 +166,14 @@ MP_EXTERN int mp_client(mp_conn_t **out, const char *address, mp_family_t family
 /**
  * @brief Challenges the peer of `c` to prove it holds `authkey` (the first half of a
  *        handshake, the listener's side).
- * @param c            a connection.
- * @param authkey      the key.
+ * Sends `#CHALLENGE#{sha256}` and 40 random bytes, and accepts the answers CPython 3.12
+ * accepts: a raw HMAC-MD5 (CPython 3.8-3.11) or a `{digest}`-prefixed HMAC.
+ * @param c            a duplex connection.
+ * @param authkey      the key (NULL only with authkey_len 0: the empty key).
  * @param authkey_len  its length in bytes.
  * @param timeout      seconds the exchange may take; #MP_FOREVER to wait as CPython does.
- * @return 0; #MP_EAUTH (the peer was told `#FAILURE#`); #MP_EPROTO; #MP_ETIMEDOUT.
+ * @return 0; #MP_EAUTH (the peer was told `#FAILURE#`); #MP_EPROTO (an answer longer than
+ *         256 bytes, the peer closed); #MP_ETIMEDOUT; #MP_EINVAL.
  * @pyequiv `multiprocessing.connection.deliver_challenge(connection, authkey)`.
  */
 MP_EXTERN int mp_deliver_challenge(mp_conn_t *c, const void *authkey, size_t authkey_len,
@@ -170,11 +181,16 @@ MP_EXTERN int mp_deliver_challenge(mp_conn_t *c, const void *authkey, size_t aut
 
 /**
  * @brief Answers the peer's challenge with `authkey` (the client's first half).
- * @param c            a connection.
- * @param authkey      the key.
+ * Answers as CPython 3.12's `_create_response`: a raw HMAC-MD5 to a 20-byte challenge
+ * (CPython 3.8-3.11), `{digest}` and its HMAC to a prefixed one.
+ * @param c            a duplex connection.
+ * @param authkey      the key (NULL only with authkey_len 0: the empty key).
  * @param authkey_len  its length in bytes.
  * @param timeout      seconds the exchange may take; #MP_FOREVER to wait as CPython does.
- * @return 0; #MP_EAUTH if the peer rejected the answer; #MP_EPROTO; #MP_ETIMEDOUT.
+ * @return 0; #MP_EAUTH if the peer rejected the answer (`#FAILURE#`); #MP_EPROTO for a
+ *         challenge CPython 3.12 would not answer (shorter than 20 bytes, an unknown digest),
+ *         a message that is not the one expected or longer than 256 bytes, a peer that
+ *         closed; #MP_ETIMEDOUT; #MP_EINVAL.
  * @pyequiv `multiprocessing.connection.answer_challenge(connection, authkey)`.
  */
 MP_EXTERN int mp_answer_challenge(mp_conn_t *c, const void *authkey, size_t authkey_len,
