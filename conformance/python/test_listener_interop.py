@@ -1,6 +1,10 @@
 """The Python twin of the C suite InteropListener (conformance/test_interop_listener.c): what that
 suite asks of a C Listener and a C Client, done by two CPythons, every version that
-conformance/python/find-pythons finds against every other (both ends are listener_peer.py).
+conformance/python/find-pythons finds against every other (both ends are listener_peer.py). Where
+the C suite has C check what a CPython peer sends and sends back, one CPython plays that part:
+the Listener in LIBMP_ILST_01 (the C suite's C Listener), the Client in LIBMP_ILST_03 (its C
+Client). LIBMP_ILST_02 is the wrong key, and checks both ends' errors, which the C suite checks
+in LIBMP_ILST_02 (the Client's) and LIBMP_ILST_04 (the Listener's).
 
 It shows what the C suite takes as given: a Listener and a Client of any two versions from 3.8
 up authenticate each other, HMAC-MD5 both ways unless both are 3.12 or later (then HMAC-SHA256
@@ -10,6 +14,7 @@ Client."""
 
 import os
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 from support import Failure, Skip, case, check, check_eq
 
@@ -43,17 +48,19 @@ def address(fx, family, n):
     return '127.0.0.1:0', 'AF_INET'
 
 
-def run_pair(fx, server, client, key, family, n):
-    """server's Listener with KEY, client's Client with `key`: ((server status, its lines),
-    (client status, its lines))."""
+def run_pair(fx, pair, key, checker):
+    """pair's Listener with KEY, its Client with `key`, the end `checker` ('serve' or 'connect')
+    in the role that checks: ((Listener's status, its lines), (Client's status, its lines))."""
+    server, _, client, _, family, n = pair
     addr, fam = address(fx, family, n)
-    srv = subprocess.Popen([server, PEER, 'serve', KEY.hex(), addr, fam],
+    role = {m: 'check' if m == checker else 'peer' for m in ('serve', 'connect')}
+    srv = subprocess.Popen([server, PEER, 'serve', KEY.hex(), addr, fam, role['serve']],
                            stdout=subprocess.PIPE, universal_newlines=True)
     fx.track_pid(srv.pid)
     try:
         bound = srv.stdout.readline().strip()
         check(bound, '%s did not start listening' % server)
-        cli = subprocess.run([client, PEER, 'connect', key.hex(), bound, fam, 'check'],
+        cli = subprocess.run([client, PEER, 'connect', key.hex(), bound, fam, role['connect']],
                              stdout=subprocess.PIPE, universal_newlines=True, timeout=60)
         rest = srv.stdout.read()
         srv.wait(timeout=60)
@@ -63,6 +70,16 @@ def run_pair(fx, server, client, key, family, n):
             srv.wait()
         srv.stdout.close()
     return (srv.returncode, rest.splitlines()), (cli.returncode, cli.stdout.splitlines())
+
+
+def each_pair(fx, key, checker, verdict):
+    """verdict(pair, listener's outcome, client's outcome) for every pair, two pairs at a time
+    (starting an interpreter is most of the time, and there are two CPUs at least)."""
+    def one(pair):
+        return pair, run_pair(fx, pair, key, checker)
+    with ThreadPoolExecutor(2) as pool:
+        for pair, (listener, client) in pool.map(one, list(pairs())):
+            verdict(pair, listener, client)
 
 
 def pairs():
@@ -80,26 +97,44 @@ def modern(v):
     return tuple(int(x) for x in v.split('.')) >= (3, 12)
 
 
-@case('LIBMP_ILST-01', 'a Client and a Listener of every pair of CPython versions, with the '
-      'key: HMAC-MD5 both ways unless both are 3.12+, then every value crosses both ways',
-      budget=240)
-def libmp_ilst_01(fx):
-    for server, sv, client, cv, family, n in pairs():
-        (st, _), (ct, out) = run_pair(fx, server, client, KEY, family, n)
+def with_the_key(fx, checker):
+    def verdict(pair, listener, client):
+        _, sv, _, cv, family, _ = pair
         where = 'Listener %s, Client %s, %s' % (sv, cv, family)
-        check_eq((st, ct), (0, 0), where + ': exit statuses')
+        check_eq((listener[0], client[0]), (0, 0), where + ': exit statuses')
         digest = 'sha256' if modern(sv) and modern(cv) else 'md5'
-        # the checking Client prints the Listener's version and digests, then its own
-        check_eq(out, ['peer %s %s self %s' % (sv, digest, digest)], where)
+        # the checking end prints the other's version and digests, then its own
+        other = cv if checker == 'serve' else sv
+        said = listener[1] if checker == 'serve' else client[1]
+        check_eq(said, ['peer %s %s self %s' % (other, digest, digest)], where)
+    each_pair(fx, KEY, checker, verdict)
 
 
-@case('LIBMP_ILST-02', 'a Client with the wrong key, every pair of CPython versions: '
+@case('LIBMP_ILST_01', 'a Client and a Listener of every pair of CPython versions, with the '
+      'key, the Listener checking: HMAC-MD5 both ways unless both are 3.12+, then every value '
+      'crosses both ways', budget=240)
+def libmp_ilst_01(fx):
+    with_the_key(fx, 'serve')
+
+
+@case('LIBMP_ILST_02', 'a Client with the wrong key, every pair of CPython versions: '
       'AuthenticationError at both ends', budget=240)
 def libmp_ilst_02(fx):
-    for server, sv, client, cv, family, n in pairs():
-        (st, sout), (ct, cout) = run_pair(fx, server, client, WRONG, family, n)
+    def verdict(pair, listener, client):
+        _, sv, _, cv, family, _ = pair
         where = 'Listener %s, Client %s, %s' % (sv, cv, family)
-        if (st, ct) != (10, 10):
-            raise Failure('%s: exit statuses %s, expected (10, 10)' % (where, (st, ct)))
-        check_eq(sout, ['AuthenticationError: digest received was wrong'], where + ', Listener')
-        check_eq(cout, ['AuthenticationError: digest sent was rejected'], where + ', Client')
+        if (listener[0], client[0]) != (10, 10):
+            raise Failure('%s: exit statuses %s, expected (10, 10)'
+                          % (where, (listener[0], client[0])))
+        check_eq(listener[1], ['AuthenticationError: digest received was wrong'],
+                 where + ', Listener')
+        check_eq(client[1], ['AuthenticationError: digest sent was rejected'],
+                 where + ', Client')
+    each_pair(fx, WRONG, 'connect', verdict)
+
+
+@case('LIBMP_ILST_03', 'a Client and a Listener of every pair of CPython versions, with the '
+      'key, the Client checking: HMAC-MD5 both ways unless both are 3.12+, then every value '
+      'crosses both ways', budget=240)
+def libmp_ilst_03(fx):
+    with_the_key(fx, 'connect')
