@@ -125,6 +125,10 @@ START_TEST(LIBMP_LST_04_ipv6)
     ck_assert_msg(strncmp(mp_listener_last_accepted(l), "[::1]:", 6) == 0, "last_accepted %s",
                   mp_listener_last_accepted(l));
     mp_listener_free(l);
+    ck_assert_mp(mp_listener_new(&l, NULL, MP_AF_INET6, 0, NULL, 0), 0);
+    ck_assert_msg(strncmp(mp_listener_address(l), "[::1]:", 6) == 0, "bound as %s",
+                  mp_listener_address(l));
+    mp_listener_free(l);
 }
 END_TEST
 
@@ -160,6 +164,11 @@ START_TEST(LIBMP_LST_06_refusals)
     longpath[sizeof longpath - 1] = '\0';
     ck_assert_mp(mp_listener_new(&l, longpath, MP_AF_AUTO, 0, NULL, 0), MP_EINVAL);
     ck_assert_mp(mp_listener_new(&l, "no-such-host.invalid:80", MP_AF_AUTO, 0, NULL, 0), MP_EINVAL);
+    static const char *const not_tcp[] = {"127.0.0.1:99999", "[::1:80", "[::1]:", "x:y"};
+    for (int i = 0; i < 4; i++)
+        ck_assert_msg(mp_listener_new(&l, not_tcp[i], MP_AF_INET, 0, NULL, 0) == MP_EINVAL &&
+                          mp_listener_new(&l, not_tcp[i], MP_AF_INET6, 0, NULL, 0) == MP_EINVAL,
+                      "%s accepted", not_tcp[i]);
     ck_assert_mp(mp_client(&c, "/nonexistent/mp-lst", MP_AF_AUTO, NULL, 0), -ENOENT);
     ck_assert_null_refused(mp_listener_new(NULL, NULL, MP_AF_AUTO, 0, NULL, 0),
                            "mp_listener_new: out is NULL");
@@ -200,6 +209,34 @@ START_TEST(LIBMP_LST_08_wrong_key_both_sides)
         accepts_good_client(l, KEY);
         mp_listener_free(l);
     }
+}
+END_TEST
+
+/* A client without a key, a listener with one: the client's first receive is the challenge. */
+static int lst_keyless_recv(mp_obj_t *a)
+{
+    const char *address = NULL;
+    mp_conn_t *c = NULL;
+    mp_obj_t *v = NULL;
+    if (mp_parse(arg_at(a, 0), "s", &address) < 0 || mp_client(&c, address, MP_AF_AUTO, NULL, 0))
+        return 1;
+    int rc = mp_conn_recv(c, &v);
+    mp_conn_free(c);
+    return rc == MP_EDECODE && strstr(mp_errmsg(), "#CHALLENGE#") ? 0 : 2;
+}
+JOB(lst_keyless_recv);
+
+START_TEST(LIBMP_LST_08_keyless_client)
+{
+    mp_listener_t *l = NULL;
+    mp_conn_t *c = NULL;
+    ck_assert_mp(mp_listener_new(&l, NULL, MP_AF_AUTO, 0, KEY, KEYLEN), 0);
+    ck_assert_mp(mp_listener_set_handshake_timeout(l, 0.5), 0);
+    mp_process_t *p = GO(lst_keyless_recv, mp_build("(s)", mp_listener_address(l)));
+    ck_assert_mp(mp_listener_accept(l, 30, &c), MP_EPROTO);
+    ck_assert_int_eq(child_exit_code(p, 30), 0);
+    accepts_good_client(l, KEY);
+    mp_listener_free(l);
 }
 END_TEST
 
@@ -297,6 +334,7 @@ Suite *mp_suite_listener(void)
     tcase_add_test(tc, LIBMP_LST_06_refusals);
     tcase_add_test(tc, LIBMP_LST_07_right_key_and_empty_key);
     tcase_add_test(tc, LIBMP_LST_08_wrong_key_both_sides);
+    tcase_add_test(tc, LIBMP_LST_08_keyless_client);
     tcase_add_test(tc, LIBMP_LST_09_accept_timeout);
     tcase_add_test(tc, LIBMP_LST_10_close_then_accept);
     tcase_add_test(tc, LIBMP_LST_11_wait_on_listener);

@@ -37,6 +37,11 @@ int mp_conn_recv(mp_conn_t *c, mp_obj_t **out)
     if (rc < 0)
         return rc;
     rc = mp_pickle_loads(data, len, out);
+    /* A listener with an authkey opens with its challenge: say so, rather than only that the
+     * bytes are no pickle, since the cure is a key on this side (listener.h). */
+    if (rc == MP_EDECODE && len > 11 && memcmp(data, "#CHALLENGE#", 11) == 0)
+        rc = mp__fail(MP_EDECODE, "the peer sent an authentication challenge (#CHALLENGE#), not "
+                                  "a value: it expects an authkey (mp_client with the key)");
     free(data);
     return rc;
 }

@@ -42,8 +42,11 @@ static int bind_listen(const mp__addr_t *a, int backlog)
         return sys_fail("socket");
     int one = 1; /* as CPython on POSIX: a restarted server may rebind at once */
     (void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (bind(fd, (const struct sockaddr *)&a->sa, a->len) < 0 || listen(fd, backlog) < 0) {
-        int rc = sys_fail("bind/listen");
+    const char *failed = bind(fd, (const struct sockaddr *)&a->sa, a->len) < 0 ? "bind"
+                         : listen(fd, backlog) < 0                             ? "listen"
+                                                                               : NULL;
+    if (failed) {
+        int rc = sys_fail(failed);
         close(fd);
         return rc;
     }

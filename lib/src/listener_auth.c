@@ -158,10 +158,11 @@ static int recv_msg(mp_conn_t *c, unsigned char *buf, size_t *n, double deadline
         if (len > MP__HS_MAX)
             rc = mp__fail(MP_EPROTO, "bad message length: a handshake message of %s bytes",
                           len > INT32_MAX ? "2 GiB or more" : "more than 256");
-        have = 0;
-        if (rc == 0 && (rc = read_by(c, buf, len, &have, deadline)) == 0)
+        size_t got = 0;
+        if (rc == 0 && (rc = read_by(c, buf, len, &got, deadline)) == 0)
             *n = len;
     }
+    /* Only a wait that timed out before the first byte leaves the stream at a boundary. */
     if (rc < 0 && (have || rc != MP_ETIMEDOUT))
         c->out_of_step = 1;
     return rc;

@@ -123,7 +123,8 @@ MP_EXTERN const char *mp_listener_last_accepted(const mp_listener_t *l);
  * @brief The listening socket's descriptor: readable when a client waits to be accepted, so
  *        it can be given to mp_wait() with MP_WAIT_LISTENER().
  * @param l  the listener.
- * @return the descriptor, owned by the listener; -1 once closed.
+ * @return the descriptor, owned by the listener; -1 once closed. It is non-blocking (so
+ *         that a client gone between poll and accept cannot block mp_listener_accept()).
  * @pyequiv `Listener._listener._socket.fileno()`.
  */
 MP_EXTERN int mp_listener_fileno(const mp_listener_t *l);
