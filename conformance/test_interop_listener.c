@@ -147,6 +147,7 @@ static void outcome(peer_t *p, mp_conn_t *c, int answer, const char *refusal, co
     ck_assert_ptr_null(c);
     ck_assert_str_eq(peer_line(p, line, sizeof line), refusal);
     ck_assert_int_eq(peer_end(p), PEER_AUTH_FAILED);
+    printf("%s, %s: refused at both ends\n", p->python, where);
 }
 
 /* Runs one_pair(python, family, values) for every CPython found and every family. */
@@ -216,9 +217,11 @@ END_TEST
 static void wrong_client_to_c_listener(const char *python, int f, mp_obj_t **v)
 {
     char where[160];
-    snprintf(where, sizeof where, "after a wrong key, %s", families[f].name);
     mp_listener_t *l = c_listener(f);
+    snprintf(where, sizeof where, "CPython Client, wrong key -> C Listener, %s", families[f].name);
     cpython_client(l, python, f, WRONG, MP_EAUTH, where, v);
+    snprintf(where, sizeof where, "then a Client with the key -> the same Listener, %s",
+             families[f].name);
     cpython_client(l, python, f, KEY, 0, where, v);
     mp_listener_free(l);
 }
@@ -238,7 +241,8 @@ static void c_client(const char *python, int f, const char *key, int answer, mp_
     peer_t p;
     cpython_listener(&p, python, f, address, sizeof address);
     ck_assert_mp(mp_client(&c, address, families[f].family, key, KEY_LEN), answer);
-    snprintf(where, sizeof where, "C Client -> CPython Listener, %s", families[f].name);
+    snprintf(where, sizeof where, "C Client%s -> CPython Listener, %s",
+             answer == 0 ? "" : ", wrong key", families[f].name);
     outcome(&p, c, answer, "AuthenticationError: digest received was wrong", where, v);
 }
 
