@@ -16,8 +16,15 @@ static const char KEY[] = "libmp\0interop \xff key";
 static const char WRONG[] = "libmp\0interop \xff kez";
 #define KEY_LEN (sizeof KEY - 1)
 
-/* The peer's exit status after AuthenticationError (listener_peer.py). */
-enum { PEER_AUTH_FAILED = 10 };
+typedef struct authkey {
+    const char *bytes;
+    size_t len;
+} authkey_t;
+static const authkey_t RIGHT = {KEY, KEY_LEN}, BAD = {WRONG, KEY_LEN}, EMPTY = {"", 0};
+
+/* The peer's exit status after AuthenticationError, and after its connection broke
+ * (listener_peer.py). */
+enum { PEER_AUTH_FAILED = 10, PEER_CONNECTION_LOST = 4 };
 
 enum { NFAMILIES = 3 };
 static const struct {
@@ -52,12 +59,13 @@ typedef struct peer {
 } peer_t;
 
 /* Starts `python listener_peer.py mode key address family`, its stdout on a pipe to us. */
-static void peer_start(peer_t *p, const char *python, const char *mode, const char *key,
+static void peer_start(peer_t *p, const char *python, const char *mode, const authkey_t *key,
                        const char *address, int f)
 {
     char hex[2 * KEY_LEN + 1];
-    for (size_t i = 0; i < KEY_LEN; i++)
-        snprintf(hex + 2 * i, 3, "%02x", (unsigned char)key[i]);
+    hex[0] = '\0';
+    for (size_t i = 0; i < key->len; i++)
+        snprintf(hex + 2 * i, 3, "%02x", (unsigned char)key->bytes[i]);
     int fds[2];
     ck_assert_int_eq(pipe(fds), 0);
     p->python = python;
@@ -165,8 +173,8 @@ static void each_pair(const char *test, void (*one_pair)(const char *, int, mp_o
 
 /* A CPython Client with `key` connects to l; accept() must say `answer`. With the key, the
  * session runs; without it, the Client must have raised AuthenticationError. */
-static void cpython_client(mp_listener_t *l, const char *python, int f, const char *key, int answer,
-                           const char *where, mp_obj_t **v)
+static void cpython_client(mp_listener_t *l, const char *python, int f, const authkey_t *key,
+                           int answer, const char *where, mp_obj_t **v)
 {
     mp_conn_t *c = NULL;
     peer_t p;
@@ -175,22 +183,23 @@ static void cpython_client(mp_listener_t *l, const char *python, int f, const ch
     outcome(&p, c, answer, "AuthenticationError: digest sent was rejected", where, v);
 }
 
-static mp_listener_t *c_listener(int f)
+static mp_listener_t *c_listener(int f, const authkey_t *key)
 {
     char address[128];
     mp_listener_t *l;
     address_for(f, address, sizeof address);
-    ck_assert_mp(mp_listener_new(&l, address, families[f].family, 0, KEY, KEY_LEN), 0);
+    ck_assert_mp(mp_listener_new(&l, address, families[f].family, 0, key->bytes, key->len), 0);
     return l;
 }
 
-/* Starts a CPython Listener with the key on a fresh address of family f; `address` gets the
+/* Starts a CPython Listener with `key` on a fresh address of family f; `address` gets the
  * address it bound. */
-static void cpython_listener(peer_t *p, const char *python, int f, char *address, size_t size)
+static void cpython_listener(peer_t *p, const char *python, int f, const authkey_t *key,
+                             char *address, size_t size)
 {
     char fresh[128];
     address_for(f, fresh, sizeof fresh);
-    peer_start(p, python, "serve", KEY, fresh, f);
+    peer_start(p, python, "serve", key, fresh, f);
     peer_line(p, address, size);
     ck_assert_msg(address[0] != '\0', "%s: the Listener did not start", python);
 }
@@ -201,8 +210,8 @@ static void client_to_c_listener(const char *python, int f, mp_obj_t **v)
 {
     char where[160];
     snprintf(where, sizeof where, "CPython Client -> C Listener, %s", families[f].name);
-    mp_listener_t *l = c_listener(f);
-    cpython_client(l, python, f, KEY, 0, where, v);
+    mp_listener_t *l = c_listener(f, &RIGHT);
+    cpython_client(l, python, f, &RIGHT, 0, where, v);
     mp_listener_free(l);
 }
 
@@ -217,12 +226,12 @@ END_TEST
 static void wrong_client_to_c_listener(const char *python, int f, mp_obj_t **v)
 {
     char where[160];
-    mp_listener_t *l = c_listener(f);
+    mp_listener_t *l = c_listener(f, &RIGHT);
     snprintf(where, sizeof where, "CPython Client, wrong key -> C Listener, %s", families[f].name);
-    cpython_client(l, python, f, WRONG, MP_EAUTH, where, v);
+    cpython_client(l, python, f, &BAD, MP_EAUTH, where, v);
     snprintf(where, sizeof where, "then a Client with the key -> the same Listener, %s",
              families[f].name);
-    cpython_client(l, python, f, KEY, 0, where, v);
+    cpython_client(l, python, f, &RIGHT, 0, where, v);
     mp_listener_free(l);
 }
 
@@ -234,13 +243,13 @@ END_TEST
 
 /* The C Client with `key` connects to a CPython Listener; mp_client() must say `answer`. With
  * the key, the session runs; without it, the Listener must have raised AuthenticationError. */
-static void c_client(const char *python, int f, const char *key, int answer, mp_obj_t **v)
+static void c_client(const char *python, int f, const authkey_t *key, int answer, mp_obj_t **v)
 {
     char address[256], where[160];
     mp_conn_t *c = NULL;
     peer_t p;
-    cpython_listener(&p, python, f, address, sizeof address);
-    ck_assert_mp(mp_client(&c, address, families[f].family, key, KEY_LEN), answer);
+    cpython_listener(&p, python, f, &RIGHT, address, sizeof address);
+    ck_assert_mp(mp_client(&c, address, families[f].family, key->bytes, key->len), answer);
     snprintf(where, sizeof where, "C Client%s -> CPython Listener, %s",
              answer == 0 ? "" : ", wrong key", families[f].name);
     outcome(&p, c, answer, "AuthenticationError: digest received was wrong", where, v);
@@ -248,7 +257,7 @@ static void c_client(const char *python, int f, const char *key, int answer, mp_
 
 static void c_client_to_listener(const char *python, int f, mp_obj_t **v)
 {
-    c_client(python, f, KEY, 0, v);
+    c_client(python, f, &RIGHT, 0, v);
 }
 
 START_TEST(LIBMP_ILST_03_c_client_to_cpython_listener)
@@ -259,12 +268,62 @@ END_TEST
 
 static void wrong_c_client_to_listener(const char *python, int f, mp_obj_t **v)
 {
-    c_client(python, f, WRONG, MP_EAUTH, v);
+    c_client(python, f, &BAD, MP_EAUTH, v);
 }
 
 START_TEST(LIBMP_ILST_04_c_client_wrong_key_refused)
 {
     each_pair("LIBMP_ILST_04", wrong_c_client_to_listener);
+}
+END_TEST
+
+/* The minor version of a python3. */
+static int minor_of(const char *python)
+{
+    char command[PATH_MAX + 64];
+    int minor = -1;
+    snprintf(command, sizeof command, "%s -c 'import sys; print(sys.version_info[1])'", python);
+    FILE *f = popen(command, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_eq(fscanf(f, "%d", &minor), 1);
+    pclose(f);
+    return minor;
+}
+
+/* The empty key is a key: CPython's Client with b'' always runs the handshake, and so does a
+ * libmp Listener with an empty key (as CPython 3.13's), so every version is accepted. The other
+ * way round, CPython's Listener skips the handshake for b'' up to 3.12.1 and runs it from 3.13
+ * on (gh-88118; a later 3.12 may already run it): mp_client() then meets the Listener's first
+ * value where it expects #CHALLENGE# and says MP_EPROTO at once, where CPython's own Client
+ * would wait for ever. */
+static void empty_key(const char *python, int f, mp_obj_t **v)
+{
+    char where[160], address[256];
+    mp_listener_t *l = c_listener(f, &EMPTY);
+    snprintf(where, sizeof where, "CPython Client, empty key -> C Listener, %s", families[f].name);
+    cpython_client(l, python, f, &EMPTY, 0, where, v);
+    mp_listener_free(l);
+    int minor = minor_of(python);
+    mp_conn_t *c = NULL;
+    peer_t p;
+    cpython_listener(&p, python, f, &EMPTY, address, sizeof address);
+    int rc = mp_client(&c, address, families[f].family, "", 0);
+    snprintf(where, sizeof where, "C Client, empty key -> CPython Listener, %s", families[f].name);
+    if (minor >= 13 || (minor == 12 && rc == 0)) {
+        ck_assert_mp(rc, 0);
+        outcome(&p, c, 0, NULL, where, v);
+        return;
+    }
+    ck_assert_mp(rc, MP_EPROTO);
+    ck_assert_ptr_null(c);
+    int status = peer_end(&p); /* it lost its connection, or saw it end */
+    ck_assert_msg(status == 0 || status == PEER_CONNECTION_LOST, "%s: status %d", python, status);
+    printf("%s, %s: the Listener skipped the handshake, MP_EPROTO\n", python, where);
+}
+
+START_TEST(LIBMP_ILST_05_empty_key)
+{
+    each_pair("LIBMP_ILST_05", empty_key);
 }
 END_TEST
 
@@ -276,6 +335,7 @@ Suite *mp_suite_interop_listener(void)
     tcase_add_test(tc, LIBMP_ILST_02_cpython_client_wrong_key_refused);
     tcase_add_test(tc, LIBMP_ILST_03_c_client_to_cpython_listener);
     tcase_add_test(tc, LIBMP_ILST_04_c_client_wrong_key_refused);
+    tcase_add_test(tc, LIBMP_ILST_05_empty_key);
     suite_add_tcase(s, tc);
     return s;
 }

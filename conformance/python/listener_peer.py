@@ -21,7 +21,9 @@ computed an HMAC with (hmac.new is watched), sorted: ["md5"] with a CPython 3.8-
 end, ["sha256"] between two of 3.12 and later.
 
 Exit status: 0 when all went as above; 10 after AuthenticationError (printed on stdout as
-"AuthenticationError: message"); 3 when a value differs (said on stderr); 2 on bad arguments.
+"AuthenticationError: message"); 4 when the other end broke the connection (a C Client that
+found no handshake where it expected one); 3 when a value differs (said on stderr); 2 on bad
+arguments.
 """
 import hmac
 import math
@@ -134,7 +136,10 @@ def main(argv):
         print("AuthenticationError: %s" % e, flush=True)
         return 10
     with conn:
-        return play_peer(conn) if role == "peer" else play_check(conn)
+        try:
+            return play_peer(conn) if role == "peer" else play_check(conn)
+        except (BrokenPipeError, ConnectionResetError):
+            return 4  # said by the status alone: whoever started us may have stopped reading
 
 
 if __name__ == "__main__":
