@@ -31,7 +31,7 @@ static mp_obj_t *factors(uint64_t n)
 {
     mp_obj_t *found[64]; /* a uint64 has at most 63 prime factors */
     size_t k = 0;
-    for (uint64_t d = 2; d * d <= n; d++) {
+    for (uint64_t d = 2; d <= n / d; d++) { /* d * d could overflow */
         while (n % d == 0) {
             found[k++] = lesson_ptr(mp_int_from_u64(d));
             n /= d;
