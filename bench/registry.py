@@ -1,4 +1,4 @@
-"""The benchmark registry: every workload (W1-W7, as the docs' Performance page describes them)
+"""The benchmark registry: every workload (W1-W8, as the docs' Performance page describes them)
 and every program that measures it.
 
 Adding a libmp row is one program and one line:
@@ -47,6 +47,7 @@ WORKLOADS = [
     W("W7a",    "Pool(2).map of x*x over 100,000 ints; per task",      100_000,    "ns"),
     W("W7b",    "Pool(2).apply_async of x*x, then get() of each",       10_000,     "us"),
     W("W7c",    "Pool(2).map of 1,000 tasks of 1 ms CPU (ideal 500 us)", 1_000,     "us"),
+    W("W8",     "connect + authenticate + one round trip of an int",    2_000,      "us"),
     W("P1d",    "pickle.dumps of a list of 100,000 small ints",         500,        "us"),
     W("P1l",    "pickle.loads of a list of 100,000 small ints",         200,        "us"),
     W("P2d",    "pickle.dumps of a dict of 10,000 str keys",            1_000,      "us"),
@@ -138,6 +139,24 @@ VARIANTS = [
     V("W7c",    FLOOR,   "ideal: 2 forks x 500 tasks, no pool",  "floor-pool",     "map1ms"),
     V("W7c",    CPYTHON, "Pool(2).map (fork), Python loop",      "cpython/pool.py", "map1ms"),
     V("W7c",    LIBMP,   "mp_pool_map, 2 workers (fork)",        "libmp-pool",     "map1ms"),
+    # Listener/Client: a connection per request, both ends in one language, the key proved both
+    # ways (HMAC-SHA256 between libmp ends and between CPython 3.12+ ends, HMAC-MD5 with an older
+    # python3). The floor is a plain connect + one framed round trip + close, with no key. Over
+    # TCP, CPython's Client and libmp's write the handshake's last message and then the value
+    # with no read in between, so Nagle's algorithm holds the value until the listener's delayed
+    # ACK (about 40 ms): those rows run fewer connections, and a row of each with TCP_NODELAY set
+    # by the caller shows the cost without that wait.
+    V("W8",     FLOOR,   "TCP 127.0.0.1, no key",                "floor-w8",       "inet"),
+    V("W8",     FLOOR,   "Unix socket, no key",                  "floor-w8",       "unix"),
+    V("W8",     CPYTHON, "Listener/Client(authkey), TCP",        "cpython/w8.py",  "inet", count=200),
+    V("W8",     CPYTHON, "the same, client sets TCP_NODELAY",    "cpython/w8.py",  "inet-nodelay"),
+    V("W8",     CPYTHON, "Listener/Client(authkey), Unix",       "cpython/w8.py",  "unix"),
+    V("W8",     LIBMP,   "mp_listener/mp_client + key, TCP",     "libmp-w8",       "inet", count=200,
+      peer="Listener/Client(authkey), TCP", floor="TCP 127.0.0.1, no key"),
+    V("W8",     LIBMP,   "the same, client sets TCP_NODELAY",    "libmp-w8",       "inet-nodelay",
+      peer="the same, client sets TCP_NODELAY", floor="TCP 127.0.0.1, no key"),
+    V("W8",     LIBMP,   "mp_listener/mp_client + key, Unix",    "libmp-w8",       "unix",
+      peer="Listener/Client(authkey), Unix", floor="Unix socket, no key"),
     # pickle: no system call does this work, so P1 and P2 have no floor; for P3 the floor is
     # what any codec must do with 64 MiB, a fresh buffer and a copy.
     V("P1d",    CPYTHON, "pickle.dumps (C _pickle)",             "cpython/pickle_w.py", "dumps-list"),
