@@ -8,6 +8,8 @@
  * A failed handshake fails that one accept and closes that one connection; the listener stays
  * as it was, so the next accept serves the next client. */
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -126,6 +128,17 @@ static int handshake(mp_conn_t *c, const void *key, size_t keylen, double limit,
                     : mp_deliver_challenge(c, key, keylen, limit);
 }
 
+/* A message is written whole (header and payload in one call), so Nagle's algorithm has
+ * nothing to merge; what it does is hold a message written right after another until the
+ * peer's delayed ACK, 40 ms later: the first value after a handshake (CPython's connections
+ * wait so). A hint: a socket that refuses it works as before. */
+static void no_delay(int fd, int family)
+{
+    int one = 1;
+    if (family == AF_INET || family == AF_INET6)
+        (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 /* Waits for a connection and takes it: the new descriptor, or a code. */
 static int take_one(mp_listener_t *l, double deadline)
 {
@@ -143,6 +156,7 @@ static int take_one(mp_listener_t *l, double deadline)
             continue; /* gone before we took it: wait for the next */
         if (fd < 0)
             return sys_fail("accept");
+        no_delay(fd, ss.ss_family);
         char *who = mp__addr_format((const struct sockaddr *)&ss, len);
         if (!who) {
             close(fd);
@@ -266,6 +280,7 @@ int mp_client(mp_conn_t **out, const char *address, mp_family_t family, const vo
     int fd = socket(a.sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return sys_fail("socket");
+    no_delay(fd, a.sa.ss_family);
     mp_conn_t *c = NULL;
     if ((rc = connect_to(fd, &a)) < 0 || (rc = mp_conn_from_fd(&c, fd, 1, 1)) < 0) {
         close(fd);
