@@ -76,7 +76,13 @@ int mp__str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors, mp_obj_t
     if (n && !utf8) /* named for the public call, which is what the user made */
         return mp__fail(MP_EINVAL, "mp_str_decode: utf8 is NULL");
     size_t i = 0;
-    while (i < n && p[i] < 0x80) /* ASCII, the common case, needs no decoding */
+    /* ASCII, the common case, needs no decoding: eight bytes are checked at a time. */
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080u)
+            break;
+    }
+    while (i < n && p[i] < 0x80)
         i++;
     ncp = i;
     for (; i < n; ncp++) {
