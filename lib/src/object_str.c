@@ -46,7 +46,9 @@ static size_t utf8_seq(const unsigned char *p, size_t n, int surrogates, int *su
     return len;
 }
 
-static mp_obj_t *bytes_like(mp_type_t type, const void *p, size_t n)
+/* Inline in its three callers: a short str is made per key of a dict being decoded. */
+static inline __attribute__((always_inline)) mp_obj_t *bytes_like(mp_type_t type, const void *p,
+                                                                  size_t n)
 {
     if (n > SIZE_MAX - sizeof(mp__str_t) - 1) {
         mp__set_errmsg("out of memory");

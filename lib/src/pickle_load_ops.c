@@ -190,7 +190,8 @@ int mp__op_binfloat(mp__unpickler_t *u, int arg)
 
 /* The payload of a length-prefixed operand whose length takes `width` bytes. The length is
  * checked against the input before anything else. */
-static const unsigned char *sized(mp__unpickler_t *u, int width, size_t *n)
+static inline __attribute__((always_inline)) const unsigned char *sized(mp__unpickler_t *u,
+                                                                        int width, size_t *n)
 {
     const unsigned char *p = mp__unpickle_take(u, (size_t)width);
     if (!p)
