@@ -74,7 +74,7 @@ size_t mp_obj_refcount(const mp_obj_t *o)
 
 /* Drops one reference; returns 1 when it was the last (the caller now owns the corpse). The
  * release/acquire pair makes every other thread's reads of the value happen before the free. */
-static int release(mp_obj_t *o)
+static inline int release(mp_obj_t *o)
 {
     if (o->flags & MP__F_IMMORTAL)
         return 0;
