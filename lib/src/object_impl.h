@@ -242,7 +242,16 @@ int mp__is_int(const mp_obj_t *o); /* int or bool */
 /* object_hash.c: CPython's numeric hash (of an int64, of a sign and magnitude, of a double;
  * a NaN's hash is its owner's identity), and SipHash-1-3 of bytes under the process's key. */
 int64_t mp__hash_int64(int64_t v);
-/* The same, with the common case inline: below 2**61 - 1 in magnitude an int is its own
+int64_t mp__hash_limbs(int neg, const uint32_t *limb, size_t n);
+int64_t mp__hash_double(const mp_obj_t *owner, double v);
+int64_t mp__hash_bytes(const void *p, size_t n); /* never MP__HASH_UNSET */
+int64_t mp__hash_tuple(mp_obj_t *const *item, size_t n);
+int64_t mp__hash_frozenset(const mp__table_t *t);
+int mp__unhashable(const mp_obj_t *o); /* sets the message, returns MP_EINVAL */
+/* The magnitude of an integral double of at least 2**63 as canonical limbs (limb[34] is enough
+ * for any double); returns their count. An int equal to it has exactly these limbs. */
+size_t mp__double_limbs(double d, uint32_t limb[34]);
+/* mp__hash_int64, with the common case inline: below 2**61 - 1 in magnitude an int is its own
  * residue, and only -1 hashes otherwise (to -2, as in CPython). */
 static inline int64_t mp__hash_int(int64_t v)
 {
@@ -264,15 +273,6 @@ static inline mp_obj_t *mp__int_small(int64_t v)
     s->ob.flags |= MP__F_HASHABLE;
     return &s->ob;
 }
-int64_t mp__hash_limbs(int neg, const uint32_t *limb, size_t n);
-int64_t mp__hash_double(const mp_obj_t *owner, double v);
-int64_t mp__hash_bytes(const void *p, size_t n); /* never MP__HASH_UNSET */
-int64_t mp__hash_tuple(mp_obj_t *const *item, size_t n);
-int64_t mp__hash_frozenset(const mp__table_t *t);
-int mp__unhashable(const mp_obj_t *o); /* sets the message, returns MP_EINVAL */
-/* The magnitude of an integral double of at least 2**63 as canonical limbs (limb[34] is enough
- * for any double); returns their count. An int equal to it has exactly these limbs. */
-size_t mp__double_limbs(double d, uint32_t limb[34]);
 
 /* The hash of a hashable value. A str or bytes computes its own on first use, as CPython's do:
  * a 64 MiB bytes that never becomes a dict key is never hashed. Two threads may both compute
