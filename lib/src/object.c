@@ -34,19 +34,14 @@ mp_type_t mp_obj_type(const mp_obj_t *o)
     return (mp_type_t)o->type;
 }
 
-mp_obj_t *mp__obj_alloc(mp_type_t type, size_t size)
+mp_obj_t *mp__obj_alloc_heap(mp_type_t type, size_t size)
 {
-    mp_obj_t *o = mp__slab_alloc(size);
-    uint8_t flags = o ? MP__F_SLAB : 0;
-    if (!o && !(o = malloc(size))) {
+    mp_obj_t *o = malloc(size);
+    if (!o) {
         mp__set_errmsg("out of memory");
         return NULL;
     }
-    atomic_init(&o->refcnt, 1);
-    o->u.hash = 0;
-    o->type = (uint8_t)type;
-    o->flags = flags;
-    return o;
+    return mp__obj_init(o, type, 0);
 }
 
 int mp__is_int(const mp_obj_t *o)
@@ -79,13 +74,14 @@ size_t mp_obj_refcount(const mp_obj_t *o)
 
 /* Drops one reference; returns 1 when it was the last (the caller now owns the corpse). The
  * release/acquire pair makes every other thread's reads of the value happen before the free. */
-static int release(mp_obj_t *o)
+static inline int release(mp_obj_t *o)
 {
     if (o->flags & MP__F_IMMORTAL)
         return 0;
     atomic_size_t *c = counter(o);
-    /* A count of 1 is our own reference: no other thread holds one to change it, so the last
-     * release needs no locked instruction (most values die this way, one per task's result). */
+    /* A count of 1 is the caller's own reference: no other thread holds one to move it, so the
+     * locked decrement (the dearest step of freeing a small value) is not needed. The acquire
+     * load pairs with the release decrement of whichever thread let go before. */
     if (atomic_load_explicit(c, memory_order_acquire) == 1)
         return 1;
     if (atomic_fetch_sub_explicit(c, 1, memory_order_release) != 1)
@@ -99,7 +95,15 @@ static int has_items(const mp_obj_t *o)
     return mp__is_container(o);
 }
 
-static void free_storage(mp_obj_t *o)
+static inline void free_object(mp_obj_t *o, mp__slab_batch_t *b)
+{
+    if (o->flags & MP__F_SLAB)
+        mp__slab_free(b, o);
+    else
+        free(o);
+}
+
+static void free_storage(mp_obj_t *o, mp__slab_batch_t *b)
 {
     if (o->type == MP_TYPE_HANDLE) {
         /* A borrowed handle is its caller's; one rebuilt from a pickle has no other owner. */
@@ -112,35 +116,36 @@ static void free_storage(mp_obj_t *o)
         free(((mp__table_t *)o)->ent);
         free(((mp__table_t *)o)->slot);
     }
-    if (o->flags & MP__F_SLAB)
-        mp__slab_free(o);
-    else
-        free(o);
+    free_object(o, b);
 }
 
-/* What is waiting to be emptied and freed: containers, and whole recursive units. */
+/* What is waiting to be emptied and freed: containers, and whole recursive units; and the
+ * slab objects freed so far whose slab has not been told. */
 typedef struct {
     mp_obj_t *objs;
     mp__cycle_t *cycles;
+    mp__slab_batch_t slabs;
 } dead_t;
 
 /* Releases one item of a dying container: a dead scalar is freed at once, a dead container or
  * unit is queued for the loop in mp_obj_decref(). References inside the dying unit `own` were
  * never counted, so they are not released. */
-static void drop_item(mp_obj_t *item, dead_t *d, const mp__cycle_t *own)
+static inline void drop_item(mp_obj_t *item, dead_t *d, const mp__cycle_t *own)
 {
     if (!item || (own && (item->flags & MP__F_CYCLE) && item->u.cycle == own))
         return;
     if (!release(item))
         return;
-    if (item->flags & MP__F_CYCLE) {
+    if (item->type < MP_TYPE_TUPLE) /* the common case, a scalar: nothing besides itself */
+        free_object(item, &d->slabs);
+    else if (item->flags & MP__F_CYCLE) {
         item->u.cycle->dead_next = d->cycles;
         d->cycles = item->u.cycle;
     } else if (has_items(item)) {
         item->u.dead_next = d->objs;
         d->objs = item;
     } else {
-        free_storage(item);
+        free_storage(item, &d->slabs);
     }
 }
 
@@ -162,14 +167,14 @@ static void empty_container(mp_obj_t *c, dead_t *d, const mp__cycle_t *own)
 
 void mp_obj_decref(mp_obj_t *o)
 {
-    dead_t d = {NULL, NULL};
+    dead_t d = {NULL, NULL, {NULL, 0}};
     drop_item(o, &d, NULL);
     while (d.objs || d.cycles) {
         if (d.objs) {
             mp_obj_t *c = d.objs;
             d.objs = c->u.dead_next;
             empty_container(c, &d, NULL);
-            free_storage(c);
+            free_storage(c, &d.slabs);
             continue;
         }
         mp__cycle_t *g = d.cycles;
@@ -177,9 +182,10 @@ void mp_obj_decref(mp_obj_t *o)
         for (size_t i = 0; i < g->n; i++)
             empty_container(g->member[i], &d, g);
         for (size_t i = 0; i < g->n; i++)
-            free_storage(g->member[i]);
+            free_storage(g->member[i], &d.slabs);
         free(g);
     }
+    mp__slab_flush(&d.slabs);
 }
 
 /* Every member's own count is a reference from outside or from a fellow member; the unit

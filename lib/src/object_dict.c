@@ -5,27 +5,11 @@
 
 #include "object_impl.h"
 
-/* Inserts key (and value, for a dict). An equal key already present keeps its place and its
- * key object; a dict's value is replaced, a set's new element is dropped. The table grows
- * first, so that one probe finds either the key or the empty slot for it. With `steal` the
- * table takes the caller's references, and releases those it does not keep, even on failure:
- * the decoder moves its stack into a dict without touching reference counts. */
-static int table_insert(mp_obj_t *o, mp_obj_t *key, mp_obj_t *value, int steal)
+/* Inserts key (and value, for a dict) into a table with room for it: an equal key already
+ * present keeps its place and its key object; a dict's value is replaced, a set's new element
+ * is dropped. Takes the references. */
+static void insert_reserved(mp__table_t *t, mp_obj_t *key, mp_obj_t *value)
 {
-    mp__table_t *t = (mp__table_t *)o;
-    int rc;
-    if (!key || (o->type == MP_TYPE_DICT && !value))
-        rc = mp__fail(MP_EINVAL, "%s: NULL item", mp_type_name(o->type));
-    else if (!(key->flags & MP__F_HASHABLE))
-        rc = mp__unhashable(key);
-    else
-        rc = mp__table_reserve(t);
-    if (!steal) /* from here on, the references are the table's, to keep or to drop */
-        mp_obj_incref(key), mp_obj_incref(value);
-    if (rc < 0) {
-        mp_obj_decref(key), mp_obj_decref(value);
-        return rc;
-    }
     int64_t place = mp__place(key);
     size_t *s = mp__table_find_slot(t, key, place);
     if (*s) {
@@ -35,25 +19,57 @@ static int table_insert(mp_obj_t *o, mp_obj_t *key, mp_obj_t *value, int steal)
             e->value = value;
         mp_obj_decref(old);
         mp_obj_decref(key);
-        return 0;
+        return;
     }
     mp__table_put(t, s, key, value, place);
+}
+
+/* The table grows first, so that one probe finds either the key or the empty slot for it. */
+static int table_insert(mp_obj_t *o, mp_obj_t *key, mp_obj_t *value)
+{
+    mp__table_t *t = (mp__table_t *)o;
+    int rc;
+    if (!key || (o->type == MP_TYPE_DICT && !value))
+        rc = mp__fail(MP_EINVAL, "%s: NULL item", mp_type_name(o->type));
+    else if (!(key->flags & MP__F_HASHABLE))
+        rc = mp__unhashable(key);
+    else
+        rc = mp__table_reserve(t, 1);
+    if (rc < 0)
+        return rc;
+    insert_reserved(t, mp_obj_incref(key), mp_obj_incref(value));
     return 0;
 }
 
 int mp__dict_setitem(mp_obj_t *dict, mp_obj_t *key, mp_obj_t *value)
 {
-    return table_insert(dict, key, value, 0);
+    return table_insert(dict, key, value);
 }
 
 int mp__set_add(mp_obj_t *set, mp_obj_t *item)
 {
-    return table_insert(set, item, NULL, 0);
+    return table_insert(set, item, NULL);
 }
 
-int mp__table_insert_steal(mp_obj_t *table, mp_obj_t *key, mp_obj_t *value)
+/* The decoder moves its stack into a dict or set this way, without touching reference counts,
+ * a SETITEMS batch (CPython writes up to 1000 pairs) at a time. */
+int mp__table_insert_steal(mp_obj_t *table, mp_obj_t *const *items, size_t n, size_t step)
 {
-    return table_insert(table, key, value, 1);
+    mp__table_t *t = (mp__table_t *)table;
+    int rc = mp__table_reserve(t, n / step);
+    size_t i = 0;
+    while (rc == 0 && i + step <= n) {
+        mp_obj_t *key = items[i], *value = step == 2 ? items[i + 1] : NULL;
+        if (!key || (step == 2 && !value))
+            rc = mp__fail(MP_EINVAL, "%s: NULL item", mp_type_name(table->type));
+        else if (!(key->flags & MP__F_HASHABLE))
+            rc = mp__unhashable(key);
+        else
+            insert_reserved(t, key, value), i += step;
+    }
+    for (; i < n; i++) /* after a failure, the rest is only released */
+        mp_obj_decref(items[i]);
+    return rc;
 }
 
 /* ---- dict ---------------------------------------------------------------------------------- */

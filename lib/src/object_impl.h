@@ -143,19 +143,94 @@ static inline int mp__is_container(const mp_obj_t *o)
  *   object_dict.c    dict, set and frozenset
  *   object_build.c, object_parse.c, object_repr.c, object_unicode.c: formats and repr */
 
+/* object_slab.c: while the calling thread has an arena open, mp__obj_alloc() carves small
+ * objects from shared slabs (the pickle decoder's bulk allocation). Opens nest. Carving is
+ * inline: it is most of the cost of making a small value, which the decoder does per item. */
+void mp__arena_open(void);
+void mp__arena_close(void);
+#define MP__SLAB_OBJ_MAX 256
+typedef struct {
+    char *next, *end; /* what is left of the current slab; both NULL while none is carved */
+    void *cur;
+    size_t handed, depth;
+} mp__arena_t;
+extern _Thread_local mp__arena_t mp__arena;
+void *mp__slab_refill(size_t size); /* NULL: no arena open, too big, or out of memory */
+static inline void *mp__slab_alloc(size_t size)
+{
+    mp__arena_t *a = &mp__arena;
+    size = (size + 15) & ~(size_t)15;
+    if (size > MP__SLAB_OBJ_MAX || (size_t)(a->end - a->next) < size)
+        return mp__slab_refill(size);
+    void *p = a->next;
+    a->next += size;
+    a->handed++;
+    return p;
+}
+/* Frees of slab objects in a row mostly hit one slab: its count drops once per run of them
+ * (one atomic operation instead of one per object). Flush before the batch goes out of scope. */
+typedef struct {
+    void *slab;
+    size_t n;
+} mp__slab_batch_t;
+#define MP__SLAB_SIZE 16384 /* and its alignment */
+void mp__slab_flush(mp__slab_batch_t *b);
+void mp__slab_switch(mp__slab_batch_t *b, void *slab); /* flushes, then counts for `slab` */
+/* Under AddressSanitizer a freed object's header is poisoned until its slab is carved again,
+ * so that a use after free is caught as it would be with malloc. */
+#if defined(__SANITIZE_ADDRESS__)
+#define MP__SLAB_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define MP__SLAB_ASAN 1
+#endif
+#endif
+#ifdef MP__SLAB_ASAN
+#include <sanitizer/asan_interface.h>
+#define MP__SLAB_POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
+#define MP__SLAB_UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
+#else
+#define MP__SLAB_POISON(p, n) ((void)(p), (void)(n))
+#define MP__SLAB_UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+static inline void mp__slab_free(mp__slab_batch_t *b, void *p)
+{
+    MP__SLAB_POISON(p, sizeof(mp_obj_t));
+    /* The slab is the aligned block the object sits in. */
+    void *slab = (void *)((uintptr_t)p & ~(uintptr_t)(MP__SLAB_SIZE - 1)); /* NOLINT */
+    if (slab != b->slab)
+        mp__slab_switch(b, slab);
+    b->n++;
+}
+/* A hint that p[0..n) is about to be filled at once: huge pages for a buffer of megabytes.
+ * Every str and bytes made asks; the test that answers most of them is inline. */
+void mp__advise_huge(void *p, size_t n);
+#define MP__ADVISE_MIN ((size_t)4 << 20) /* two huge pages: less cannot hold a whole one for sure */
+static inline void mp__advise_fill(void *p, size_t n)
+{
+    if (n >= MP__ADVISE_MIN)
+        mp__advise_huge(p, n);
+}
+
 /* object.c */
-mp_obj_t *mp__obj_alloc(mp_type_t type, size_t size);
+mp_obj_t *mp__obj_alloc_heap(mp_type_t type, size_t size); /* malloc'd; sets the message */
+static inline mp_obj_t *mp__obj_init(mp_obj_t *o, mp_type_t type, uint8_t flags)
+{
+    atomic_init(&o->refcnt, 1);
+    o->u.hash = 0;
+    o->type = (uint8_t)type;
+    o->flags = flags;
+    return o;
+}
+/* A new object with one reference, from the arena's slab when one is open. */
+static inline mp_obj_t *mp__obj_alloc(mp_type_t type, size_t size)
+{
+    mp_obj_t *o = (mp_obj_t *)mp__slab_alloc(size);
+    return o ? mp__obj_init(o, type, MP__F_SLAB) : mp__obj_alloc_heap(type, size);
+}
 /* mp_str_decode() keeping the code: 0 and *out, MP_EINVAL (not UTF-8), or MP_ENOMEM. */
 int mp__str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors, mp_obj_t **out);
 
-/* object_slab.c: while the calling thread has an arena open, mp__obj_alloc() carves small
- * objects from shared slabs (the pickle decoder's bulk allocation). Opens nest. */
-void mp__arena_open(void);
-void mp__arena_close(void);
-void *mp__slab_alloc(size_t size); /* NULL: no arena open, too big, or out of memory */
-void mp__slab_free(void *p);
-/* A hint that p[0..n) is about to be filled at once: huge pages for a buffer of megabytes. */
-void mp__advise_fill(void *p, size_t n);
 /* object.c: a handle value (a new reference, hashed by the handle's identity), and the name
  * of o's class for messages: mp_type_name(), or a handle's own ("Lock"). */
 mp_obj_t *mp__handle_new(int kind, void *handle, const mp__handle_type_t *t, int owned);
@@ -176,6 +251,28 @@ int mp__unhashable(const mp_obj_t *o); /* sets the message, returns MP_EINVAL */
 /* The magnitude of an integral double of at least 2**63 as canonical limbs (limb[34] is enough
  * for any double); returns their count. An int equal to it has exactly these limbs. */
 size_t mp__double_limbs(double d, uint32_t limb[34]);
+/* mp__hash_int64, with the common case inline: below 2**61 - 1 in magnitude an int is its own
+ * residue, and only -1 hashes otherwise (to -2, as in CPython). */
+static inline int64_t mp__hash_int(int64_t v)
+{
+    const int64_t p = ((int64_t)1 << 61) - 1;
+    if (v > -p && v < p)
+        return v == -1 ? -2 : v;
+    return mp__hash_int64(v);
+}
+
+/* object_int.c: an int within int64 (mp_int()), inline for the pickle decoder, which makes one
+ * per item of a list of ints. */
+static inline mp_obj_t *mp__int_small(int64_t v)
+{
+    mp__small_t *s = (mp__small_t *)mp__obj_alloc(MP_TYPE_INT, sizeof *s);
+    if (!s)
+        return NULL;
+    s->v = v;
+    s->ob.u.hash = mp__hash_int(v);
+    s->ob.flags |= MP__F_HASHABLE;
+    return &s->ob;
+}
 
 /* The hash of a hashable value. A str or bytes computes its own on first use, as CPython's do:
  * a 64 MiB bytes that never becomes a dict key is never hashed. Two threads may both compute
@@ -233,8 +330,9 @@ mp_obj_t *mp__table_new(mp_type_t type, size_t cap);
 /* The slot holding a matching entry, or the empty slot where it would go; NULL while the
  * table has no index (it is empty). */
 size_t *mp__table_probe(const mp__table_t *t, int64_t hash, mp__match_fn match, const void *ctx);
-/* Makes room for one more entry, so that the next probe finds an empty slot. 0 or MP_ENOMEM. */
-int mp__table_reserve(mp__table_t *t);
+/* Makes room for `extra` more entries, so that the next probes find empty slots. 0 or
+ * MP_ENOMEM. */
+int mp__table_reserve(mp__table_t *t, size_t extra);
 /* Fills the empty slot a probe returned with a new entry (taking the references). */
 void mp__table_put(mp__table_t *t, size_t *slot, mp_obj_t *key, mp_obj_t *value, int64_t hash);
 
@@ -248,9 +346,10 @@ size_t *mp__table_find_slot(const mp__table_t *t, const mp_obj_t *key, int64_t p
  * 0 or a code. */
 int mp__dict_setitem(mp_obj_t *dict, mp_obj_t *key, mp_obj_t *value);
 int mp__set_add(mp_obj_t *set, mp_obj_t *item);
-/* As mp__dict_setitem (value NULL: mp__set_add), taking the caller's references instead, even
- * on failure. */
-int mp__table_insert_steal(mp_obj_t *table, mp_obj_t *key, mp_obj_t *value);
+/* As mp__dict_setitem (value NULL: mp__set_add) of each item (step 1) or each key, value pair
+ * (step 2) of items[0..n) in turn, taking the caller's references instead, even on failure:
+ * the items after the one that failed are released. Room for all is made first. */
+int mp__table_insert_steal(mp_obj_t *table, mp_obj_t *const *items, size_t n, size_t step);
 
 /* object.c: makes the n members, a strongly connected part of a value that the caller has just
  * built and shared with no one, one counted unit (see mp__cycle_t). Returns 0 or MP_ENOMEM. */

@@ -77,17 +77,6 @@ static uint32_t mag_divmod(uint32_t *limb, size_t *n, uint32_t div)
 
 /* ---- construction -------------------------------------------------------------------------- */
 
-static mp_obj_t *small_new(int64_t v)
-{
-    mp__small_t *s = (mp__small_t *)mp__obj_alloc(MP_TYPE_INT, sizeof *s);
-    if (!s)
-        return NULL;
-    s->v = v;
-    s->ob.u.hash = mp__hash_int64(v);
-    s->ob.flags |= MP__F_HASHABLE;
-    return &s->ob;
-}
-
 /* The canonical int for sign and magnitude (leading zero limbs allowed); copies the limbs. */
 static mp_obj_t *from_mag(int neg, const uint32_t *limb, size_t n)
 {
@@ -98,9 +87,9 @@ static mp_obj_t *from_mag(int neg, const uint32_t *limb, size_t n)
         if (n == 2)
             u |= (uint64_t)limb[1] << 32;
         if (!neg && u <= INT64_MAX)
-            return small_new((int64_t)u);
+            return mp__int_small((int64_t)u);
         if (neg && u <= (uint64_t)INT64_MAX + 1)
-            return small_new(u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u);
+            return mp__int_small(u == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)u);
     }
     if (n > (SIZE_MAX - sizeof(mp__bigint_t)) / sizeof *limb) {
         mp__set_errmsg("out of memory");
@@ -119,7 +108,7 @@ static mp_obj_t *from_mag(int neg, const uint32_t *limb, size_t n)
 
 mp_obj_t *mp_int(int64_t v)
 {
-    return small_new(v);
+    return mp__int_small(v);
 }
 
 mp_obj_t *mp_int_from_u64(uint64_t v)

@@ -7,8 +7,9 @@
  * opens one per call), objects of up to 256 bytes are carved from 16 KiB slabs instead.
  *
  * Each object keeps its slab's count (MP__F_SLAB; the slab is found by aligning the address
- * down), and freeing it, from any thread, decrements that count; the slab is recycled when its
- * last object goes. A slab starts with a count large enough for every object it could hold, and
+ * down), and freeing it, from any thread, decrements that count (once for a run of frees into
+ * one slab, as freeing a container's items mostly is: mp__slab_batch_t); the slab is recycled
+ * when its last object goes. A slab starts with a count large enough for every object it could hold, and
  * the arena gives back what it did not hand out when it moves on, so the count cannot reach
  * zero while the arena still carves from it, and carving needs no atomic operation. Recycled
  * slabs wait in a small pool (at most 8 MiB), so the next decode reuses warm memory.
@@ -24,26 +25,7 @@
 
 #include "object_impl.h"
 
-/* Under AddressSanitizer a freed object's header is poisoned until its slab is carved again,
- * so that a use after free is caught as it would be with malloc. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SLAB_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SLAB_ASAN 1
-#endif
-#endif
-#ifdef SLAB_ASAN
-#include <sanitizer/asan_interface.h>
-#define POISON(p, n) ASAN_POISON_MEMORY_REGION(p, n)
-#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION(p, n)
-#else
-#define POISON(p, n) ((void)(p), (void)(n))
-#define UNPOISON(p, n) ((void)(p), (void)(n))
-#endif
-
-#define SLAB_SIZE 16384
-#define SLAB_OBJ_MAX 256
+#define SLAB_SIZE MP__SLAB_SIZE
 #define SLAB_FULL ((size_t)SLAB_SIZE) /* more than the objects a slab can hold */
 #define POOL_MAX 512
 
@@ -54,12 +36,9 @@ typedef struct slab {
 
 #define SLAB_FIRST 64 /* the header, rounded up so that objects stay 16-byte aligned */
 
-/* The calling thread's arena. */
-static _Thread_local struct {
-    slab_t *cur;
-    char *next, *end;
-    size_t handed, depth;
-} A;
+/* The calling thread's arena (object_impl.h carves from it inline). */
+_Thread_local mp__arena_t mp__arena;
+#define A mp__arena
 
 static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
@@ -116,12 +95,13 @@ static void slab_release(slab_t *s, size_t n)
 }
 
 /* The arena stops carving from its slab: the count it was charged for objects never handed out
- * goes back. */
+ * goes back. With no slab, the inline carving finds no room and comes to mp__slab_refill(). */
 static void retire(void)
 {
     if (A.cur)
         slab_release(A.cur, SLAB_FULL - A.handed);
     A.cur = NULL;
+    A.next = A.end = NULL;
 }
 
 void mp__arena_open(void)
@@ -135,31 +115,24 @@ void mp__arena_close(void)
         retire();
 }
 
-void *mp__slab_alloc(size_t size)
+void *mp__slab_refill(size_t size)
 {
-    if (!A.depth || size > SLAB_OBJ_MAX)
-        return NULL;
     size = (size + 15) & ~(size_t)15;
-    if (!A.cur || (size_t)(A.end - A.next) < size) {
-        retire();
-        if (!(A.cur = slab_get()))
-            return NULL;
-        A.next = (char *)A.cur + SLAB_FIRST;
-        A.end = (char *)A.cur + SLAB_SIZE;
-        A.handed = 0;
-        UNPOISON(A.next, (size_t)(A.end - A.next));
-    }
-    void *p = A.next;
-    A.next += size;
-    A.handed++;
-    return p;
+    if (!A.depth || size > MP__SLAB_OBJ_MAX)
+        return NULL;
+    retire();
+    if (!(A.cur = slab_get()))
+        return NULL;
+    A.next = (char *)A.cur + SLAB_FIRST;
+    A.end = (char *)A.cur + SLAB_SIZE;
+    A.handed = 0;
+    MP__SLAB_UNPOISON(A.next, (size_t)(A.end - A.next));
+    return mp__slab_alloc(size);
 }
 
-void mp__advise_fill(void *p, size_t n)
+void mp__advise_huge(void *p, size_t n)
 {
-    const uintptr_t huge = (uintptr_t)2 << 20;
-    if (n < 2 * huge)
-        return;
+    const uintptr_t huge = MP__ADVISE_MIN / 2;
     uintptr_t from = ((uintptr_t)p + huge - 1) & ~(huge - 1);
     uintptr_t to = ((uintptr_t)p + n) & ~(huge - 1);
     if (to > from)
@@ -167,9 +140,15 @@ void mp__advise_fill(void *p, size_t n)
         madvise((void *)from, to - from, MADV_HUGEPAGE); /* NOLINT(performance-no-int-to-ptr) */
 }
 
-void mp__slab_free(void *p)
+void mp__slab_flush(mp__slab_batch_t *b)
 {
-    POISON(p, sizeof(mp_obj_t));
-    /* The slab is the aligned block the object sits in. */
-    slab_release((slab_t *)((uintptr_t)p & ~(uintptr_t)(SLAB_SIZE - 1)), 1); /* NOLINT */
+    if (b->n)
+        slab_release(b->slab, b->n);
+    b->n = 0;
+}
+
+void mp__slab_switch(mp__slab_batch_t *b, void *slab)
+{
+    mp__slab_flush(b);
+    b->slab = slab;
 }

@@ -46,7 +46,9 @@ static size_t utf8_seq(const unsigned char *p, size_t n, int surrogates, int *su
     return len;
 }
 
-static mp_obj_t *bytes_like(mp_type_t type, const void *p, size_t n)
+/* Inline in its three callers: a short str is made per key of a dict being decoded. */
+static inline __attribute__((always_inline)) mp_obj_t *bytes_like(mp_type_t type, const void *p,
+                                                                  size_t n)
 {
     if (n > SIZE_MAX - sizeof(mp__str_t) - 1) {
         mp__set_errmsg("out of memory");
@@ -76,7 +78,13 @@ int mp__str_decode(const char *utf8, size_t n, mp_utf8_errors_t errors, mp_obj_t
     if (n && !utf8) /* named for the public call, which is what the user made */
         return mp__fail(MP_EINVAL, "mp_str_decode: utf8 is NULL");
     size_t i = 0;
-    while (i < n && p[i] < 0x80) /* ASCII, the common case, needs no decoding */
+    /* ASCII, the common case, needs no decoding: eight bytes are checked at a time. */
+    for (uint64_t w; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        if (w & 0x8080808080808080u)
+            break;
+    }
+    while (i < n && p[i] < 0x80)
         i++;
     ncp = i;
     for (; i < n; ncp++) {

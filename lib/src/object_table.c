@@ -41,21 +41,27 @@ size_t *mp__table_probe(const mp__table_t *t, int64_t hash, mp__match_fn match, 
     }
 }
 
-/* Keeps the index at most two thirds full so a probe always meets an empty slot. */
-int mp__table_reserve(mp__table_t *t)
+/* Keeps the index at most two thirds full so a probe always meets an empty slot. Room for a
+ * batch is made at once: one resize instead of one per doubling on the way. */
+int mp__table_reserve(mp__table_t *t, size_t extra)
 {
-    if (t->n == t->cap) {
+    size_t want = t->n + extra;
+    if (extra > SIZE_MAX / sizeof *t->ent / 4 - t->n)
+        return mp__fail(MP_ENOMEM, "out of memory");
+    if (want > t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 8;
-        mp__entry_t *e = cap <= SIZE_MAX / sizeof *e / 2 ? realloc(t->ent, cap * sizeof *e) : NULL;
+        if (cap < want)
+            cap = want;
+        mp__entry_t *e = realloc(t->ent, cap * sizeof *e);
         if (!e)
             return mp__fail(MP_ENOMEM, "out of memory");
         t->ent = e;
         t->cap = cap;
     }
-    if (t->slot && (t->n + 1) * 3 <= (t->mask + 1) * 2)
+    if (t->slot && want * 3 <= (t->mask + 1) * 2)
         return 0;
     size_t size = t->slot ? (t->mask + 1) * 2 : 8;
-    while ((t->n + 1) * 3 > size * 2)
+    while (want * 3 > size * 2)
         size *= 2;
     size_t *slot = calloc(size, sizeof *slot);
     if (!slot)

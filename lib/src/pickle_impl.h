@@ -67,6 +67,7 @@ typedef struct mp__unpickler {
     int maybe_cyclic;     /* a list or dict came back from the memo: a cycle may exist */
     int saw_tag;          /* a stand-in for a callable was pushed: values must be checked */
     int stopped;
+    size_t containers; /* made by EMPTY_* and the MARK collectors: the most the result can nest */
     mp__persload_fn persload;
     void *persload_ud;
     mp_obj_t *small[256]; /* BININT1's values, made once per call */
@@ -144,12 +145,28 @@ int mp__whitelist_call(const mp_obj_t *tag, const mp_obj_t *args, mp_obj_t **out
 /* Fails the call with MP_EDECODE: "pickle: NAME (0xNN) at byte N: <why>". */
 int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Counts n more bytes against the allocation budget; MP_EDECODE past it. */
-int mp__unpickle_charge(mp__unpickler_t *u, size_t n);
+/* Counts n more bytes against the allocation budget; MP_EDECODE past it. Inline, as most
+ * opcodes charge: only the failure is out of line. */
+int mp__unpickle_overdrawn(mp__unpickler_t *u);
+static inline int mp__unpickle_charge(mp__unpickler_t *u, size_t n)
+{
+    if (n > u->budget - u->spent)
+        return mp__unpickle_overdrawn(u);
+    u->spent += n;
+    return 0;
+}
 /* Grows an array of `size`-byte elements to hold one more than `used`, charging the budget. */
 int mp__unpickle_grow(mp__unpickler_t *u, void **arr, size_t *cap, size_t used, size_t size);
 /* The next n bytes of input (the operand), or NULL after setting the truncation error. */
-const unsigned char *mp__unpickle_take(mp__unpickler_t *u, size_t n);
+const unsigned char *mp__unpickle_truncated(mp__unpickler_t *u, size_t n);
+static inline const unsigned char *mp__unpickle_take(mp__unpickler_t *u, size_t n)
+{
+    if (n > u->len - u->pos)
+        return mp__unpickle_truncated(u, n);
+    const unsigned char *p = u->in + u->pos;
+    u->pos += n;
+    return p;
+}
 /* Pushes an owned reference (released on failure; NULL means the constructor failed). The
  * common case is inline: most opcodes push one value. */
 int mp__unpickle_push_slow(mp__unpickler_t *u, mp_obj_t *o);
@@ -166,8 +183,17 @@ int mp__unpickle_pop(mp__unpickler_t *u, mp_obj_t **o);
 int mp__unpickle_pop_mark(mp__unpickler_t *u, size_t *base);
 /* Refuses a callable stand-in where a value must go. */
 int mp__unpickle_check_values(mp__unpickler_t *u, mp_obj_t *const *items, size_t n);
-/* Stores the top of the stack at memo index idx, which must be the next one. */
-int mp__unpickle_memo_put(mp__unpickler_t *u, size_t idx);
+/* Stores the top of the stack at memo index idx, which must be the next one. CPython memoises
+ * every str, list and dict it writes, so the common case is inline. */
+int mp__unpickle_memo_put_slow(mp__unpickler_t *u, size_t idx);
+static inline int mp__unpickle_memo_put(mp__unpickler_t *u, size_t idx)
+{
+    size_t fence = u->nmarks ? u->marks[u->nmarks - 1] : 0;
+    if (u->sp <= fence || idx != u->nmemo || idx == u->memocap || idx >= u->lim.max_memo)
+        return mp__unpickle_memo_put_slow(u, idx);
+    u->memo[u->nmemo++] = mp__private_incref(u->stack[u->sp - 1]);
+    return 0;
+}
 /* Pushes memo entry idx. */
 int mp__unpickle_memo_get(mp__unpickler_t *u, size_t idx);
 

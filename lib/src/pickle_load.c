@@ -75,7 +75,11 @@ static void release_all(mp__unpickler_t *u)
     free(u->marks);
 }
 
-/* After STOP: recursive parts become units, the memo goes, then the depth is checked. */
+/* After STOP: recursive parts become units, the memo goes, then the depth is checked. A path
+ * down the result meets each container once (a cycle back adds no depth), so when every
+ * container in it was made by this run, the run's count of them bounds the depth, and the walk
+ * is needed only past max_depth. The values of a persistent id and of a whitelisted constructor
+ * are made elsewhere: with either, the walk always runs. */
 static int finish(mp__unpickler_t *u, mp_obj_t **out)
 {
     int rc = u->maybe_cyclic ? mp__unpickle_cycles(u) : 0;
@@ -86,6 +90,10 @@ static int finish(mp__unpickler_t *u, mp_obj_t **out)
     }
     mp_obj_t *result = u->stack[--u->sp];
     release_all(u);
+    if (u->containers <= u->lim.max_depth && !u->saw_tag && !u->persload) {
+        *out = result;
+        return 0;
+    }
     size_t depth = mp__pickle_depth(result, u->lim.max_depth);
     if (depth > u->lim.max_depth) {
         mp_obj_decref(result);

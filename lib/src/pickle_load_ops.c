@@ -13,12 +13,25 @@
 /* Rough sizes charged against the budget: an object's header, and a slot in a container. */
 enum { OBJ_COST = 48, SEQ_SLOT = 16, TABLE_SLOT = 64 };
 
-static uint64_t le(const unsigned char *p, int n)
+/* Little-endian operands of 1, 2, 4 or 8 bytes, whatever the machine's order; the compiler
+ * makes one load of each form. */
+static inline uint32_t le32(const unsigned char *p)
 {
-    uint64_t v = 0;
-    while (n--)
-        v = v << 8 | p[n];
-    return v;
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static inline uint64_t le(const unsigned char *p, int n)
+{
+    switch (n) {
+    case 1:
+        return p[0];
+    case 2:
+        return (uint64_t)p[0] | (uint64_t)p[1] << 8;
+    case 4:
+        return le32(p);
+    default:
+        return le32(p) | (uint64_t)le32(p + 4) << 32;
+    }
 }
 
 /* ---- the stack and the stream -------------------------------------------------------------- */
@@ -116,20 +129,31 @@ int mp__op_const(mp__unpickler_t *u, int arg)
 }
 
 /* BININT1 (width 1), BININT2 (2, unsigned), BININT (4, signed). Values of BININT1 are shared
- * within one result, as CPython shares its small ints. */
+ * within one result, as CPython shares its small ints. A list of ints is written as runs of
+ * one of these opcodes between MARK and APPENDS; a run is taken here in one loop, without
+ * going back to the dispatch for each, which would cost about as much as making the int. */
 int mp__op_binint(mp__unpickler_t *u, int width)
 {
-    const unsigned char *p = mp__unpickle_take(u, (size_t)width);
-    if (!p)
-        return MP_EDECODE;
-    if (width == 1) {
-        if (!u->small[*p] && !(u->small[*p] = mp_int(*p)))
-            return mp__fail(MP_ENOMEM, "out of memory");
-        return mp__unpickle_push(u, mp__private_incref(u->small[*p]));
+    for (;;) {
+        const unsigned char *p = mp__unpickle_take(u, (size_t)width);
+        if (!p)
+            return MP_EDECODE;
+        mp_obj_t *o;
+        if (width == 1) {
+            if (!u->small[*p] && !(u->small[*p] = mp_int(*p)))
+                return mp__fail(MP_ENOMEM, "out of memory");
+            o = mp__private_incref(u->small[*p]);
+        } else {
+            int rc = mp__unpickle_charge(u, OBJ_COST);
+            if (rc < 0)
+                return rc;
+            o = mp__int_small(width == 2 ? (int64_t)le(p, 2) : (int32_t)(uint32_t)le(p, 4));
+        }
+        int rc = mp__unpickle_push(u, o);
+        if (rc < 0 || u->pos == u->len || u->in[u->pos] != u->op)
+            return rc;
+        u->op_at = u->pos++; /* what run() does before each opcode */
     }
-    int64_t v = width == 2 ? (int64_t)le(p, 2) : (int32_t)(uint32_t)le(p, 4);
-    int rc = mp__unpickle_charge(u, OBJ_COST);
-    return rc < 0 ? rc : mp__unpickle_push(u, mp_int(v));
 }
 
 /* LONG1 (a 1-byte count of bytes) and LONG4 (a signed 4-byte count). */
@@ -166,12 +190,13 @@ int mp__op_binfloat(mp__unpickler_t *u, int arg)
 
 /* The payload of a length-prefixed operand whose length takes `width` bytes. The length is
  * checked against the input before anything else. */
-static const unsigned char *sized(mp__unpickler_t *u, int width, size_t *n)
+static inline __attribute__((always_inline)) const unsigned char *sized(mp__unpickler_t *u,
+                                                                        int width, size_t *n)
 {
     const unsigned char *p = mp__unpickle_take(u, (size_t)width);
     if (!p)
         return NULL;
-    uint64_t len = le(p, width);
+    uint64_t len = width == 1 ? *p : le(p, width);
     if (len > u->len - u->pos) {
         mp__unpickle_fail(u, "pickle data was truncated: a length of %llu bytes, %zu left",
                           (unsigned long long)len, u->len - u->pos);
@@ -179,6 +204,17 @@ static const unsigned char *sized(mp__unpickler_t *u, int width, size_t *n)
     }
     *n = (size_t)len;
     return mp__unpickle_take(u, *n);
+}
+
+/* CPython memoises every str it writes at protocol 4 and up: a MEMOIZE right after the value
+ * just pushed is run here, without a trip through the dispatch. */
+static int then_memoize(mp__unpickler_t *u)
+{
+    if (u->pos == u->len || u->in[u->pos] != MP__OP_MEMOIZE)
+        return 0;
+    u->op_at = u->pos++; /* what run() does before each opcode */
+    u->op = MP__OP_MEMOIZE;
+    return mp__unpickle_memo_put(u, u->nmemo);
 }
 
 /* SHORT_BINUNICODE, BINUNICODE, BINUNICODE8: the length takes `width` bytes. */
@@ -195,7 +231,8 @@ int mp__op_text(mp__unpickler_t *u, int width)
     rc = mp__str_decode((const char *)p, n, MP_UTF8_SURROGATEPASS, &s);
     if (rc < 0) /* not UTF-8: the message says where */
         return rc == MP_ENOMEM ? rc : mp__unpickle_fail(u, "%s", mp_errmsg());
-    return mp__unpickle_push(u, s);
+    rc = mp__unpickle_push(u, s);
+    return rc < 0 ? rc : then_memoize(u);
 }
 
 static int push_bytes(mp__unpickler_t *u, int width, mp_type_t type)
@@ -261,6 +298,7 @@ static int collect(mp__unpickler_t *u, size_t base, mp_type_t type)
         rc = mp__unpickle_charge(u, OBJ_COST + (type == MP_TYPE_TUPLE ? SEQ_SLOT : TABLE_SLOT) * n);
     if (rc < 0)
         return rc;
+    u->containers++;
     mp_obj_t *c = type == MP_TYPE_TUPLE       ? mp_tuple_new(n, items)
                   : type == MP_TYPE_FROZENSET ? mp_frozenset_new(n, items)
                   : type == MP_TYPE_LIST      ? mp_list_new(n, items)
@@ -295,6 +333,7 @@ int mp__op_empty(mp__unpickler_t *u, int type)
     int rc = mp__unpickle_charge(u, OBJ_COST);
     if (rc < 0)
         return rc;
+    u->containers++;
     return mp__unpickle_push(u, type == MP_TYPE_LIST   ? mp_list_new(0, NULL)
                                 : type == MP_TYPE_DICT ? mp_dict_new(0, NULL, NULL)
                                                        : mp_set_new(0, NULL));
@@ -355,20 +394,20 @@ static int fill_table(mp__unpickler_t *u, size_t base, mp_type_t type)
         return MP_EDECODE;
     if (k % step)
         return mp__unpickle_fail(u, "odd number of items for SETITEMS");
+    /* The insertion finds an unhashable key itself, in the same pass over the items (a second
+     * pass would read each of them from memory again). Only when the budget is exceeded too are
+     * the keys checked first: that error is still the one reported. */
     int rc = mp__unpickle_check_values(u, u->stack + base, k);
-    if (rc == 0)
+    if (rc == 0 && TABLE_SLOT * (k / step) > u->budget - u->spent)
         rc = check_hashable(u, u->stack + base, k, step);
     if (rc == 0)
         rc = mp__unpickle_charge(u, TABLE_SLOT * (k / step));
     if (rc < 0)
         return rc;
-    size_t i = base; /* the stack's references move into the table */
-    for (; rc == 0 && i < u->sp; i += step)
-        rc = mp__table_insert_steal(t, u->stack[i], step == 2 ? u->stack[i + 1] : NULL);
-    for (; i < u->sp; i++) /* after a failure, the rest is only released */
-        mp_obj_decref(u->stack[i]);
+    /* the stack's references move into the table, or are released */
+    rc = mp__table_insert_steal(t, u->stack + base, k, step);
     u->sp = base;
-    return rc;
+    return rc == MP_EINVAL ? mp__unpickle_fail(u, "%s", mp_errmsg()) : rc;
 }
 
 /* APPEND (into a list, arg MP_TYPE_LIST) and SETITEM (a dict): the top one or two values go

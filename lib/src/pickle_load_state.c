@@ -31,25 +31,16 @@ int mp__unpickle_fail(mp__unpickler_t *u, const char *fmt, ...)
 
 /* ---- input, budget, stack ------------------------------------------------------------------ */
 
-int mp__unpickle_charge(mp__unpickler_t *u, size_t n)
+int mp__unpickle_overdrawn(mp__unpickler_t *u)
 {
-    if (n > u->budget - u->spent)
-        return mp__unpickle_fail(u, "the value would take more than %zu bytes (max_alloc)",
-                                 u->budget);
-    u->spent += n;
-    return 0;
+    return mp__unpickle_fail(u, "the value would take more than %zu bytes (max_alloc)", u->budget);
 }
 
-const unsigned char *mp__unpickle_take(mp__unpickler_t *u, size_t n)
+const unsigned char *mp__unpickle_truncated(mp__unpickler_t *u, size_t n)
 {
-    if (n > u->len - u->pos) {
-        mp__unpickle_fail(u, "pickle data was truncated: %zu bytes of operand needed, %zu left", n,
-                          u->len - u->pos);
-        return NULL;
-    }
-    const unsigned char *p = u->in + u->pos;
-    u->pos += n;
-    return p;
+    mp__unpickle_fail(u, "pickle data was truncated: %zu bytes of operand needed, %zu left", n,
+                      u->len - u->pos);
+    return NULL;
 }
 
 int mp__unpickle_grow(mp__unpickler_t *u, void **arr, size_t *cap, size_t used, size_t size)
@@ -113,7 +104,7 @@ int mp__unpickle_check_values(mp__unpickler_t *u, mp_obj_t *const *items, size_t
 
 /* ---- memo ---------------------------------------------------------------------------------- */
 
-int mp__unpickle_memo_put(mp__unpickler_t *u, size_t idx)
+int mp__unpickle_memo_put_slow(mp__unpickler_t *u, size_t idx)
 {
     if (u->sp <= fence(u))
         return mp__unpickle_fail(u, "unpickling stack underflow");
