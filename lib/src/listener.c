@@ -148,7 +148,7 @@ static int take_one(mp_listener_t *l, double deadline)
             return mp__fail(rc, "poll: %s", strerror(-rc));
         if (rc == 0)
             return mp__fail(MP_ETIMEDOUT, "no client connected in time");
-        struct sockaddr_storage ss;
+        struct sockaddr_storage ss = {0};
         socklen_t len = sizeof ss;
         int fd = accept4(l->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
         if (fd < 0 &&
