@@ -96,19 +96,19 @@ static mp_obj_t *next_args(mp_obj_t *args, int mode, mp_obj_t *item)
 }
 
 /* fn over each item of a chunk: fn(item) for map, fn(*item) for starmap. The chunk's list is
- * the worker's alone (just unpickled), so its references move to the argument tuples: no
- * count changes hands between processes' worth of items (mp__list_move_items). */
+ * the worker's alone (just unpickled), so its references move into the argument tuples
+ * (mp__list_move_items) and no item's count is touched with a locked instruction. */
 static mp_obj_t *run_chunk(mp_task_t fn, int mode, mp_obj_t *items)
 {
     size_t n = mp_list_size(items), i = 0;
     mp_obj_t **out = calloc(n ? n : 1, sizeof *out), **own = malloc((n ? n : 1) * sizeof *own);
-    int owned = own && mp__list_move_items(items, own, n) == n;
     mp_obj_t *list, *args = NULL;
-    if (!out || !own) {
+    if (!out || !own) { /* before any reference moved: the list still holds them all */
         free(out);
         free(own);
         return mp_task_raise("MemoryError", NULL);
     }
+    int owned = mp__list_move_items(items, own, n) == n;
     for (; i < n; i++) {
         mp_obj_t *item = owned ? own[i] : mp_obj_incref(mp_list_get(items, i));
         if (!(args = next_args(args, mode, item)) || !(out[i] = fn(args, NULL)))
