@@ -295,6 +295,13 @@ START_TEST(LIBMP_77_raw_objects_in_a_child)
     ck_assert(big == UINT64_MAX);
     ck_assert_mp(mp_array_get_slice(arr, 0, 3, q, &n), 0);
     ck_assert(q[0] == 1 && q[1] == 2 && q[2] == 3);
+    /* Not through a pipe: CPython's RuntimeError (the words name the lock wrapper). */
+    mp_obj_t *o = mp_value_obj(v);
+    void *data = NULL;
+    size_t len;
+    ck_assert_mp(mp_pickle_dumps(o, -1, &data, &len), MP_EENCODE);
+    ck_assert_ptr_nonnull(strstr(mp_errmsg(), "should only be shared between processes"));
+    mp_obj_decref(o);
     mp_value_free(v);
     mp_array_free(arr);
 }

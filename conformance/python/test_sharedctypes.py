@@ -161,3 +161,6 @@ def libmp_77(fx):
     joined(fx.start(ctx.Process(target=_raw_in_child, args=(v, arr))))
     check_eq(v.value, 2**64 - 1, 'the value')
     check_eq(list(arr), [1, 2, 3], 'the array')
+    r, w = fx.pipe()
+    expect_error(RuntimeError, 'should only be shared between processes through inheritance',
+                 w.send, v)

@@ -28,6 +28,15 @@
  *     int64_t x; mp_value_get_i64(v, &x); mp_value_set_i64(v, x + 1);
  *     mp_lock_release(l);
  *
+ * With a caller's plain Lock (not recursive) the get and set inside would wait for the lock
+ * their caller holds, for ever, as CPython's `.value` does under `with v.get_lock():`: there,
+ * read and write the object through mp_value_get_obj() or mp_array_get_obj().
+ *
+ * Sending a Value or Array through a Pipe or Queue is refused (#MP_EENCODE, CPython's
+ * RuntimeError "Synchronized objects should only be shared between processes through
+ * inheritance"; libmp names a raw object "Synchronized" too, where CPython names its ctypes
+ * type): pass it in a child's arguments.
+ *
  * When the lock's previous holder died holding it, a get or set does its work, releases the
  * lock without mp_lock_make_consistent() (which poisons it, synchronize.h) and returns
  * #MP_EOWNERDEAD; a poisoned lock makes every later get and set fail with #MP_ENOTRECOVERABLE.
