@@ -173,12 +173,21 @@ static int import_sct(const fdset_t *s, const long long *v, void **h)
     int fd;
     size_t off = 0;
     mp_lock_t *lock;
-    int rc = mem_and_lock(s, v, v + 3, 1, "Value", &fd, &off, &lock);
+    int rc = mem_and_lock(s, v, v + 3, 1, "Value or Array", &fd, &off, &lock);
+    struct mp_array_s *a = NULL;
     if (rc == 0)
-        rc = mp__sct_import(fd, off, lock, (struct mp_array_s **)h);
-    if (rc < 0)
+        rc = mp__sct_import(fd, off, lock, &a);
+    if (rc < 0 || !a) {
         mp_lock_free(lock);
-    return rc;
+        return rc < 0 ? rc : MP_ENOMEM;
+    }
+    if (v[0] == MP_HANDLE_VALUE && a->len != 1) {
+        size_t n = a->len;
+        mp_array_free(a); /* and the lock it now owns */
+        return mp__fail(MP_EDECODE, "a Value of %zu elements", n);
+    }
+    *h = a;
+    return 0;
 }
 
 static int persistent_load(const mp_obj_t *pid, void *ud, mp_obj_t **out)
