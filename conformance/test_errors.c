@@ -33,6 +33,7 @@ static const struct {
     {MP_ETASK, "MP_ETASK", "Exception"},
     {MP_EWORKERLOST, "MP_EWORKERLOST", ""},
     {MP_ESTOP, "MP_ESTOP", "StopIteration"},
+    {MP_EINDEX, "MP_EINDEX", "IndexError"},
 };
 
 START_TEST(errors_names_messages_exceptions)

@@ -85,10 +85,10 @@ static mp_obj_t *make_all(all_t *a)
     ck_assert_mp(mp_jqueue_new(&a->jq, 0), 0);
     ck_assert_mp(mp_squeue_new(&a->sq), 0);
     ck_assert_mp(mp_pipe(&a->c1, &a->c2, 1), 0);
-    mp_obj_t *v = mp_build("(NNNNNNNNNNN)", mp_lock_obj(a->l), mp_lock_obj(a->rl),
-                           mp_sem_obj(a->s), mp_sem_obj(a->bs), mp_cond_obj(a->c),
-                           mp_event_obj(a->e), mp_barrier_obj(a->b), mp_queue_obj(a->q),
-                           mp_queue_obj(a->jq), mp_squeue_obj(a->sq), mp_conn_obj(a->c1));
+    mp_obj_t *v =
+        mp_build("(NNNNNNNNNNN)", mp_lock_obj(a->l), mp_lock_obj(a->rl), mp_sem_obj(a->s),
+                 mp_sem_obj(a->bs), mp_cond_obj(a->c), mp_event_obj(a->e), mp_barrier_obj(a->b),
+                 mp_queue_obj(a->q), mp_queue_obj(a->jq), mp_squeue_obj(a->sq), mp_conn_obj(a->c1));
     ck_assert_ptr_nonnull(v);
     return v;
 }
@@ -678,6 +678,9 @@ START_TEST(LIBMP_RED_09_hostile_persistent_ids_are_refused)
         {{MP_HANDLE_CONNECTION, 1, 0, 0}, 4, "a Connection's directions (0, 0)"},
         {{MP_HANDLE_CONNECTION, 1, 2, 1}, 4, "a Connection's directions (2, 1)"},
         {{MP_HANDLE_CONNECTION, 7, 1, 0}, 4, "descriptor index 7"},
+        {{MP_HANDLE_VALUE, 0, 0, 9, 0, 0}, 6, "a Value or Array's lock of kind 9"},
+        {{MP_HANDLE_ARRAY, 0, 0, -1, -1, 0}, 6, "a Value or Array of typecode 0"}, /* a lock */
+        {{MP_HANDLE_VALUE, 0, 0, MP_HANDLE_LOCK, 5, 0}, 6, "descriptor index 5"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
         size_t n = craft(buf, bad[i].v, bad[i].n);

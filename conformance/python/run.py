@@ -32,6 +32,7 @@ def main(argv):
     import test_sync       # noqa: F401  (registers LOCK, RLOCK, SEM, BSEM, COND, EVT, BAR)
     import test_queue      # noqa: F401  (registers Q, JQ, SQ)
     import test_pool       # noqa: F401  (registers POOL)
+    import test_sharedctypes  # noqa: F401  (registers VAL, ARR, LIBMP-75 to 77)
     import test_listener_interop  # noqa: F401  (registers LIBMP_ILST, the twin of InteropListener)
 
     # kinds in the order the modules above first register them (catalogue order), then by number;

@@ -17,5 +17,6 @@
 #include "mp/context.h"
 #include "mp/reduction.h"
 #include "mp/pool.h"
+#include "mp/sharedctypes.h"
 
 #endif /* MP_H */

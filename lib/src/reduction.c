@@ -7,6 +7,7 @@
 #include "object_impl.h"
 #include "queues_impl.h"
 #include "reduction_impl.h"
+#include "sharedctypes_impl.h"
 #include "synchronize_impl.h"
 
 #define SYNC "multiprocessing.synchronize"
@@ -44,6 +45,10 @@ static void free_conn(void *h)
 {
     mp_conn_free(h);
 }
+static void free_array(void *h)
+{
+    mp_array_free(h);
+}
 
 static const mp__handle_type_t types[] = {
     [MP_HANDLE_LOCK] = {"Lock", SYNC, "Lock", free_lock},
@@ -57,6 +62,10 @@ static const mp__handle_type_t types[] = {
     [MP_HANDLE_JOINABLE_QUEUE] = {"JoinableQueue", QUEUES, "JoinableQueue", free_queue},
     [MP_HANDLE_SIMPLE_QUEUE] = {"SimpleQueue", QUEUES, "SimpleQueue", free_squeue},
     [MP_HANDLE_CONNECTION] = {"Connection", "multiprocessing.connection", "Connection", free_conn},
+    [MP_HANDLE_VALUE] = {"Synchronized", "multiprocessing.sharedctypes", "Synchronized",
+                         free_array},
+    [MP_HANDLE_ARRAY] = {"SynchronizedArray", "multiprocessing.sharedctypes", "SynchronizedArray",
+                         free_array},
 };
 
 mp_obj_t *mp__handle_obj(mp_handle_kind_t kind, void *handle, int owned)
@@ -115,6 +124,18 @@ mp_obj_t *mp_conn_obj(mp_conn_t *c)
 {
     MP__NEED_OR(c, NULL);
     return mp__handle_obj(MP_HANDLE_CONNECTION, c, 0);
+}
+
+mp_obj_t *mp_value_obj(mp_value_t *v)
+{
+    MP__NEED_OR(v, NULL);
+    return mp__handle_obj(MP_HANDLE_VALUE, v, 0);
+}
+
+mp_obj_t *mp_array_obj(mp_array_t *a)
+{
+    MP__NEED_OR(a, NULL);
+    return mp__handle_obj(MP_HANDLE_ARRAY, a, 0);
 }
 
 int mp_handle_kind(const mp_obj_t *o)
@@ -181,4 +202,14 @@ int mp_obj_as_squeue(const mp_obj_t *o, mp_squeue_t **out)
 int mp_obj_as_conn(const mp_obj_t *o, mp_conn_t **out)
 {
     return unwrap(__func__, o, MP_HANDLE_CONNECTION, MP_HANDLE_CONNECTION, out);
+}
+
+int mp_obj_as_value(const mp_obj_t *o, mp_value_t **out)
+{
+    return unwrap(__func__, o, MP_HANDLE_VALUE, MP_HANDLE_VALUE, out);
+}
+
+int mp_obj_as_array(const mp_obj_t *o, mp_array_t **out)
+{
+    return unwrap(__func__, o, MP_HANDLE_ARRAY, MP_HANDLE_ARRAY, out);
 }

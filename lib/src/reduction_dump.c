@@ -11,6 +11,7 @@
 #include "pickle_dump_impl.h"
 #include "queues_impl.h"
 #include "reduction_impl.h"
+#include "sharedctypes_impl.h"
 #include "shm_impl.h"
 #include "synchronize_impl.h"
 
@@ -114,6 +115,20 @@ static mp_obj_t *conn_pid(mp__fdlist_t *l, const mp_conn_t *c, int *rc)
                : built(mp_build("(iLii)", MP_HANDLE_CONNECTION, idx, c->readable, c->writable), rc);
 }
 
+/* Value, Array: (kind, memory, offset, lock kind, lock memory, lock offset); a raw one has lock
+ * kind -1 and no lock memory (-1, 0). */
+static mp_obj_t *sct_pid(mp__fdlist_t *l, int kind, const struct mp_array_s *a, int *rc)
+{
+    long long idx = 0, off = 0, lidx = -1, loff = 0;
+    int lkind = -1;
+    *rc = mem_ref(l, a->sh, &idx, &off);
+    if (*rc == 0 && a->lock) {
+        lkind = a->lock->recursive ? MP_HANDLE_RLOCK : MP_HANDLE_LOCK;
+        *rc = mem_ref(l, a->lock->sh, &lidx, &loff);
+    }
+    return *rc < 0 ? NULL : built(mp_build("(iLLiLL)", kind, idx, off, lkind, lidx, loff), rc);
+}
+
 static int persistent_id(const mp_obj_t *o, void *ud, mp_obj_t **pid)
 {
     mp__fdlist_t *l = ud;
@@ -134,6 +149,10 @@ static int persistent_id(const mp_obj_t *o, void *ud, mp_obj_t **pid)
         break;
     case MP_HANDLE_CONNECTION:
         *pid = conn_pid(l, h->handle, &rc);
+        break;
+    case MP_HANDLE_VALUE:
+    case MP_HANDLE_ARRAY:
+        *pid = sct_pid(l, h->kind, h->handle, &rc);
         break;
     default:
         *pid = sync_pid(l, h->kind, h->handle, &rc);

@@ -12,6 +12,7 @@
 #include "pickle_impl.h"
 #include "queues_impl.h"
 #include "reduction_impl.h"
+#include "sharedctypes_impl.h"
 #include "synchronize_impl.h"
 
 #define PID_MAX 6
@@ -28,7 +29,8 @@ static const unsigned char pid_len[] = {
     [MP_HANDLE_CONDITION] = 6,      [MP_HANDLE_EVENT] = 3,
     [MP_HANDLE_BARRIER] = 3,        [MP_HANDLE_QUEUE] = 6,
     [MP_HANDLE_JOINABLE_QUEUE] = 6, [MP_HANDLE_SIMPLE_QUEUE] = 4,
-    [MP_HANDLE_CONNECTION] = 4,
+    [MP_HANDLE_CONNECTION] = 4,     [MP_HANDLE_VALUE] = 6,
+    [MP_HANDLE_ARRAY] = 6,
 };
 
 /* The id as ints: a tuple of 3 to PID_MAX ints (no bool, nothing big), of the length its
@@ -45,7 +47,7 @@ static int read_pid(const mp_obj_t *pid, long long *v)
             return mp__fail(MP_EDECODE, "item %zu is not an int", i);
         v[i] = (long long)x;
     }
-    if (v[0] < 0 || v[0] > MP_HANDLE_CONNECTION)
+    if (v[0] < 0 || v[0] > MP_HANDLE_ARRAY)
         return mp__fail(MP_EDECODE, "unknown handle kind %lld", v[0]);
     if (n != pid_len[v[0]])
         return mp__fail(MP_EDECODE, "%zu items for a kind %lld handle, which has %d", n, v[0],
@@ -101,19 +103,30 @@ static int import_sync(const fdset_t *s, const long long *v, void **h)
     }
 }
 
+/* The memory at (v[1], v[2]) and the lock that goes with it, `lv` = (kind, memory, offset);
+ * a kind of -1 is no lock where `optional` allows it. */
+static int mem_and_lock(const fdset_t *s, const long long *v, const long long *lv, int optional,
+                        const char *what, int *fd, size_t *off, mp_lock_t **lock)
+{
+    *lock = NULL;
+    int rc = fd_at(s, v[1], 0, fd);
+    if (rc == 0)
+        rc = offset_of(v[2], off);
+    if (rc < 0 || (optional && lv[0] == -1))
+        return rc;
+    if (lv[0] != MP_HANDLE_LOCK && lv[0] != MP_HANDLE_RLOCK)
+        return mp__fail(MP_EDECODE, "a %s's lock of kind %lld", what, lv[0]);
+    return import_sync(s, lv, (void **)lock);
+}
+
 /* (kind, memory, offset, lock memory, lock offset, lock kind). */
 static int import_cond(const fdset_t *s, const long long *v, void **h)
 {
     long long lv[3] = {v[5], v[3], v[4]};
-    int fd, rc = fd_at(s, v[1], 0, &fd);
+    int fd;
     size_t off = 0;
-    mp_lock_t *lock = NULL;
-    if (rc == 0)
-        rc = offset_of(v[2], &off);
-    if (rc == 0 && lv[0] != MP_HANDLE_LOCK && lv[0] != MP_HANDLE_RLOCK)
-        rc = mp__fail(MP_EDECODE, "a Condition's lock of kind %lld", lv[0]);
-    if (rc == 0)
-        rc = import_sync(s, lv, (void **)&lock);
+    mp_lock_t *lock;
+    int rc = mem_and_lock(s, v, lv, 0, "Condition", &fd, &off, &lock);
     return rc < 0 ? rc : mp__cond_import(fd, off, lock, (mp_cond_t **)h);
 }
 
@@ -154,6 +167,29 @@ static int import_conn(const fdset_t *s, const long long *v, void **h)
     return rc;
 }
 
+/* (kind, memory, offset, lock kind or -1, lock memory, lock offset). */
+static int import_sct(const fdset_t *s, const long long *v, void **h)
+{
+    int fd;
+    size_t off = 0;
+    mp_lock_t *lock;
+    int rc = mem_and_lock(s, v, v + 3, 1, "Value or Array", &fd, &off, &lock);
+    struct mp_array_s *a = NULL;
+    if (rc == 0)
+        rc = mp__sct_import(fd, off, lock, &a);
+    if (rc < 0 || !a) {
+        mp_lock_free(lock);
+        return rc < 0 ? rc : MP_ENOMEM;
+    }
+    if (v[0] == MP_HANDLE_VALUE && a->len != 1) {
+        size_t n = a->len;
+        mp_array_free(a); /* and the lock it now owns */
+        return mp__fail(MP_EDECODE, "a Value of %zu elements", n);
+    }
+    *h = a;
+    return 0;
+}
+
 static int persistent_load(const mp_obj_t *pid, void *ud, mp_obj_t **out)
 {
     long long v[PID_MAX] = {0};
@@ -172,6 +208,10 @@ static int persistent_load(const mp_obj_t *pid, void *ud, mp_obj_t **out)
         break;
     case MP_HANDLE_CONNECTION:
         rc = import_conn(ud, v, &h);
+        break;
+    case MP_HANDLE_VALUE:
+    case MP_HANDLE_ARRAY:
+        rc = import_sct(ud, v, &h);
         break;
     default:
         rc = import_sync(ud, v, &h);

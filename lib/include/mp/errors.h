@@ -106,7 +106,9 @@ extern "C" {
     /** An iterator has no more items (Python's StopIteration). */ \
     XX(ESTOP, MP__EBASE - 14, "no more items", "StopIteration") \
     /** A peer did not prove it holds the key, or refused our proof. */ \
-    XX(EAUTH, MP__EBASE - 15, "authentication failed", "multiprocessing.AuthenticationError")
+    XX(EAUTH, MP__EBASE - 15, "authentication failed", "multiprocessing.AuthenticationError") \
+    /** An index out of an Array's range (Python's IndexError "invalid index"). */ \
+    XX(EINDEX, MP__EBASE - 16, "invalid index", "IndexError")
 
 /** One row of #MP_ERRNO_MAP as an enumerator. */
 #define MP__ERRNO_ENUMERATOR(name, value, msg, py) MP_##name = (value),

@@ -59,7 +59,9 @@ typedef enum {
     MP_HANDLE_QUEUE,             /**< a Queue (mp_queue_new()). */
     MP_HANDLE_JOINABLE_QUEUE,    /**< a JoinableQueue (mp_jqueue_new()). */
     MP_HANDLE_SIMPLE_QUEUE,      /**< a SimpleQueue (mp_squeue_new()). */
-    MP_HANDLE_CONNECTION         /**< a Connection (mp_pipe()). */
+    MP_HANDLE_CONNECTION,        /**< a Connection (mp_pipe()). */
+    MP_HANDLE_VALUE,             /**< a Value or RawValue (mp_value_new()). */
+    MP_HANDLE_ARRAY              /**< an Array or RawArray (mp_array_new()). */
 } mp_handle_kind_t;
 
 /**

@@ -1,0 +1,236 @@
+/* Reading and writing the elements of a Value or Array (sharedctypes.h), each access under the
+ * object's lock as CPython's synchronized wrappers take it. */
+#include <string.h>
+#include <wchar.h>
+
+#include "sharedctypes_impl.h"
+
+/* The lock's verdict on entry: 0 or MP_EOWNERDEAD go on (the access is one element or slice,
+ * which a dead holder cannot have left half-written in a way the access depends on), the rest
+ * stop it. */
+static int enter(const struct mp_array_s *a)
+{
+    return a->lock ? mp_lock_acquire(a->lock, 1, MP_FOREVER) : 0;
+}
+
+static int leave(const struct mp_array_s *a, int rc)
+{
+    if (a->lock) {
+        int r = mp_lock_release(a->lock);
+        if (rc == 0)
+            rc = r;
+    }
+    return rc;
+}
+
+static int is_float(char tc)
+{
+    return tc == 'f' || tc == 'd';
+}
+
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "an element's low bytes are its first bytes here"
+#endif
+
+static int is_signed(char tc)
+{
+    return strchr("bhilqu", tc) != NULL;
+}
+
+/* ctypes keeps the low bits of an int too wide for the element: on a little-endian machine
+ * those are the first `itemsize` bytes of the int64. Copies, not casts: an element of a slice
+ * buffer need not be aligned. */
+static void store_i64(const struct mp_array_s *a, unsigned char *p, int64_t x)
+{
+    if (a->typecode == 'f') {
+        float f = (float)x;
+        memcpy(p, &f, sizeof f);
+    } else if (a->typecode == 'd') {
+        double d = (double)x;
+        memcpy(p, &d, sizeof d);
+    } else {
+        memcpy(p, &x, a->itemsize);
+    }
+}
+
+static int64_t load_i64(const struct mp_array_s *a, const unsigned char *p)
+{
+    uint64_t u = 0;
+    memcpy(&u, p, a->itemsize);
+    unsigned shift = 64u - 8u * (unsigned)a->itemsize;
+    if (shift && is_signed(a->typecode))
+        return (int64_t)(u << shift) >> shift;
+    return (int64_t)u;
+}
+
+static double load_f64(const struct mp_array_s *a, const unsigned char *p)
+{
+    if (a->typecode == 'f') {
+        float f;
+        memcpy(&f, p, sizeof f);
+        return f;
+    }
+    if (a->typecode == 'd') {
+        double d;
+        memcpy(&d, p, sizeof d);
+        return d;
+    }
+    int64_t x = load_i64(a, p);
+    return is_signed(a->typecode) ? (double)x : (double)(uint64_t)x;
+}
+
+static void store_f64(const struct mp_array_s *a, unsigned char *p, double d)
+{
+    float f = (float)d;
+    if (a->typecode == 'f')
+        memcpy(p, &f, sizeof f);
+    else
+        memcpy(p, &d, sizeof d);
+}
+
+/* Python's index: negative counts from the end. */
+static int at(const char *fn, const struct mp_array_s *a, long index, unsigned char **p)
+{
+    long n = (long)a->len;
+    long i = index < 0 ? index + n : index;
+    if (i < 0 || i >= n)
+        return mp__fail(MP_EINDEX, "%s: invalid index %ld (length %ld)", fn, index, n);
+    *p = a->data + (size_t)i * a->itemsize;
+    return 0;
+}
+
+enum { GET_I64, SET_I64, GET_F64, SET_F64 };
+
+static int access(const char *fn, const struct mp_array_s *a, long index, int op, void *io)
+{
+    unsigned char *p;
+    if (!a || (op != SET_I64 && op != SET_F64 && !io))
+        return mp__fail(MP_EINVAL, "%s: %s is NULL", fn, a ? "out" : "the object");
+    if (op == GET_I64 && is_float(a->typecode))
+        return mp__fail(MP_EINVAL, "%s: typecode '%c' holds a float: use the _f64 call", fn,
+                        a->typecode);
+    if (op == SET_F64 && !is_float(a->typecode))
+        return mp__fail(MP_EINVAL,
+                        "%s: typecode '%c' takes an int, not a float (CPython: "
+                        "TypeError)",
+                        fn, a->typecode);
+    int rc = at(fn, a, index, &p);
+    if (rc < 0)
+        return rc;
+    rc = enter(a);
+    if (rc < 0 && rc != MP_EOWNERDEAD)
+        return rc;
+    if (op == GET_I64)
+        *(int64_t *)io = load_i64(a, p);
+    else if (op == SET_I64)
+        store_i64(a, p, *(const int64_t *)io);
+    else if (op == GET_F64)
+        *(double *)io = load_f64(a, p);
+    else
+        store_f64(a, p, *(const double *)io);
+    return leave(a, rc);
+}
+
+int mp_value_get_i64(const mp_value_t *v, int64_t *out)
+{
+    return access(__func__, v ? &v->a : NULL, 0, GET_I64, out);
+}
+
+int mp_value_set_i64(mp_value_t *v, int64_t x)
+{
+    return access(__func__, v ? &v->a : NULL, 0, SET_I64, &x);
+}
+
+int mp_value_get_f64(const mp_value_t *v, double *out)
+{
+    return access(__func__, v ? &v->a : NULL, 0, GET_F64, out);
+}
+
+int mp_value_set_f64(mp_value_t *v, double x)
+{
+    return access(__func__, v ? &v->a : NULL, 0, SET_F64, &x);
+}
+
+int mp_array_get_i64(const mp_array_t *a, long index, int64_t *out)
+{
+    return access(__func__, a, index, GET_I64, out);
+}
+
+int mp_array_set_i64(mp_array_t *a, long index, int64_t x)
+{
+    return access(__func__, a, index, SET_I64, &x);
+}
+
+int mp_array_get_f64(const mp_array_t *a, long index, double *out)
+{
+    return access(__func__, a, index, GET_F64, out);
+}
+
+int mp_array_set_f64(mp_array_t *a, long index, double x)
+{
+    return access(__func__, a, index, SET_F64, &x);
+}
+
+/* Python's slice bounds without a step: each clamped to [0, len], an empty slice when they
+ * cross. */
+static void bounds(const struct mp_array_s *a, long start, long stop, size_t *lo, size_t *n)
+{
+    long len = (long)a->len;
+    start = start < 0 ? (start + len < 0 ? 0 : start + len) : (start > len ? len : start);
+    stop = stop < 0 ? (stop + len < 0 ? 0 : stop + len) : (stop > len ? len : stop);
+    *lo = (size_t)start;
+    *n = stop > start ? (size_t)(stop - start) : 0;
+}
+
+/* Copies `count` elements from `lo` out (`in` NULL) or in. */
+static int copy(const struct mp_array_s *a, size_t lo, size_t count, void *out, const void *in)
+{
+    int rc = enter(a);
+    if (rc < 0 && rc != MP_EOWNERDEAD)
+        return rc;
+    unsigned char *p = a->data + lo * a->itemsize;
+    if (count && in)
+        memcpy(p, in, count * a->itemsize);
+    else if (count)
+        memcpy(out, p, count * a->itemsize);
+    return leave(a, rc);
+}
+
+int mp_value_get(const mp_value_t *v, void *out)
+{
+    MP__NEED(v);
+    MP__NEED(out);
+    return copy(&v->a, 0, 1, out, NULL);
+}
+
+int mp_value_set(mp_value_t *v, const void *in)
+{
+    MP__NEED(v);
+    MP__NEED(in);
+    return copy(&v->a, 0, 1, NULL, in);
+}
+
+int mp_array_get_slice(const mp_array_t *a, long start, long stop, void *out, size_t *n)
+{
+    MP__NEED(a);
+    MP__NEED(out);
+    MP__NEED(n);
+    size_t lo;
+    bounds(a, start, stop, &lo, n);
+    return copy(a, lo, *n, out, NULL);
+}
+
+int mp_array_set_slice(mp_array_t *a, long start, long stop, const void *in, size_t n)
+{
+    MP__NEED(a);
+    size_t lo, count;
+    bounds(a, start, stop, &lo, &count);
+    if (n != count)
+        return mp__fail(MP_EINVAL,
+                        "%s: %zu elements for a slice of %zu (CPython: ValueError "
+                        "'Can only assign sequence of same size')",
+                        __func__, n, count);
+    if (n && !in)
+        return mp__fail(MP_EINVAL, "%s: in is NULL", __func__);
+    return copy(a, lo, n, NULL, in);
+}
