@@ -17,5 +17,6 @@
 #include "mp/context.h"
 #include "mp/reduction.h"
 #include "mp/pool.h"
+#include "mp/shared_memory.h"
 
 #endif /* MP_H */
