@@ -263,6 +263,37 @@ START_TEST(LIBMP_SHM_07_tracker_holds_no_other_descriptor)
 }
 END_TEST
 
+/* A kill of the creator's whole process group (a test runner's killpg, a shell killing a job)
+ * does not take the tracker with it. */
+START_TEST(LIBMP_SHM_10_creator_group_killed_tracker_unlinks)
+{
+    FORK_ONLY();
+    const char *name = test_name("g");
+    int ready[2];
+    ck_assert_int_eq(pipe(ready), 0);
+    pid_t pid = fork_flushed();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        mp_shared_memory_t *m;
+        setpgid(0, 0);
+        close(ready[0]);
+        if (mp_shared_memory_new(&m, name, 1, 100) != 0 || write(ready[1], "r", 1) != 1)
+            _exit(1);
+        for (;;)
+            pause();
+    }
+    close(ready[1]);
+    char c;
+    ck_assert_int_eq(read(ready[0], &c, 1), 1);
+    close(ready[0]);
+    ck_assert(in_dev_shm(name));
+    ck_assert_int_eq(kill(-pid, SIGKILL), 0);
+    ck_assert_int_eq(status_code(pid_wait(pid)), 128 + SIGKILL);
+    ck_assert_msg(gone_within(name, 5), "/dev/shm/%s is still there 5 s after its group died",
+                  name);
+}
+END_TEST
+
 /* ---- CPython ---------------------------------------------------------------------------------- */
 
 /* Runs the peer with `argv` (after the interpreter and the script); with `io`, the peer's
@@ -381,6 +412,7 @@ Suite *mp_suite_sharedmemory(void)
     tcase_add_test(tc, LIBMP_SHM_05_creator_killed_tracker_unlinks);
     tcase_add_test(tc, LIBMP_SHM_06_creator_exits_without_unlink);
     tcase_add_test(tc, LIBMP_SHM_07_tracker_holds_no_other_descriptor);
+    tcase_add_test(tc, LIBMP_SHM_10_creator_group_killed_tracker_unlinks);
     suite_add_tcase(s, tc);
     TCase *py = mp_tcase("cpython", 120);
     tcase_add_test(py, LIBMP_SHM_08_cpython_attaches_to_c_block);
