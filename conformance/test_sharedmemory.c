@@ -345,7 +345,7 @@ static int pythons_all_or_skip(const char *test, char py[][PATH_MAX])
             snprintf(missing + strlen(missing), sizeof missing - strlen(missing), " %s", want);
     }
     if (missing[0]) {
-        char why[96];
+        char why[128];
         snprintf(why, sizeof why, "CPython not found:%s (ran with the others)", missing);
         mp_skip(test, why);
     }

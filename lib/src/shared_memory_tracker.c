@@ -71,14 +71,6 @@ static void close_others(int keep)
 /* Runs in the forked grandchild. malloc is safe there: glibc's fork resets its locks. */
 static void __attribute__((noreturn)) tracker_main(int fd)
 {
-    /* A Ctrl-C or a hang-up meant for the program must not take the tracker with it before
-     * it has cleaned up after the program (CPython's tracker ignores SIGINT and SIGTERM). */
-    signal(SIGINT, SIG_IGN);
-    signal(SIGTERM, SIG_IGN);
-    signal(SIGHUP, SIG_IGN);
-    /* A session of its own: a kill of the creator's process group (a test runner's killpg, a
-     * shell's job control) must leave the tracker to clean up after the group. */
-    setsid();
     close_others(fd);
     if (chdir("/") != 0) { /* keeps no directory busy; nothing depends on it */
     }
@@ -114,6 +106,16 @@ static int tracker_start(void)
         return mp__fail(err, "SharedMemory: cannot start its tracker: %s", strerror(-err));
     }
     if (mid == 0) {
+        /* A Ctrl-C or a hang-up meant for the program must not take the tracker with it before
+         * it has cleaned up after the program (CPython's tracker ignores SIGINT and SIGTERM);
+         * and a session of its own keeps it out of a kill of the creator's process group (a
+         * test runner's killpg, a shell's job control). Both are done here, before the
+         * grandchild exists, so that it is out of the group by the time the creator, which
+         * waits for this process, goes on. */
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        setsid();
         if (fork() == 0)
             tracker_main(sv[1]);
         _exit(0);
