@@ -22,7 +22,27 @@
 #include "shared_memory_impl.h"
 
 static pthread_mutex_t tracker_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static int tracker_fd = -1;
+
+/* A fork while another thread holds the lock would leave the child's copy locked for ever: the
+ * lock is taken around every fork, so the child inherits it free. Not around the forks that
+ * start a tracker, which run with the lock held by the forking thread itself. */
+static _Thread_local int starting;
+static void lock_tracker(void)
+{
+    if (!starting)
+        pthread_mutex_lock(&tracker_mu);
+}
+static void unlock_tracker(void)
+{
+    if (!starting)
+        pthread_mutex_unlock(&tracker_mu);
+}
+static void register_atfork(void)
+{
+    pthread_atfork(lock_tracker, unlock_tracker, unlock_tracker);
+}
 
 /* ---- the tracker process ------------------------------------------------------------------- */
 
@@ -99,7 +119,10 @@ static int tracker_start(void)
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return mp__fail(mp__errno(), "SharedMemory: cannot start its tracker: %s", strerror(errno));
+    starting = 1; /* stays 1 in the child, whose own fork must not wait for the lock either */
     pid_t mid = fork();
+    if (mid != 0)
+        starting = 0;
     if (mid < 0) {
         int err = mp__errno();
         close(sv[0]), close(sv[1]);
@@ -146,6 +169,7 @@ static int tracker_send(char kind, const char *name)
 
 int mp__shm_track(const char *name)
 {
+    pthread_once(&atfork_once, register_atfork);
     pthread_mutex_lock(&tracker_mu);
     int rc = tracker_fd < 0 ? tracker_start() : 0;
     if (rc == 0 && (rc = tracker_send('R', name)) == MP_EPIPE)
