@@ -18,5 +18,6 @@
 #include "mp/reduction.h"
 #include "mp/pool.h"
 #include "mp/sharedctypes.h"
+#include "mp/shared_memory.h"
 
 #endif /* MP_H */

@@ -63,6 +63,12 @@ extern "C" {
     XX(EMSGSIZE, -EMSGSIZE, "message too long", "BufferTooShort") \
     /** A frame on a connection is malformed or truncated. */ \
     XX(EPROTO, -EPROTO, "protocol error (bad or truncated frame)", "OSError") \
+    /** A name is taken: a shared memory block made with create exists already. */ \
+    XX(EEXIST, -EEXIST, "file exists", "FileExistsError") \
+    /** A name is not there: no shared memory block by that name. */ \
+    XX(ENOENT, -ENOENT, "no such file or directory", "FileNotFoundError") \
+    /** The caller may not open the object (Python's PermissionError). */ \
+    XX(EACCES, -EACCES, "permission denied", "PermissionError") \
     /** A blocking call was interrupted (only where a call asks for it). */ \
     XX(EINTR, -EINTR, "interrupted by a signal", "KeyboardInterrupt") \
     /** Not available on this system (Python's NotImplementedError). */ \

@@ -1,0 +1,188 @@
+/* The tracker of shared memory blocks: libmp's counterpart of CPython's resource tracker. The
+ * design, and its limits, are on the docs page docs/pages/shared_memory.md.
+ *
+ * A process that creates its first block starts one tracker, a grandchild (so that it is
+ * nobody's child to reap, and mp_active_children() never sees it) that holds only the far end
+ * of a SOCK_SEQPACKET pair. The creator sends "R<name>" when it makes a block and "U<name>"
+ * when it unlinks one; when every holder of the near end is gone (the creator and the children
+ * it forked after, whether they exited or were killed) the tracker reads end of file and
+ * unlinks the names still registered. A socket, not a pipe: MSG_NOSIGNAL spares the caller a
+ * SIGPIPE should the tracker have died, and each record arrives whole. */
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "shared_memory_impl.h"
+
+static pthread_mutex_t tracker_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+static int tracker_fd = -1;
+
+/* A fork while another thread holds the lock would leave the child's copy locked for ever: the
+ * lock is taken around every fork, so the child inherits it free. Not around the forks that
+ * start a tracker, which run with the lock held by the forking thread itself. */
+static _Thread_local int starting;
+static void lock_tracker(void)
+{
+    if (!starting)
+        pthread_mutex_lock(&tracker_mu);
+}
+static void unlock_tracker(void)
+{
+    if (!starting)
+        pthread_mutex_unlock(&tracker_mu);
+}
+static void register_atfork(void)
+{
+    pthread_atfork(lock_tracker, unlock_tracker, unlock_tracker);
+}
+
+/* ---- the tracker process ------------------------------------------------------------------- */
+
+typedef struct {
+    char **names;
+    size_t n, cap;
+} name_set_t;
+
+static void set_add(name_set_t *s, const char *name)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 16;
+        char **grown = realloc(s->names, cap * sizeof *grown);
+        if (!grown)
+            return; /* the block would then outlive its creator: the one cost of no memory */
+        s->names = grown, s->cap = cap;
+    }
+    char *copy = strdup(name);
+    if (copy)
+        s->names[s->n++] = copy;
+}
+
+static void set_remove(name_set_t *s, const char *name)
+{
+    for (size_t i = 0; i < s->n; i++)
+        if (strcmp(s->names[i], name) == 0) {
+            free(s->names[i]);
+            s->names[i] = s->names[--s->n];
+            return;
+        }
+}
+
+/* Every other descriptor of the creator is closed: a tracker that kept a connection's end
+ * would hide that connection's end of file from its peer for as long as the tracker lives. */
+static void close_others(int keep)
+{
+    if (dup2(keep, 0) < 0)
+        _exit(1);
+    if (syscall(SYS_close_range, 1u, ~0u, 0u) == 0)
+        return;
+    long max = sysconf(_SC_OPEN_MAX);
+    for (long fd = 1; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+        close((int)fd);
+}
+
+/* Runs in the forked grandchild. malloc is safe there: glibc's fork resets its locks. */
+static void __attribute__((noreturn)) tracker_main(int fd)
+{
+    close_others(fd);
+    if (chdir("/") != 0) { /* keeps no directory busy; nothing depends on it */
+    }
+    name_set_t set = {0};
+    char rec[MP__SHM_NAME_MAX + 2];
+    for (;;) {
+        ssize_t n = recv(0, rec, sizeof rec - 1, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        rec[n] = '\0';
+        if (rec[0] == 'R')
+            set_add(&set, rec + 1);
+        else if (rec[0] == 'U')
+            set_remove(&set, rec + 1);
+    }
+    for (size_t i = 0; i < set.n; i++)
+        shm_unlink(set.names[i]);
+    _exit(0);
+}
+
+/* Starts a tracker; its near end becomes tracker_fd. Called with tracker_mu held. */
+static int tracker_start(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return mp__fail(mp__errno(), "SharedMemory: cannot start its tracker: %s", strerror(errno));
+    starting = 1; /* stays 1 in the child, whose own fork must not wait for the lock either */
+    pid_t mid = fork();
+    if (mid != 0)
+        starting = 0;
+    if (mid < 0) {
+        int err = mp__errno();
+        close(sv[0]), close(sv[1]);
+        return mp__fail(err, "SharedMemory: cannot start its tracker: %s", strerror(-err));
+    }
+    if (mid == 0) {
+        /* A Ctrl-C or a hang-up meant for the program must not take the tracker with it before
+         * it has cleaned up after the program (CPython's tracker ignores SIGINT and SIGTERM);
+         * and a session of its own keeps it out of a kill of the creator's process group (a
+         * test runner's killpg, a shell's job control). Both are done here, before the
+         * grandchild exists, so that it is out of the group by the time the creator, which
+         * waits for this process, goes on. */
+        signal(SIGINT, SIG_IGN);
+        signal(SIGTERM, SIG_IGN);
+        signal(SIGHUP, SIG_IGN);
+        setsid();
+        if (fork() == 0)
+            tracker_main(sv[1]);
+        _exit(0);
+    }
+    close(sv[1]);
+    int st;
+    while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (tracker_fd >= 0)
+        close(tracker_fd);
+    tracker_fd = sv[0];
+    return 0;
+}
+
+static int tracker_send(char kind, const char *name)
+{
+    char rec[MP__SHM_NAME_MAX + 2];
+    size_t len = strlen(name);
+    if (len > MP__SHM_NAME_MAX)
+        return MP_EINVAL; /* shm_open(3) refused such a name first */
+    rec[0] = kind;
+    memcpy(rec + 1, name, len);
+    ssize_t n;
+    while ((n = send(tracker_fd, rec, len + 1, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+        ;
+    return n < 0 ? mp__errno() : 0;
+}
+
+int mp__shm_track(const char *name)
+{
+    pthread_once(&atfork_once, register_atfork);
+    pthread_mutex_lock(&tracker_mu);
+    int rc = tracker_fd < 0 ? tracker_start() : 0;
+    if (rc == 0 && (rc = tracker_send('R', name)) == MP_EPIPE)
+        /* The tracker died (killed by hand): the names it held are lost, later ones are not. */
+        rc = tracker_start() == 0 ? tracker_send('R', name) : rc;
+    pthread_mutex_unlock(&tracker_mu);
+    return rc;
+}
+
+void mp__shm_untrack(const char *name)
+{
+    pthread_mutex_lock(&tracker_mu);
+    if (tracker_fd >= 0)
+        (void)tracker_send('U', name);
+    pthread_mutex_unlock(&tracker_mu);
+}
