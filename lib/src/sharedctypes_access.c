@@ -37,6 +37,26 @@ static int is_signed(char tc)
     return strchr("bhilqu", tc) != NULL;
 }
 
+/* memcpy of a constant size is one move; of a size known only at run time it is a call into
+ * libc, a twentieth of an uncontended get or set. */
+static void copy_low(void *dst, const void *src, size_t n)
+{
+    switch (n) {
+    case 1:
+        memcpy(dst, src, 1);
+        break;
+    case 2:
+        memcpy(dst, src, 2);
+        break;
+    case 4:
+        memcpy(dst, src, 4);
+        break;
+    default:
+        memcpy(dst, src, 8);
+        break;
+    }
+}
+
 /* ctypes keeps the low bits of an int too wide for the element: on a little-endian machine
  * those are the first `itemsize` bytes of the int64. Copies, not casts: an element of a slice
  * buffer need not be aligned. */
@@ -49,14 +69,14 @@ static void store_i64(const struct mp_array_s *a, unsigned char *p, int64_t x)
         double d = (double)x;
         memcpy(p, &d, sizeof d);
     } else {
-        memcpy(p, &x, a->itemsize);
+        copy_low(p, &x, a->itemsize);
     }
 }
 
 static int64_t load_i64(const struct mp_array_s *a, const unsigned char *p)
 {
     uint64_t u = 0;
-    memcpy(&u, p, a->itemsize);
+    copy_low(&u, p, a->itemsize);
     unsigned shift = 64u - 8u * (unsigned)a->itemsize;
     if (shift && is_signed(a->typecode))
         return (int64_t)(u << shift) >> shift;

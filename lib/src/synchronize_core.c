@@ -119,16 +119,16 @@ void mp__futex_wake(_Atomic uint32_t *addr, int n)
 
 /* ===== identity =============================================================================== */
 
-static _Atomic uint64_t self_ident; /* 0 until first use, and again after fork */
-static _Thread_local pid_t self_tid;
+_Atomic uint64_t mp__self_ident_cache; /* 0 until first use, and again after fork */
+_Thread_local pid_t mp__self_tid_cache;
 static _Atomic int self_cpus; /* CPUs online; 0 = not known yet */
 static pthread_once_t ident_once = PTHREAD_ONCE_INIT;
 
 static void atfork_child(void)
 {
-    atomic_store(&self_ident, 0);
+    atomic_store(&mp__self_ident_cache, 0);
     atomic_store(&self_cpus, 0);
-    self_tid = 0; /* the forking thread is the child's only thread, with a new tid */
+    mp__self_tid_cache = 0; /* the forking thread is the child's only thread, with a new tid */
 }
 
 static void ident_init(void)
@@ -175,26 +175,23 @@ static int threads_left(pid_t pid)
     return threads > 1;
 }
 
-uint64_t mp__self_ident(void)
+uint64_t mp__self_ident_slow(void)
 {
-    uint64_t id = atomic_load_explicit(&self_ident, memory_order_relaxed);
-    if (__builtin_expect(id != 0, 1))
-        return id;
     pthread_once(&ident_once, ident_init);
     pid_t pid = getpid();
     char st;
     unsigned long long start = 0;
     read_stat(pid, &st, &start);
-    id = (uint64_t)(uint32_t)pid | (uint64_t)(uint32_t)start << 32;
-    atomic_store_explicit(&self_ident, id, memory_order_relaxed);
+    uint64_t id = (uint64_t)(uint32_t)pid | (uint64_t)(uint32_t)start << 32;
+    atomic_store_explicit(&mp__self_ident_cache, id, memory_order_relaxed);
     return id;
 }
 
-pid_t mp__self_tid(void)
+pid_t mp__self_tid_slow(void)
 {
-    if (__builtin_expect(self_tid == 0, 0))
-        self_tid = (pid_t)syscall(SYS_gettid);
-    return self_tid;
+    pthread_once(&ident_once, ident_init); /* the fork hook that resets the cache */
+    mp__self_tid_cache = (pid_t)syscall(SYS_gettid);
+    return mp__self_tid_cache;
 }
 
 int mp__ident_alive(uint64_t ident)
