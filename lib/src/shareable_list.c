@@ -80,8 +80,7 @@ static void write_all(mp_shareable_list_t *sl, const mp__shl_item_t *it)
     }
     for (size_t i = 0; i < n; i++) {
         mp__shl_pack(b + sl->data + sl->offsets[i], it[i].fmt, &it[i]);
-        memset(b + formats + 8 * i, 0, 8);
-        memcpy(b + formats + 8 * i, it[i].fmt, strlen(it[i].fmt));
+        mp__shl_put_format(b + formats + 8 * i, it[i].fmt);
         b[formats + 8 * n + i] = (unsigned char)it[i].code;
     }
 }

@@ -39,4 +39,7 @@ size_t mp__shl_slot(const mp__shl_item_t *it);
  * padded with NULs to fmt's size, a word fills 8 bytes. */
 void mp__shl_pack(unsigned char *slot, const char *fmt, const mp__shl_item_t *it);
 
+/* Writes a format into its 8-byte field, NUL-padded as struct's "8s" pads it. */
+void mp__shl_put_format(unsigned char *field, const char *fmt);
+
 #endif /* MP_SHAREABLE_LIST_IMPL_H */

@@ -49,23 +49,23 @@ int mp__shl_encode(const mp_obj_t *v, mp__shl_item_t *it)
     double d;
     switch (mp_obj_type(v)) {
     case MP_TYPE_NONE:
-        strcpy(it->fmt, "xxxxxx?x");
+        memcpy(it->fmt, "xxxxxx?x", sizeof "xxxxxx?x");
         it->code = CODE_NONE;
         return 0;
     case MP_TYPE_BOOL:
-        strcpy(it->fmt, "xxxxxxx?");
+        memcpy(it->fmt, "xxxxxxx?", sizeof "xxxxxxx?");
         it->word[7] = mp_obj_truth(v) == 1;
         return 0;
     case MP_TYPE_INT:
         if (mp_int_as_int64(v, &i64) < 0)
             return mp__fail(MP_EINVAL, "ShareableList: argument out of range (an int is stored "
                                        "in 64 bits, struct format 'q')");
-        strcpy(it->fmt, "q");
+        memcpy(it->fmt, "q", sizeof "q");
         memcpy(it->word, &i64, 8);
         return 0;
     case MP_TYPE_FLOAT:
         d = mp_float_value(v);
-        strcpy(it->fmt, "d");
+        memcpy(it->fmt, "d", sizeof "d");
         memcpy(it->word, &d, 8);
         return 0;
     case MP_TYPE_STR:
@@ -94,6 +94,13 @@ void mp__shl_pack(unsigned char *slot, const char *fmt, const mp__shl_item_t *it
     size_t n = it->n < size ? it->n : size;
     memcpy(slot, it->bytes, n);
     memset(slot + n, 0, size - n);
+}
+
+void mp__shl_put_format(unsigned char *field, const char *fmt)
+{
+    size_t n = strnlen(fmt, 8);
+    for (size_t i = 0; i < 8; i++)
+        field[i] = i < n ? (unsigned char)fmt[i] : 0;
 }
 
 /* ---- reading ---------------------------------------------------------------------------------- */
@@ -218,7 +225,8 @@ int mp_shareable_list_get(const mp_shareable_list_t *sl, long index, mp_obj_t **
         rc = read_format(sl, b, pos, &f);
     if (rc < 0)
         return rc;
-    int code = (signed char)b[formats_at(sl) + 8 * sl->len + pos];
+    int code = b[formats_at(sl) + 8 * sl->len + pos];
+    code = code > 127 ? code - 256 : code; /* struct's "b": signed */
     return decode(&f, code, b + sl->data + sl->offsets[pos], pos, out);
 }
 
@@ -231,7 +239,7 @@ static int blob_target(const shl_format_t *cur, size_t slot, const mp__shl_item_
     if (it->n > slot)
         return mp__fail(MP_EINVAL, "bytes/str item exceeds available storage");
     if (cur->kind == 's')
-        strcpy(fmt, cur->text);
+        memcpy(fmt, cur->text, sizeof cur->text);
     else if (slot <= 9999999)
         snprintf(fmt, 9, "%zus", slot);
     else
@@ -240,29 +248,36 @@ static int blob_target(const shl_format_t *cur, size_t slot, const mp__shl_item_
     return 0;
 }
 
+/* The item to write at `pos` and the format to write it with. */
+static int prepare(const mp_shareable_list_t *sl, const unsigned char *b, size_t pos,
+                   const mp_obj_t *value, mp__shl_item_t *it, char fmt[9])
+{
+    shl_format_t cur;
+    int rc = read_format(sl, b, pos, &cur);
+    if (rc == 0)
+        rc = mp__shl_encode(value, it);
+    if (rc != 0)
+        return rc;
+    if (it->blob)
+        return blob_target(&cur, sl->offsets[pos + 1] - sl->offsets[pos], it, fmt);
+    memcpy(fmt, it->fmt, sizeof it->fmt);
+    return 0;
+}
+
 int mp_shareable_list_set(mp_shareable_list_t *sl, long index, const mp_obj_t *value)
 {
     unsigned char *b;
     size_t pos;
-    shl_format_t cur;
     mp__shl_item_t it;
     char fmt[9];
     int rc = open_buf(sl, &b);
     if (rc == 0)
         rc = position(sl, index, &pos, "assignment index out of range");
     if (rc == 0)
-        rc = read_format(sl, b, pos, &cur);
-    if (rc == 0)
-        rc = mp__shl_encode(value, &it);
-    if (rc == 0 && it.blob)
-        rc = blob_target(&cur, sl->offsets[pos + 1] - sl->offsets[pos], &it, fmt);
-    else if (rc == 0)
-        strcpy(fmt, it.fmt);
-    if (rc < 0)
+        rc = prepare(sl, b, pos, value, &it, fmt);
+    if (rc != 0)
         return rc;
-    unsigned char *f = b + formats_at(sl) + 8 * pos;
-    memset(f, 0, 8);
-    memcpy(f, fmt, strlen(fmt));
+    mp__shl_put_format(b + formats_at(sl) + 8 * pos, fmt);
     b[formats_at(sl) + 8 * sl->len + pos] = (unsigned char)it.code;
     mp__shl_pack(b + sl->data + sl->offsets[pos], fmt, &it);
     return 0;
@@ -275,7 +290,7 @@ int mp_shareable_list_set(mp_shareable_list_t *sl, long index, const mp_obj_t *v
 static int scan(const mp_shareable_list_t *sl, const mp_obj_t *value, int first, size_t *found)
 {
     *found = 0;
-    for (size_t i = 0; i < mp_shareable_list_len(sl); i++) {
+    for (size_t i = 0; i < sl->len; i++) {
         mp_obj_t *item;
         int rc = mp_shareable_list_get(sl, (long)i, &item);
         if (rc < 0)
