@@ -255,12 +255,17 @@ static void cpython_reads(const char *python)
     free(want);
 }
 
-START_TEST(LIBMP_SHM_15_cpython_reads_c_shareable_list)
+static void each_python(const char *test, void (*fn)(const char *python))
 {
     char py[12][PATH_MAX];
-    int n = pythons_all_or_skip("LIBMP_SHM_15", py);
+    int n = pythons_all_or_skip(test, py);
     for (int i = 0; i < n; i++)
-        cpython_reads(py[i]);
+        fn(py[i]);
+}
+
+START_TEST(LIBMP_SHM_15_cpython_reads_c_shareable_list)
+{
+    each_python("LIBMP_SHM_15", cpython_reads);
 }
 END_TEST
 
@@ -317,10 +322,7 @@ static void c_reads(const char *python)
 
 START_TEST(LIBMP_SHM_16_c_reads_cpython_shareable_list)
 {
-    char py[12][PATH_MAX];
-    int n = pythons_all_or_skip("LIBMP_SHM_16", py);
-    for (int i = 0; i < n; i++)
-        c_reads(py[i]);
+    each_python("LIBMP_SHM_16", c_reads);
 }
 END_TEST
 

@@ -150,7 +150,7 @@ MP_EXTERN int mp_shareable_list_index(const mp_shareable_list_t *sl, const mp_ob
                                       size_t *out);
 
 /**
- * @brief The `struct` format of all the items, one after the other (`"q8sxxxxxxx?d"`).
+ * @brief The `struct` format of all the items, one after the other (``"q8sxxxxxxx?d"``).
  * @param sl         the list.
  * @param[out] out   the format, malloc'd (free it with free()).
  * @return 0; #MP_EDECODE for a corrupt format; #MP_ECLOSED after close; #MP_ENOMEM.
