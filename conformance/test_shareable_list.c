@@ -174,6 +174,9 @@ START_TEST(LIBMP_SHM_13_shareable_list_bad_values)
                                   "(None, bool, int, float, str and bytes can)");
     refused(mp_int_from_str("9223372036854775808"));
     refused(mp_str_decode("\xed\xa0\x80", 3, MP_UTF8_SURROGATEPASS));
+    char *big = calloc(9999992, 1); /* its "10000000s" would not fit 8 bytes */
+    refused(mp_bytes(big, 9999992));
+    free(big);
     mp_shareable_list_t *sl = NULL;
     mp_obj_t *d = mp_build("{}");
     ck_assert_mp(mp_shareable_list_new(&sl, d, NULL), MP_EINVAL);
@@ -456,21 +459,26 @@ static void fuzz_once(const unsigned char *good, size_t size, unsigned *seed, co
     mp_shared_memory_free(m);
 }
 
-START_TEST(LIBMP_SHM_19_shareable_list_fuzzed_block)
+static void fuzz_layout(mp_shareable_list_layout_t layout, unsigned seed)
 {
     mp_obj_t *seq = c_values(0);
     mp_shareable_list_t *sl;
-    ck_assert_mp(mp_shareable_list_new(&sl, seq, test_name("f")), 0);
+    ck_assert_mp(mp_shareable_list_new_layout(&sl, seq, test_name("f"), layout), 0);
     mp_obj_decref(seq);
     size_t size = mp_shared_memory_size(mp_shareable_list_shm(sl));
     unsigned char *good = malloc(size);
     memcpy(good, raw_of(sl), size);
-    unsigned seed = 1234;
-    for (int i = 0; i < 3000; i++)
+    for (int i = 0; i < 1500; i++)
         fuzz_once(good, size, &seed, test_name("f"));
     free(good);
     ck_assert_mp(mp_shareable_list_unlink(sl), 0);
     mp_shareable_list_free(sl);
+}
+
+START_TEST(LIBMP_SHM_19_shareable_list_fuzzed_block)
+{
+    fuzz_layout(MP_SHAREABLE_LIST_PY39, 1234);
+    fuzz_layout(MP_SHAREABLE_LIST_PY38, 5678);
 }
 END_TEST
 

@@ -6,9 +6,6 @@
 
 #include "shareable_list_impl.h"
 
-/* The largest slot whose "<n>s" still fits the 8-byte format field (CPython asserts it). */
-#define SLOT_MAX 9999999u
-
 static int64_t get64(const unsigned char *p)
 {
     int64_t v;
@@ -56,10 +53,10 @@ static int plan(mp_shareable_list_t *sl, mp_obj_t *const *items, mp__shl_item_t 
         if (rc < 0)
             return rc;
         size_t slot = mp__shl_slot(&it[i]);
-        if (slot > SLOT_MAX)
+        if (slot > MP__SHL_SLOT_MAX)
             return mp__fail(MP_EINVAL,
                             "ShareableList: item %zu needs %zu bytes; its format allows %u at most",
-                            i, slot, SLOT_MAX);
+                            i, slot, MP__SHL_SLOT_MAX);
         if (it[i].blob)
             snprintf(it[i].fmt, sizeof it[i].fmt, "%zus", slot);
         sl->offsets[i + 1] = sl->offsets[i] + slot;

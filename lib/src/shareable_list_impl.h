@@ -8,6 +8,9 @@
 #include "mp/shareable_list.h"
 #include "mp_internal.h"
 
+/* The largest slot whose "<n>s" still fits the 8-byte format field (CPython asserts it). */
+#define MP__SHL_SLOT_MAX 9999999u
+
 struct mp_shareable_list_s {
     mp_shared_memory_t *shm;
     size_t len;

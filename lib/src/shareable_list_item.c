@@ -240,7 +240,7 @@ static int blob_target(const shl_format_t *cur, size_t slot, const mp__shl_item_
         return mp__fail(MP_EINVAL, "bytes/str item exceeds available storage");
     if (cur->kind == 's')
         memcpy(fmt, cur->text, sizeof cur->text);
-    else if (slot <= 9999999)
+    else if (slot <= MP__SHL_SLOT_MAX)
         snprintf(fmt, 9, "%zus", slot);
     else
         return mp__fail(MP_EDECODE, "ShareableList: a slot of %zu bytes has no 8-byte format",
@@ -248,7 +248,7 @@ static int blob_target(const shl_format_t *cur, size_t slot, const mp__shl_item_
     return 0;
 }
 
-/* The item to write at `pos` and the format to write it with. */
+/* Everything is checked before the first byte is written, so a refused write changes nothing. */
 static int prepare(const mp_shareable_list_t *sl, const unsigned char *b, size_t pos,
                    const mp_obj_t *value, mp__shl_item_t *it, char fmt[9])
 {
