@@ -5,26 +5,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
-#include "interop_helpers.h"
-
-#define PEER "conformance/python/shm_peer.py"
-
-/* A name of this test run's own, so that parallel runs and leftovers never collide; one
- * buffer per tag letter, so that two names of one test do not share one. */
-static const char *test_name(const char *tag)
-{
-    static char names[26][48];
-    char *name = names[(tag[0] - 'a') % 26];
-    snprintf(name, 48, "mpt_%d_%.8s", (int)getpid(), tag);
-    return name;
-}
-
-static int in_dev_shm(const char *name)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof path, "/dev/shm/%s", name);
-    return access(path, F_OK) == 0;
-}
+#include "shm_helpers.h"
 
 /* Waits until the tracker has unlinked `name` (it notices its creator's end at once; the
  * margin is for a loaded machine). */
@@ -296,62 +277,6 @@ END_TEST
 
 /* ---- CPython ---------------------------------------------------------------------------------- */
 
-/* Runs the peer with `argv` (after the interpreter and the script); with `io`, the peer's
- * stdin and stdout are pipes: io[0] reads its stdout, io[1] writes its stdin. */
-static pid_t run_peer(const char *python, const char *const *argv, int io[2])
-{
-    int in[2] = {-1, -1}, out[2] = {-1, -1};
-    if (io)
-        ck_assert(pipe(in) == 0 && pipe(out) == 0);
-    pid_t pid = fork_flushed();
-    ck_assert_int_ge(pid, 0);
-    if (pid == 0) {
-        if (io && (dup2(in[0], 0) < 0 || dup2(out[1], 1) < 0))
-            _exit(126);
-        const char *args[8] = {python, PEER};
-        for (int i = 0; argv[i] && i < 5; i++)
-            args[i + 2] = argv[i];
-        execv(python, (char *const *)args);
-        _exit(127);
-    }
-    if (io) {
-        close(in[0]), close(out[1]);
-        io[0] = out[0], io[1] = in[1];
-    }
-    return pid;
-}
-
-/* The CPython versions this suite is meant for; one not found makes the test a skip. */
-static int pythons_all_or_skip(const char *test, char py[][PATH_MAX])
-{
-    int n = pythons_or_skip(test, PEER, py);
-    char missing[64] = "";
-    for (int v = 8; n > 0 && v <= 13; v++) {
-        char want[16];
-        snprintf(want, sizeof want, "3.%d", v);
-        int found = 0;
-        for (int i = 0; i < n; i++) {
-            char cmd[PATH_MAX + 64], got[16] = "";
-            snprintf(cmd, sizeof cmd,
-                     "%s -c 'import sys; print(\"%%d.%%d\" %% sys.version_info[:2])'", py[i]);
-            FILE *f = popen(cmd, "r");
-            if (f && fgets(got, sizeof got, f))
-                got[strcspn(got, "\n")] = '\0';
-            if (f)
-                pclose(f);
-            found |= strcmp(got, want) == 0;
-        }
-        if (!found)
-            snprintf(missing + strlen(missing), sizeof missing - strlen(missing), " %s", want);
-    }
-    if (missing[0]) {
-        char why[128];
-        snprintf(why, sizeof why, "CPython not found:%s (ran with the others)", missing);
-        mp_skip(test, why);
-    }
-    return n;
-}
-
 START_TEST(LIBMP_SHM_08_cpython_attaches_to_c_block)
 {
     char py[12][PATH_MAX];
@@ -418,5 +343,6 @@ Suite *mp_suite_sharedmemory(void)
     tcase_add_test(py, LIBMP_SHM_08_cpython_attaches_to_c_block);
     tcase_add_test(py, LIBMP_SHM_09_c_attaches_to_cpython_block);
     suite_add_tcase(s, py);
+    shareable_list_tcases(s);
     return s;
 }

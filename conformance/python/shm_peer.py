@@ -6,6 +6,13 @@
                                            pattern(SIZE, 0), print its name, wait for a line on
                                            stdin, check pattern(SIZE, 1), unlink; exit 0
     python3 shm_peer.py missing NAME       exit 0 only if attaching to NAME raises FileNotFoundError
+    python3 shm_peer.py slattach NAME      attach to the C ShareableList NAME; print repr(list(sl))
+                                           and sl.format; set sl[0] = 'py', sl[3] = 2.5,
+                                           sl[12] = None; check that sl[10] = 'x' * 9 raises
+                                           ValueError; exit 0
+    python3 shm_peer.py slcreate           make ShareableList(SL_VALUES); print its name and
+                                           format; wait for a line on stdin; print repr(list(sl))
+                                           and sl.format; unlink; exit 0
 
 CPython's resource tracker also registers a block a process attaches to (3.8-3.12 always, 3.13
 unless track=False), and would unlink the C block when this process exits: the attach modes
@@ -28,6 +35,46 @@ def attach(name):
     return shm
 
 
+# The list slcreate makes (test_sharedmemory.c's py_values() is the same, b'tail' without its NUL,
+# which ShareableList strips).
+SL_VALUES = [None, True, False, 0, -1, 2**63 - 1, -2**63, 1.5, -0.0, float("inf"), "", "ascii",
+             "h\u00e9llo", b"", b"\x00\xffabc", "exactly8", b"1234567890abcdef", b"tail\x00"]
+
+
+def sl_attach(name):
+    sl = shared_memory.ShareableList(name=name)
+    resource_tracker.unregister(sl.shm._name, "shared_memory")
+    return sl
+
+
+def sl_show(sl):
+    print(repr(list(sl)), flush=True)
+    print(sl.format, flush=True)
+
+
+def sl_mode(mode, argv):
+    sys.stdout.reconfigure(encoding="utf-8")
+    if mode == "slattach":
+        sl = sl_attach(argv[0])
+        sl_show(sl)
+        sl[0], sl[3], sl[12] = "py", 2.5, None
+        try:
+            sl[10] = "x" * 9
+            return 6
+        except ValueError:
+            pass
+        sl.shm.close()
+        return 0
+    sl = shared_memory.ShareableList(SL_VALUES)
+    print(sl.shm.name, flush=True)
+    print(sl.format, flush=True)
+    sys.stdin.readline()
+    sl_show(sl)
+    sl.shm.close()
+    sl.shm.unlink()
+    return 0
+
+
 def main():
     mode = sys.argv[1]
     if mode == "attach":
@@ -48,6 +95,8 @@ def main():
         shm.close()
         shm.unlink()
         return 0 if ok else 4
+    if mode in ("slattach", "slcreate"):
+        return sl_mode(mode, sys.argv[2:])
     if mode == "missing":
         try:
             attach(sys.argv[2])

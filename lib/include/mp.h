@@ -19,5 +19,6 @@
 #include "mp/pool.h"
 #include "mp/sharedctypes.h"
 #include "mp/shared_memory.h"
+#include "mp/shareable_list.h"
 
 #endif /* MP_H */
