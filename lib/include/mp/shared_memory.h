@@ -8,7 +8,7 @@
  * NULL name with `create` makes a fresh one as CPython does: `psm_` and 8 random hex digits
  * (14 bytes with the leading slash, CPython's safe length on every platform). Names are given
  * and returned without the leading slash, as CPython's `SharedMemory.name`; the object in
- * `/dev/shm` has the same name, so `SharedMemory(name="psm_1a2b3c4d")` in Python attaches to a
+ * `/dev/shm` has the same name, so ``SharedMemory(name="psm_1a2b3c4d")`` in Python attaches to a
  * block that C made, and mp_shared_memory_new() with create 0 to one that Python made.
  *
  * **The size** is the object's size as fstat(2) reports it after creation, which on Linux is

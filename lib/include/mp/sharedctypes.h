@@ -9,10 +9,10 @@
  * writes the same memory. Make the object *before* starting the processes that use it.
  *
  * **Typecodes** are CPython's (the `array` module's letters, as ctypes maps them on Linux x86-64
- * and aarch64): `'b'` signed char, `'B'` unsigned char, `'h'` short, `'H'` unsigned short, `'i'`
- * int, `'I'` unsigned int, `'l'` long, `'L'` unsigned long, `'q'` long long, `'Q'` unsigned long
- * long, `'f'` float, `'d'` double, `'c'` char (one byte; CPython's `c_char`, a `bytes` of length
- * 1) and `'u'` wchar_t (CPython's `c_wchar`: one code point, 4 bytes on Linux). Any other code is
+ * and aarch64): ``'b'`` signed char, ``'B'`` unsigned char, ``'h'`` short, ``'H'`` unsigned short, ``'i'``
+ * int, ``'I'`` unsigned int, ``'l'`` long, ``'L'`` unsigned long, ``'q'`` long long, ``'Q'`` unsigned long
+ * long, ``'f'`` float, ``'d'`` double, ``'c'`` char (one byte; CPython's `c_char`, a `bytes` of length
+ * 1) and ``'u'`` wchar_t (CPython's `c_wchar`: one code point, 4 bytes on Linux). Any other code is
  * #MP_EINVAL (CPython's TypeError "this type has no size").
  *
  * **The lock.** Value() and Array() take `lock`: NULL makes a new RLock, as CPython's
@@ -41,11 +41,11 @@
  * lock without mp_lock_make_consistent() (which poisons it, synchronize.h) and returns
  * #MP_EOWNERDEAD; a poisoned lock makes every later get and set fail with #MP_ENOTRECOVERABLE.
  *
- * **Typed access.** Each family is a small set: `_i64` for the integer codes, `'c'` and `'u'`
- * (the number; a set wraps to the type's width as ctypes does: `Value('i', 2**40)` reads 0), and
+ * **Typed access.** Each family is a small set: `_i64` for the integer codes, ``'c'`` and ``'u'``
+ * (the number; a set wraps to the type's width as ctypes does: ``Value('i', 2**40)`` reads 0), and
  * `_f64` for every code (a set of a float on an integer code is #MP_EINVAL, CPython's
  * TypeError; a get converts). mp_value_get() and mp_value_set() copy the C object itself (all
- * 64 bits of a `'Q'`), and the slices copy C arrays of the element type.
+ * 64 bits of a ``'Q'``), and the slices copy C arrays of the element type.
  *
  * **Indices** follow Python: a negative index counts from the end; one out of range is
  * #MP_EINDEX (CPython's IndexError "invalid index"). Slices take Python's `start` and `stop`
@@ -77,7 +77,7 @@ typedef struct mp_array_s mp_array_t;
  * @brief Makes a Value with a lock.
  * @param[out] out      the new value; free it with mp_value_free().
  * @param typecode      one of the codes above.
- * @param initial       the C object to copy in (an `int` for `'i'`...), or NULL for zero.
+ * @param initial       the C object to copy in (an `int` for ``'i'``...), or NULL for zero.
  * @param lock          NULL for a new RLock, or a caller's Lock or RLock, which must outlive it.
  * @return 0; #MP_EINVAL for an unknown typecode; #MP_ENOMEM or a negative errno when shared
  *         memory cannot be made.
@@ -147,10 +147,10 @@ MP_EXTERN int mp_value_get(const mp_value_t *v, void *out);
 MP_EXTERN int mp_value_set(mp_value_t *v, const void *in);
 
 /**
- * @brief Reads an integer-typed value (also `'c'` and `'u'`).
+ * @brief Reads an integer-typed value (also ``'c'`` and ``'u'``).
  * @param v        the value.
  * @param[out] out the number.
- * @return 0; #MP_EINVAL for `'f'` and `'d'` (use mp_value_get_f64()); the lock's errors.
+ * @return 0; #MP_EINVAL for ``'f'`` and ``'d'`` (use mp_value_get_f64()); the lock's errors.
  * @pyequiv reading `Value.value`
  */
 MP_EXTERN int mp_value_get_i64(const mp_value_t *v, int64_t *out);
@@ -174,7 +174,7 @@ MP_EXTERN int mp_value_set_i64(mp_value_t *v, int64_t x);
 MP_EXTERN int mp_value_get_f64(const mp_value_t *v, double *out);
 
 /**
- * @brief Writes a float-typed value (`'f'`, `'d'`).
+ * @brief Writes a float-typed value (``'f'``, ``'d'``).
  * @param v the value.
  * @param x the number.
  * @return 0; #MP_EINVAL for an integer code (CPython's TypeError) or NULL; the lock's errors.
@@ -249,11 +249,11 @@ MP_EXTERN char mp_array_typecode(const mp_array_t *a);
 MP_EXTERN size_t mp_array_len(const mp_array_t *a);
 
 /**
- * @brief Reads an element of an integer-typed array (also `'c'` and `'u'`).
+ * @brief Reads an element of an integer-typed array (also ``'c'`` and ``'u'``).
  * @param a        the array.
  * @param index    Python's index (negative from the end).
  * @param[out] out the number.
- * @return 0; #MP_EINDEX out of range; #MP_EINVAL for `'f'`/`'d'` or NULL; the lock's errors.
+ * @return 0; #MP_EINDEX out of range; #MP_EINVAL for ``'f'``/``'d'`` or NULL; the lock's errors.
  * @pyequiv `arr[index]`
  */
 MP_EXTERN int mp_array_get_i64(const mp_array_t *a, long index, int64_t *out);
