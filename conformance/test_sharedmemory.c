@@ -194,6 +194,9 @@ START_TEST(LIBMP_SHM_03_bad_names_and_sizes)
     ck_assert_mp(mp_shared_memory_new(&x, empty + 1, 0, 0), MP_EINVAL);
     ck_assert_str_eq(mp_errmsg(), "SharedMemory: cannot mmap an empty file");
     shm_unlink(empty);
+    /* The next failure has its own message, not the empty file's left over. */
+    ck_assert_mp(mp_shared_memory_new(&x, empty + 1, 0, 0), MP_ENOENT);
+    ck_assert_ptr_nonnull(strstr(mp_errmsg(), "No such file or directory"));
     ck_assert_mp(mp_shared_memory_close(NULL), MP_EINVAL);
     ck_assert_mp(mp_shared_memory_unlink(NULL), MP_EINVAL);
     ck_assert_uint_eq(mp_shared_memory_size(NULL), 0);
