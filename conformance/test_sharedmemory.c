@@ -1,6 +1,7 @@
 /* Suite "SharedMemory": named blocks in /dev/shm (shared_memory.h), their errors, the tracker
  * that unlinks a dead creator's blocks, and blocks shared with every CPython that
  * conformance/python/find-pythons finds (the Python end is conformance/python/shm_peer.py). */
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -266,6 +267,47 @@ START_TEST(LIBMP_SHM_07_tracker_holds_no_other_descriptor)
 }
 END_TEST
 
+/* How many processes map /dev/shm/`name` (those whose maps this user may read). */
+static int mappers_of(const char *name)
+{
+    char path[PATH_MAX], want[128], line[1024];
+    snprintf(want, sizeof want, "/dev/shm/%s", name);
+    int count = 0;
+    DIR *d = opendir("/proc");
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/maps", e->d_name);
+        FILE *f = fopen(path, "r");
+        int found = 0;
+        while (f && !found && fgets(line, sizeof line, f))
+            found = strstr(line, want) != NULL;
+        count += found;
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+    return count;
+}
+
+/* The tracker maps none of its creator's shared memory: the first block, mapped when the
+ * tracker is forked, is freed when its creator closes it, not when the creator ends (CPython's
+ * tracker is a process of its own, started by exec). */
+START_TEST(LIBMP_SHM_11_tracker_maps_no_block)
+{
+    const char *name = test_name("m");
+    mp_shared_memory_t *m;
+    ck_assert_mp(mp_shared_memory_new(&m, name, 1, 1 << 20), 0);
+    fill(m, 1 << 20, 0);
+    ck_assert_int_eq(mappers_of(name), 1); /* this process */
+    ck_assert_mp(mp_shared_memory_close(m), 0);
+    ck_assert_int_eq(mappers_of(name), 0);
+    ck_assert_mp(mp_shared_memory_unlink(m), 0);
+    mp_shared_memory_free(m);
+}
+END_TEST
+
 /* A kill of the creator's whole process group (a test runner's killpg, a shell killing a job)
  * does not take the tracker with it. */
 START_TEST(LIBMP_SHM_10_creator_group_killed_tracker_unlinks)
@@ -416,6 +458,7 @@ Suite *mp_suite_sharedmemory(void)
     tcase_add_test(tc, LIBMP_SHM_06_creator_exits_without_unlink);
     tcase_add_test(tc, LIBMP_SHM_07_tracker_holds_no_other_descriptor);
     tcase_add_test(tc, LIBMP_SHM_10_creator_group_killed_tracker_unlinks);
+    tcase_add_test(tc, LIBMP_SHM_11_tracker_maps_no_block);
     suite_add_tcase(s, tc);
     TCase *py = mp_tcase("cpython", 120);
     tcase_add_test(py, LIBMP_SHM_08_cpython_attaches_to_c_block);

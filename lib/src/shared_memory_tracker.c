@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -88,10 +89,51 @@ static void close_others(int keep)
         close((int)fd);
 }
 
+/* Unmaps every shared mapping the fork copied from the creator (its blocks, libmp's memfds):
+ * mapped here, a block the creator unlinks and closes would keep its memory until the tracker
+ * ends, which is when the creator does. The list is read whole before anything is unmapped. */
+static void drop_shared_mappings(void)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    size_t len = 0, cap = 1 << 16;
+    char *text = malloc(cap);
+    for (ssize_t n = 1; text && n > 0;) {
+        if (cap - len < 4096) {
+            char *grown = realloc(text, cap * 2);
+            if (!grown) {
+                free(text);
+                text = NULL;
+                break;
+            }
+            text = grown, cap *= 2;
+        }
+        while ((n = read(fd, text + len, cap - len - 1)) < 0 && errno == EINTR)
+            ;
+        len += n > 0 ? (size_t)n : 0;
+    }
+    close(fd);
+    if (!text)
+        return;
+    text[len] = '\0';
+    for (char *line = text; line && *line;) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && strlen(perms) == 4 &&
+            perms[3] == 's')
+            munmap((void *)lo, hi - lo);
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    free(text);
+}
+
 /* Runs in the forked grandchild. malloc is safe there: glibc's fork resets its locks. */
 static void __attribute__((noreturn)) tracker_main(int fd)
 {
     close_others(fd);
+    drop_shared_mappings();
     if (chdir("/") != 0) { /* keeps no directory busy; nothing depends on it */
     }
     name_set_t set = {0};
