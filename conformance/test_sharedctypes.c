@@ -259,6 +259,26 @@ START_TEST(LIBMP_76_bad_typecodes_indices_and_values)
     ck_assert_mp(mp_value_new(&v, 'u', &w, NULL), 0);
     ck_assert_mp(mp_value_get_i64(v, &x), 0);
     ck_assert_int_eq(x, 0xe9);
+    /* A code point past U+10FFFF, or negative, is no character (CPython: ValueError) */
+    ck_assert_mp(mp_value_set_i64(v, 0x110000), MP_EINVAL);
+    ck_assert_mp(mp_value_set_i64(v, -1), MP_EINVAL);
+    ck_assert_mp(mp_value_set_i64(v, 0x10ffff), 0);
+    mp_value_free(v);
+    /* 'c' takes a byte, 0 to 255, and does not wrap (CPython: TypeError "one character bytes,
+     * bytearray or integer expected"), where 'b' keeps the low bits as ctypes does. */
+    ck_assert_mp(mp_array_new(&arr, 'c', 2, "ab", NULL), 0);
+    ck_assert_mp(mp_array_set_i64(arr, 0, 256), MP_EINVAL);
+    ck_assert_mp(mp_array_set_i64(arr, 1, -1), MP_EINVAL);
+    ck_assert_mp(mp_array_get_i64(arr, 0, &x), 0);
+    ck_assert_int_eq(x, 'a');
+    ck_assert_mp(mp_array_set_i64(arr, 1, 255), 0);
+    ck_assert_mp(mp_array_get_i64(arr, 1, &x), 0);
+    ck_assert_int_eq(x, 255);
+    mp_array_free(arr);
+    ck_assert_mp(mp_rawvalue_new(&v, 'b', NULL), 0);
+    ck_assert_mp(mp_value_set_i64(v, 300), 0);
+    ck_assert_mp(mp_value_get_i64(v, &x), 0);
+    ck_assert_int_eq(x, 44); /* Value('b', 300).value */
     mp_value_free(v);
     ck_assert_mp(mp_value_get_i64(NULL, &x), MP_EINVAL);
 }

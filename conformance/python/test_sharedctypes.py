@@ -129,7 +129,8 @@ def libmp_75(fx):
 
 @case('LIBMP-76', "unknown typecodes -> TypeError; arr[3], arr[-4] of 3 -> IndexError 'invalid "
       "index'; a float into 'i' -> TypeError; 2**40 into 'i' reads 0; a slice of another length "
-      "-> ValueError; slices clamp; 'u' holds a code point")
+      "-> ValueError; slices clamp; 'u' holds a code point (past U+10FFFF -> ValueError); 'c' "
+      "takes 0-255, no wrap (TypeError); 'b' given 300 reads 44")
 def libmp_76(fx):
     for code in ('z', 'x', 'U', '?', 'zz'):
         expect_error(TypeError, '', ctx.Value, code)
@@ -151,6 +152,17 @@ def libmp_76(fx):
     d.value = 3
     check_eq(d.value, 3.0, 'an int into a double')
     check_eq(ord(ctx.Value('u', '\u00e9').value), 0xe9, "'u'")
+    u = ctx.RawValue('u')
+    ctypes.memmove(ctypes.addressof(u), ctypes.byref(ctypes.c_int32(0x110000)), 4)
+    expect_error(ValueError, 'is not in range', lambda: u.value)
+    c = ctx.Array('c', b'ab')
+    expect_error(TypeError, 'one character bytes, bytearray or integer expected',
+                 c.__setitem__, 0, 256)
+    expect_error(TypeError, 'one character bytes, bytearray or integer expected',
+                 c.__setitem__, 1, -1)
+    c[1] = 255
+    check_eq(c[:], b'a\xff', "'c' after c[1] = 255")
+    check_eq(ctx.Value('b', 300).value, 44, "Value('b', 300) (the low bits)")
     check_eq(ctypes.sizeof(ctypes.c_wchar), 4, "sizeof 'u' (wchar_t)")
 
 

@@ -99,6 +99,23 @@ static int at(const char *fn, const struct mp_array_s *a, long index, unsigned c
     return 0;
 }
 
+/* 'c' and 'u' hold a character, which does not wrap: a byte is 0 to 255 (ctypes' c_char
+ * refuses any other int), a code point 0 to U+10FFFF (CPython cannot read another back). */
+static int check_char(const char *fn, char tc, int64_t x)
+{
+    if (tc == 'c' && (x < 0 || x > 255))
+        return mp__fail(MP_EINVAL,
+                        "%s: %lld is not a byte for typecode 'c' (CPython: TypeError 'one "
+                        "character bytes, bytearray or integer expected')",
+                        fn, (long long)x);
+    if (tc == 'u' && (x < 0 || x > 0x10ffff))
+        return mp__fail(MP_EINVAL,
+                        "%s: character U+%llx is not in range [U+0000; U+10ffff] (CPython: "
+                        "ValueError)",
+                        fn, (unsigned long long)x);
+    return 0;
+}
+
 enum { GET_I64, SET_I64, GET_F64, SET_F64 };
 
 static int access(const char *fn, const struct mp_array_s *a, long index, int op, void *io)
@@ -114,6 +131,11 @@ static int access(const char *fn, const struct mp_array_s *a, long index, int op
                         "%s: typecode '%c' takes an int, not a float (CPython: "
                         "TypeError)",
                         fn, a->typecode);
+    if (op == SET_I64) {
+        int rc = check_char(fn, a->typecode, *(const int64_t *)io);
+        if (rc < 0)
+            return rc;
+    }
     int rc = at(fn, a, index, &p);
     if (rc < 0)
         return rc;

@@ -42,7 +42,9 @@
  * #MP_EOWNERDEAD; a poisoned lock makes every later get and set fail with #MP_ENOTRECOVERABLE.
  *
  * **Typed access.** Each family is a small set: `_i64` for the integer codes, `'c'` and `'u'`
- * (the number; a set wraps to the type's width as ctypes does: `Value('i', 2**40)` reads 0), and
+ * (the number; a set wraps to the type's width as ctypes does: `Value('i', 2**40)` reads 0,
+ * `Value('b', 300)` 44; but a character does not wrap: `'c'` takes 0 to 255, as ctypes' c_char
+ * takes an int, and `'u'` a code point 0 to U+10FFFF, any other is #MP_EINVAL), and
  * `_f64` for every code (a set of a float on an integer code is #MP_EINVAL, CPython's
  * TypeError; a get converts). mp_value_get() and mp_value_set() copy the C object itself (all
  * 64 bits of a `'Q'`), and the slices copy C arrays of the element type.
@@ -159,7 +161,8 @@ MP_EXTERN int mp_value_get_i64(const mp_value_t *v, int64_t *out);
  * @brief Writes a number, wrapped to the type's width as ctypes does (a float code converts).
  * @param v the value.
  * @param x the number.
- * @return 0; #MP_EINVAL for NULL; the lock's errors.
+ * @return 0; #MP_EINVAL for NULL, for `'c'` outside 0..255 (CPython's TypeError) and for `'u'`
+ *         outside 0..0x10FFFF; the lock's errors.
  * @pyequiv `Value.value = x`
  */
 MP_EXTERN int mp_value_set_i64(mp_value_t *v, int64_t x);
@@ -263,7 +266,8 @@ MP_EXTERN int mp_array_get_i64(const mp_array_t *a, long index, int64_t *out);
  * @param a     the array.
  * @param index Python's index.
  * @param x     the number.
- * @return 0; #MP_EINDEX out of range; #MP_EINVAL for NULL; the lock's errors.
+ * @return 0; #MP_EINDEX out of range; #MP_EINVAL for NULL and for a character out of range
+ *         (as mp_value_set_i64()); the lock's errors.
  * @pyequiv `arr[index] = x`
  */
 MP_EXTERN int mp_array_set_i64(mp_array_t *a, long index, int64_t x);
