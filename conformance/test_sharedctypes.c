@@ -1,7 +1,8 @@
 /* Suite "SharedCtypes" (CPython's _TestValue and _TestArray): the Spec page's VAL- and ARR-
- * cases, plus libmp's: a counter under get_lock from 4 processes, raw objects in a child, and
- * the refusals (typecodes, indices, float into int, slice sizes). Children get the objects in
- * their arguments, so every case runs under each start method. */
+ * cases, plus libmp's: a counter under get_lock from 4 processes, raw objects in a child, the
+ * refusals (typecodes, indices, float into int, slice sizes) and extended slices. Children get
+ * the objects in their arguments, so every case runs under each start method. */
+#include <limits.h>
 #include <stdint.h>
 #include <wchar.h>
 
@@ -327,6 +328,50 @@ START_TEST(LIBMP_77_raw_objects_in_a_child)
 }
 END_TEST
 
+/* Extended slices: CPython's arr[start:stop:step], read and assigned. */
+START_TEST(LIBMP_78_slices_with_a_step)
+{
+    int seq[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, out[10];
+    size_t n;
+    mp_array_t *arr;
+    ck_assert_mp(mp_array_new(&arr, 'i', 10, seq, NULL), 0);
+    const struct {
+        long start, stop, step;
+        size_t n;
+        int want[10];
+    } cases[] = {
+        {0, LONG_MAX, 2, 5, {0, 2, 4, 6, 8}},                         /* arr[::2] */
+        {LONG_MAX, LONG_MIN, -1, 10, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}}, /* arr[::-1] */
+        {8, 2, -2, 3, {8, 6, 4}},                                     /* arr[8:2:-2] */
+        {100, -100, -3, 4, {9, 6, 3, 0}},                             /* arr[100:-100:-3] */
+        {-2, 0, -4, 2, {8, 4}},                                       /* arr[-2:0:-4] */
+        {3, 3, -1, 0, {0}},                                           /* arr[3:3:-1] */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_mp(
+            mp_array_get_slice_step(arr, cases[i].start, cases[i].stop, cases[i].step, out, &n), 0);
+        ck_assert_uint_eq(n, cases[i].n);
+        ck_assert_mem_eq(out, cases[i].want, n * sizeof(int));
+    }
+    int odd[5] = {-1, -3, -5, -7, -9}, back[4] = {90, 60, 30, 0};
+    ck_assert_mp(mp_array_set_slice_step(arr, 1, LONG_MAX, 2, odd, 5), 0); /* arr[1::2] = */
+    ck_assert_mp(mp_array_set_slice_step(arr, LONG_MAX, LONG_MIN, -3, back, 4), 0);
+    int want[10] = {0, -1, 2, 30, 4, -5, 60, -7, 8, 90};
+    ck_assert_mp(mp_array_get_slice(arr, 0, 10, out, &n), 0);
+    ck_assert_mem_eq(out, want, sizeof want);
+    /* CPython: ValueError 'slice step cannot be zero', 'Can only assign sequence of same size' */
+    ck_assert_mp(mp_array_get_slice_step(arr, 0, 10, 0, out, &n), MP_EINVAL);
+    ck_assert_mp(mp_array_set_slice_step(arr, 0, 10, 0, odd, 5), MP_EINVAL);
+    ck_assert_mp(mp_array_set_slice_step(arr, 0, LONG_MAX, 2, odd, 1), MP_EINVAL);
+    ck_assert_mp(mp_array_get_slice_step(arr, 0, 10, LONG_MIN, out, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_mp(mp_array_get_slice_step(arr, 9, LONG_MIN, LONG_MIN, out, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(out[0], 90);
+    mp_array_free(arr);
+}
+END_TEST
+
 Suite *mp_suite_sharedctypes(void)
 {
     Suite *s = suite_create("SharedCtypes");
@@ -341,6 +386,7 @@ Suite *mp_suite_sharedctypes(void)
     tcase_add_test(tc, LIBMP_75_counter_under_get_lock);
     tcase_add_test(tc, LIBMP_76_bad_typecodes_indices_and_values);
     tcase_add_test(tc, LIBMP_77_raw_objects_in_a_child);
+    tcase_add_test(tc, LIBMP_78_slices_with_a_step);
     suite_add_tcase(s, tc);
     return s;
 }

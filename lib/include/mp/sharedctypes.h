@@ -51,7 +51,9 @@
  *
  * **Indices** follow Python: a negative index counts from the end; one out of range is
  * #MP_EINDEX (CPython's IndexError "invalid index"). Slices take Python's `start` and `stop`
- * (negative from the end, clamped to the array; no step).
+ * (negative from the end, clamped to the array) and, in the `_step` calls, a step: a bound
+ * Python leaves out is any number past the end it stands for, so `arr[::-1]` is
+ * `(LONG_MAX, LONG_MIN, -1)` and `arr[::2]` is `(0, LONG_MAX, 2)`.
  *
  * @defgroup mp_sharedctypes Value and Array
  * @{
@@ -316,6 +318,37 @@ MP_EXTERN int mp_array_get_slice(const mp_array_t *a, long start, long stop, voi
  * @pyequiv `arr[start:stop] = seq`
  */
 MP_EXTERN int mp_array_set_slice(mp_array_t *a, long start, long stop, const void *in, size_t n);
+
+/**
+ * @brief Copies an extended slice out, under the lock.
+ * @param a        the array.
+ * @param start    Python's start (negative from the end, clamped).
+ * @param stop     Python's stop (likewise).
+ * @param step     Python's step, not 0 (negative: backwards from `start`).
+ * @param[out] out room for the slice: at most mp_array_len() elements of the array's type.
+ * @param[out] n   how many elements were copied.
+ * @return 0; #MP_EINVAL for a step of 0 (CPython's ValueError "slice step cannot be zero") or
+ *         NULL arguments; the lock's errors.
+ * @pyequiv `arr[start:stop:step]`
+ */
+MP_EXTERN int mp_array_get_slice_step(const mp_array_t *a, long start, long stop, long step,
+                                      void *out, size_t *n);
+
+/**
+ * @brief Copies an extended slice in, under the lock.
+ * @param a     the array.
+ * @param start Python's start.
+ * @param stop  Python's stop.
+ * @param step  Python's step, not 0.
+ * @param in    `n` elements of the array's type, in the slice's order.
+ * @param n     their number, which must be the slice's length.
+ * @return 0; #MP_EINVAL for a step of 0, when `n` is not the slice's length (CPython's
+ *         ValueError "Can only assign sequence of same size") or for NULL arguments; the lock's
+ *         errors.
+ * @pyequiv `arr[start:stop:step] = seq`
+ */
+MP_EXTERN int mp_array_set_slice_step(mp_array_t *a, long start, long stop, long step,
+                                      const void *in, size_t n);
 
 /**
  * @brief Wraps a Value in a value, to pass to a child in its arguments (any start method).
