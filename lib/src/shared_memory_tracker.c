@@ -122,7 +122,7 @@ static void drop_shared_mappings(void)
         char perms[8];
         if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && strlen(perms) == 4 &&
             perms[3] == 's')
-            munmap((void *)lo, hi - lo);
+            munmap((void *)lo, hi - lo); /* NOLINT(performance-no-int-to-ptr) */
         line = strchr(line, '\n');
         line = line ? line + 1 : NULL;
     }
