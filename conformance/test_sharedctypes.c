@@ -264,7 +264,18 @@ START_TEST(LIBMP_76_bad_typecodes_indices_and_values)
     ck_assert_mp(mp_value_set_i64(v, 0x110000), MP_EINVAL);
     ck_assert_mp(mp_value_set_i64(v, -1), MP_EINVAL);
     ck_assert_mp(mp_value_set_i64(v, 0x10ffff), 0);
+    wchar_t past = 0x110000, wtwo[2] = {L'a', -1};
+    ck_assert_mp(mp_value_set(v, &past), MP_EINVAL); /* nor by a copy */
+    ck_assert_mp(mp_value_get_i64(v, &x), 0);
+    ck_assert_int_eq(x, 0x10ffff);
     mp_value_free(v);
+    ck_assert_mp(mp_value_new(&v, 'u', &past, NULL), MP_EINVAL);
+    ck_assert_mp(mp_rawarray_new(&arr, 'u', 2, wtwo), MP_EINVAL);
+    ck_assert_mp(mp_rawarray_new(&arr, 'u', 2, NULL), 0);
+    ck_assert_mp(mp_array_set_slice(arr, 0, 2, wtwo, 2), MP_EINVAL);
+    wtwo[1] = L'b';
+    ck_assert_mp(mp_array_set_slice(arr, 0, 2, wtwo, 2), 0);
+    mp_array_free(arr);
     /* 'c' takes a byte, 0 to 255, and does not wrap (CPython: TypeError "one character bytes,
      * bytearray or integer expected"), where 'b' keeps the low bits as ctypes does. */
     ck_assert_mp(mp_array_new(&arr, 'c', 2, "ab", NULL), 0);

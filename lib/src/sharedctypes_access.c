@@ -257,7 +257,8 @@ int mp_value_set(mp_value_t *v, const void *in)
 {
     MP__NEED(v);
     MP__NEED(in);
-    return copy(&v->a, 0, 1, 1, NULL, in);
+    int rc = mp__sct_check_chars(__func__, v->a.typecode, in, 1);
+    return rc < 0 ? rc : copy(&v->a, 0, 1, 1, NULL, in);
 }
 
 int mp_array_get_slice_step(const mp_array_t *a, long start, long stop, long step, void *out,
@@ -287,7 +288,8 @@ int mp_array_set_slice_step(mp_array_t *a, long start, long stop, long step, con
                         __func__, n, count);
     if (n && !in)
         return mp__fail(MP_EINVAL, "%s: in is NULL", __func__);
-    return copy(a, lo, step, n, NULL, in);
+    rc = mp__sct_check_chars(__func__, a->typecode, in, n);
+    return rc < 0 ? rc : copy(a, lo, step, n, NULL, in);
 }
 
 int mp_array_get_slice(const mp_array_t *a, long start, long stop, void *out, size_t *n)

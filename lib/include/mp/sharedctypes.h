@@ -44,10 +44,11 @@
  * **Typed access.** Each family is a small set: `_i64` for the integer codes, `'c'` and `'u'`
  * (the number; a set wraps to the type's width as ctypes does: `Value('i', 2**40)` reads 0,
  * `Value('b', 300)` 44; but a character does not wrap: `'c'` takes 0 to 255, as ctypes' c_char
- * takes an int, and `'u'` a code point 0 to U+10FFFF, any other is #MP_EINVAL), and
- * `_f64` for every code (a set of a float on an integer code is #MP_EINVAL, CPython's
- * TypeError; a get converts). mp_value_get() and mp_value_set() copy the C object itself (all
- * 64 bits of a `'Q'`), and the slices copy C arrays of the element type.
+ * takes an int, and `'u'` a code point 0 to U+10FFFF, any other is #MP_EINVAL, given by number
+ * or in a C copy: an initial value, mp_value_set(), a slice), and `_f64` for every code (a
+ * set of a float on an integer code is #MP_EINVAL, CPython's TypeError; a get converts).
+ * mp_value_get() and mp_value_set() copy the C object itself (all 64 bits of a `'Q'`), and the
+ * slices copy C arrays of the element type.
  *
  * **Indices** follow Python: a negative index counts from the end; one out of range is
  * #MP_EINDEX (CPython's IndexError "invalid index"). Slices take Python's `start` and `stop`
