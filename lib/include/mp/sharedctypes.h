@@ -146,7 +146,8 @@ MP_EXTERN int mp_value_get(const mp_value_t *v, void *out);
  * @brief Copies a C object in, under the lock.
  * @param v  the value.
  * @param in one object of the value's type.
- * @return 0; #MP_EINVAL for NULL arguments; the lock's errors (see above).
+ * @return 0; #MP_EINVAL for NULL arguments or a `'u'` that is no code point; the lock's errors
+ *         (see above).
  * @pyequiv `Value.value = x`
  */
 MP_EXTERN int mp_value_set(mp_value_t *v, const void *in);
@@ -315,7 +316,8 @@ MP_EXTERN int mp_array_get_slice(const mp_array_t *a, long start, long stop, voi
  * @param in    `n` elements of the array's type.
  * @param n     their number, which must be the slice's length.
  * @return 0; #MP_EINVAL when `n` is not the slice's length (CPython's ValueError "Can only
- *         assign sequence of same size") or for NULL arguments; the lock's errors.
+ *         assign sequence of same size"), for NULL arguments or a `'u'` that is no code point;
+ *         the lock's errors.
  * @pyequiv `arr[start:stop] = seq`
  */
 MP_EXTERN int mp_array_set_slice(mp_array_t *a, long start, long stop, const void *in, size_t n);
@@ -344,8 +346,8 @@ MP_EXTERN int mp_array_get_slice_step(const mp_array_t *a, long start, long stop
  * @param in    `n` elements of the array's type, in the slice's order.
  * @param n     their number, which must be the slice's length.
  * @return 0; #MP_EINVAL for a step of 0, when `n` is not the slice's length (CPython's
- *         ValueError "Can only assign sequence of same size") or for NULL arguments; the lock's
- *         errors.
+ *         ValueError "Can only assign sequence of same size"), for NULL arguments or a `'u'`
+ *         that is no code point; the lock's errors.
  * @pyequiv `arr[start:stop:step] = seq`
  */
 MP_EXTERN int mp_array_set_slice_step(mp_array_t *a, long start, long stop, long step,
