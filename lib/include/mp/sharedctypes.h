@@ -84,8 +84,8 @@ typedef struct mp_array_s mp_array_t;
  * @param typecode      one of the codes above.
  * @param initial       the C object to copy in (an `int` for `'i'`...), or NULL for zero.
  * @param lock          NULL for a new RLock, or a caller's Lock or RLock, which must outlive it.
- * @return 0; #MP_EINVAL for an unknown typecode; #MP_ENOMEM or a negative errno when shared
- *         memory cannot be made.
+ * @return 0; #MP_EINVAL for an unknown typecode or an initial `'u'` that is no code point;
+ *         #MP_ENOMEM or a negative errno when shared memory cannot be made.
  * @pyequiv `multiprocessing.Value(typecode, initial, lock=True)`
  */
 MP_EXTERN int mp_value_new(mp_value_t **out, char typecode, const void *initial, mp_lock_t *lock);
@@ -196,8 +196,9 @@ MP_EXTERN int mp_value_set_f64(mp_value_t *v, double x);
  * @param size     its length (fixed).
  * @param initial  `size` C objects to copy in, or NULL for zeros.
  * @param lock     NULL for a new RLock, or a caller's Lock or RLock, which must outlive it.
- * @return 0; #MP_EINVAL for an unknown typecode or a size whose bytes overflow; #MP_ENOMEM or a
- *         negative errno when shared memory cannot be made.
+ * @return 0; #MP_EINVAL for an unknown typecode, a size whose bytes overflow or an initial
+ *         `'u'` that is no code point; #MP_ENOMEM or a negative errno when shared memory cannot
+ *         be made.
  * @pyequiv `multiprocessing.Array(typecode, size_or_initializer, lock=True)`
  */
 MP_EXTERN int mp_array_new(mp_array_t **out, char typecode, size_t size, const void *initial,
