@@ -45,18 +45,23 @@ static int open_new(mp_shared_memory_t *m, const char *name)
         m->fd = shm_open(m->path, flags, 0600);
         return m->fd < 0 ? mp__errno() : 0;
     }
-    for (;;) { /* a name taken by chance is drawn again, as CPython does */
+    /* A name taken by chance is drawn again, as CPython does. The path is copied before the
+     * block exists: a copy that failed after it would leave the block, made and unnamed to the
+     * caller, in /dev/shm. */
+    for (;;) {
         int rc = random_path(made);
         if (rc < 0)
             return rc;
-        m->fd = shm_open(made, flags, 0600);
+        m->path = strdup(made);
+        if (!m->path)
+            return MP_ENOMEM;
+        m->fd = shm_open(m->path, flags, 0600);
         if (m->fd >= 0 || errno != EEXIST)
             break;
+        free(m->path);
+        m->path = NULL;
     }
-    if (m->fd < 0)
-        return mp__errno();
-    m->path = strdup(made);
-    return m->path ? 0 : MP_ENOMEM;
+    return m->fd < 0 ? mp__errno() : 0;
 }
 
 static int open_existing(mp_shared_memory_t *m, const char *name)
