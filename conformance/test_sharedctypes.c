@@ -1,7 +1,8 @@
 /* Suite "SharedCtypes" (CPython's _TestValue and _TestArray): the Spec page's VAL- and ARR-
- * cases, plus libmp's: a counter under get_lock from 4 processes, raw objects in a child, and
- * the refusals (typecodes, indices, float into int, slice sizes). Children get the objects in
- * their arguments, so every case runs under each start method. */
+ * cases, plus libmp's: a counter under get_lock from 4 processes, raw objects in a child, the
+ * refusals (typecodes, indices, float into int, slice sizes) and extended slices. Children get
+ * the objects in their arguments, so every case runs under each start method. */
+#include <limits.h>
 #include <stdint.h>
 #include <wchar.h>
 
@@ -259,6 +260,37 @@ START_TEST(LIBMP_76_bad_typecodes_indices_and_values)
     ck_assert_mp(mp_value_new(&v, 'u', &w, NULL), 0);
     ck_assert_mp(mp_value_get_i64(v, &x), 0);
     ck_assert_int_eq(x, 0xe9);
+    /* A code point past U+10FFFF, or negative, is no character (CPython: ValueError) */
+    ck_assert_mp(mp_value_set_i64(v, 0x110000), MP_EINVAL);
+    ck_assert_mp(mp_value_set_i64(v, -1), MP_EINVAL);
+    ck_assert_mp(mp_value_set_i64(v, 0x10ffff), 0);
+    wchar_t past = 0x110000, wtwo[2] = {L'a', -1};
+    ck_assert_mp(mp_value_set(v, &past), MP_EINVAL); /* nor by a copy */
+    ck_assert_mp(mp_value_get_i64(v, &x), 0);
+    ck_assert_int_eq(x, 0x10ffff);
+    mp_value_free(v);
+    ck_assert_mp(mp_value_new(&v, 'u', &past, NULL), MP_EINVAL);
+    ck_assert_mp(mp_rawarray_new(&arr, 'u', 2, wtwo), MP_EINVAL);
+    ck_assert_mp(mp_rawarray_new(&arr, 'u', 2, NULL), 0);
+    ck_assert_mp(mp_array_set_slice(arr, 0, 2, wtwo, 2), MP_EINVAL);
+    wtwo[1] = L'b';
+    ck_assert_mp(mp_array_set_slice(arr, 0, 2, wtwo, 2), 0);
+    mp_array_free(arr);
+    /* 'c' takes a byte, 0 to 255, and does not wrap (CPython: TypeError "one character bytes,
+     * bytearray or integer expected"), where 'b' keeps the low bits as ctypes does. */
+    ck_assert_mp(mp_array_new(&arr, 'c', 2, "ab", NULL), 0);
+    ck_assert_mp(mp_array_set_i64(arr, 0, 256), MP_EINVAL);
+    ck_assert_mp(mp_array_set_i64(arr, 1, -1), MP_EINVAL);
+    ck_assert_mp(mp_array_get_i64(arr, 0, &x), 0);
+    ck_assert_int_eq(x, 'a');
+    ck_assert_mp(mp_array_set_i64(arr, 1, 255), 0);
+    ck_assert_mp(mp_array_get_i64(arr, 1, &x), 0);
+    ck_assert_int_eq(x, 255);
+    mp_array_free(arr);
+    ck_assert_mp(mp_rawvalue_new(&v, 'b', NULL), 0);
+    ck_assert_mp(mp_value_set_i64(v, 300), 0);
+    ck_assert_mp(mp_value_get_i64(v, &x), 0);
+    ck_assert_int_eq(x, 44); /* Value('b', 300).value */
     mp_value_free(v);
     ck_assert_mp(mp_value_get_i64(NULL, &x), MP_EINVAL);
 }
@@ -307,6 +339,50 @@ START_TEST(LIBMP_77_raw_objects_in_a_child)
 }
 END_TEST
 
+/* Extended slices: CPython's arr[start:stop:step], read and assigned. */
+START_TEST(LIBMP_78_slices_with_a_step)
+{
+    int seq[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9}, out[10];
+    size_t n;
+    mp_array_t *arr;
+    ck_assert_mp(mp_array_new(&arr, 'i', 10, seq, NULL), 0);
+    const struct {
+        long start, stop, step;
+        size_t n;
+        int want[10];
+    } cases[] = {
+        {0, LONG_MAX, 2, 5, {0, 2, 4, 6, 8}},                         /* arr[::2] */
+        {LONG_MAX, LONG_MIN, -1, 10, {9, 8, 7, 6, 5, 4, 3, 2, 1, 0}}, /* arr[::-1] */
+        {8, 2, -2, 3, {8, 6, 4}},                                     /* arr[8:2:-2] */
+        {100, -100, -3, 4, {9, 6, 3, 0}},                             /* arr[100:-100:-3] */
+        {-2, 0, -4, 2, {8, 4}},                                       /* arr[-2:0:-4] */
+        {3, 3, -1, 0, {0}},                                           /* arr[3:3:-1] */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        ck_assert_mp(
+            mp_array_get_slice_step(arr, cases[i].start, cases[i].stop, cases[i].step, out, &n), 0);
+        ck_assert_uint_eq(n, cases[i].n);
+        ck_assert_mem_eq(out, cases[i].want, n * sizeof(int));
+    }
+    int odd[5] = {-1, -3, -5, -7, -9}, back[4] = {90, 60, 30, 0};
+    ck_assert_mp(mp_array_set_slice_step(arr, 1, LONG_MAX, 2, odd, 5), 0); /* arr[1::2] = */
+    ck_assert_mp(mp_array_set_slice_step(arr, LONG_MAX, LONG_MIN, -3, back, 4), 0);
+    int want[10] = {0, -1, 2, 30, 4, -5, 60, -7, 8, 90};
+    ck_assert_mp(mp_array_get_slice(arr, 0, 10, out, &n), 0);
+    ck_assert_mem_eq(out, want, sizeof want);
+    /* CPython: ValueError 'slice step cannot be zero', 'Can only assign sequence of same size' */
+    ck_assert_mp(mp_array_get_slice_step(arr, 0, 10, 0, out, &n), MP_EINVAL);
+    ck_assert_mp(mp_array_set_slice_step(arr, 0, 10, 0, odd, 5), MP_EINVAL);
+    ck_assert_mp(mp_array_set_slice_step(arr, 0, LONG_MAX, 2, odd, 1), MP_EINVAL);
+    ck_assert_mp(mp_array_get_slice_step(arr, 0, 10, LONG_MIN, out, &n), 0);
+    ck_assert_uint_eq(n, 0);
+    ck_assert_mp(mp_array_get_slice_step(arr, 9, LONG_MIN, LONG_MIN, out, &n), 0);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_int_eq(out[0], 90);
+    mp_array_free(arr);
+}
+END_TEST
+
 Suite *mp_suite_sharedctypes(void)
 {
     Suite *s = suite_create("SharedCtypes");
@@ -321,6 +397,7 @@ Suite *mp_suite_sharedctypes(void)
     tcase_add_test(tc, LIBMP_75_counter_under_get_lock);
     tcase_add_test(tc, LIBMP_76_bad_typecodes_indices_and_values);
     tcase_add_test(tc, LIBMP_77_raw_objects_in_a_child);
+    tcase_add_test(tc, LIBMP_78_slices_with_a_step);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,9 @@
 /* Suite "SharedMemory": named blocks in /dev/shm (shared_memory.h), their errors, the tracker
  * that unlinks a dead creator's blocks, and blocks shared with every CPython that
  * conformance/python/find-pythons finds (the Python end is conformance/python/shm_peer.py). */
+#include <dirent.h>
+#include <pthread.h>
+#include <sys/socket.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -175,6 +178,9 @@ START_TEST(LIBMP_SHM_03_bad_names_and_sizes)
     ck_assert_mp(mp_shared_memory_new(&x, empty + 1, 0, 0), MP_EINVAL);
     ck_assert_str_eq(mp_errmsg(), "SharedMemory: cannot mmap an empty file");
     shm_unlink(empty);
+    /* The next failure has its own message, not the empty file's left over. */
+    ck_assert_mp(mp_shared_memory_new(&x, empty + 1, 0, 0), MP_ENOENT);
+    ck_assert_ptr_nonnull(strstr(mp_errmsg(), "No such file or directory"));
     ck_assert_mp(mp_shared_memory_close(NULL), MP_EINVAL);
     ck_assert_mp(mp_shared_memory_unlink(NULL), MP_EINVAL);
     ck_assert_uint_eq(mp_shared_memory_size(NULL), 0);
@@ -241,6 +247,128 @@ START_TEST(LIBMP_SHM_07_tracker_holds_no_other_descriptor)
     close(fds[0]);
     ck_assert_mp(mp_shared_memory_unlink(m), 0);
     mp_shared_memory_free(m);
+}
+END_TEST
+
+/* How many processes map /dev/shm/`name` (those whose maps this user may read). */
+static int mappers_of(const char *name)
+{
+    char path[PATH_MAX], want[128], line[1024];
+    snprintf(want, sizeof want, "/dev/shm/%s", name);
+    int count = 0;
+    DIR *d = opendir("/proc");
+    ck_assert_ptr_nonnull(d);
+    for (struct dirent *e; (e = readdir(d));) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/maps", e->d_name);
+        FILE *f = fopen(path, "r");
+        int found = 0;
+        while (f && !found && fgets(line, sizeof line, f))
+            found = strstr(line, want) != NULL;
+        count += found;
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+    return count;
+}
+
+/* The tracker maps none of its creator's shared memory: the first block, mapped when the
+ * tracker is forked, is freed when its creator closes it, not when the creator ends (CPython's
+ * tracker is a process of its own, started by exec). */
+START_TEST(LIBMP_SHM_20_tracker_maps_no_block)
+{
+    const char *name = test_name("m");
+    mp_shared_memory_t *m;
+    ck_assert_mp(mp_shared_memory_new(&m, name, 1, 1 << 20), 0);
+    fill(m, 1 << 20, 0);
+    ck_assert_int_eq(mappers_of(name), 1); /* this process */
+    ck_assert_mp(mp_shared_memory_close(m), 0);
+    ck_assert_int_eq(mappers_of(name), 0);
+    ck_assert_mp(mp_shared_memory_unlink(m), 0);
+    mp_shared_memory_free(m);
+}
+END_TEST
+
+/* A fork in another thread while this one restarts the tracker: the fork's prepare handlers
+ * take their locks in their own order (here a handler registered after the tracker's takes
+ * `hold_mu` first and keeps it a while), so a tracker started under the tracker's lock would
+ * wait for `hold_mu` while the forking thread waits for the tracker's lock: a deadlock. */
+static pthread_mutex_t hold_mu = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local int slow_prepare;
+static void hold_prepare(void)
+{
+    pthread_mutex_lock(&hold_mu);
+    if (slow_prepare)
+        sleep_s(0.3);
+}
+static void hold_release(void)
+{
+    pthread_mutex_unlock(&hold_mu);
+}
+static void *fork_slowly(void *arg)
+{
+    (void)arg;
+    slow_prepare = 1;
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(0);
+    if (pid > 0)
+        waitpid(pid, NULL, 0);
+    return NULL;
+}
+
+static int restart_beside_a_fork(const char *first, const char *second)
+{
+    mp_shared_memory_t *m, *n;
+    if (mp_shared_memory_new(&m, first, 1, 10) < 0)
+        return 1;
+    pthread_atfork(hold_prepare, hold_release, hold_release);
+    /* The tracker's end is this process's one SOCK_SEQPACKET socket: shut, the next create
+     * finds the tracker gone (EPIPE) and starts another. */
+    int shut = 0;
+    for (int fd = 3; fd < 1024; fd++) {
+        int type;
+        socklen_t len = sizeof type;
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_SEQPACKET)
+            shut += shutdown(fd, SHUT_RDWR) == 0;
+    }
+    if (shut != 1)
+        return 2;
+    pthread_t t;
+    if (pthread_create(&t, NULL, fork_slowly, NULL) != 0)
+        return 3;
+    sleep_s(0.1); /* the other thread is in its prepare handler, holding hold_mu */
+    int rc = mp_shared_memory_new(&n, second, 1, 10);
+    pthread_join(t, NULL);
+    if (rc < 0)
+        return 4;
+    mp_shared_memory_unlink(n);
+    mp_shared_memory_unlink(m);
+    return 0;
+}
+
+START_TEST(LIBMP_SHM_21_tracker_restart_beside_a_fork)
+{
+    FORK_ONLY();
+    const char *first = test_name("p"), *second = test_name("q");
+    pid_t pid = fork_flushed();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(restart_beside_a_fork(first, second));
+    double deadline = now_s() + 10;
+    int st = 0;
+    pid_t got;
+    while ((got = waitpid(pid, &st, WNOHANG)) == 0 && now_s() < deadline)
+        sleep_s(0.01);
+    if (got == 0) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &st, 0);
+        shm_unlink(first), shm_unlink(second);
+    }
+    ck_assert_msg(got == pid, "the tracker's restart and a fork deadlocked");
+    ck_assert_int_eq(status_code(st), 0);
 }
 END_TEST
 
@@ -338,6 +466,8 @@ Suite *mp_suite_sharedmemory(void)
     tcase_add_test(tc, LIBMP_SHM_06_creator_exits_without_unlink);
     tcase_add_test(tc, LIBMP_SHM_07_tracker_holds_no_other_descriptor);
     tcase_add_test(tc, LIBMP_SHM_10_creator_group_killed_tracker_unlinks);
+    tcase_add_test(tc, LIBMP_SHM_20_tracker_maps_no_block);
+    tcase_add_test(tc, LIBMP_SHM_21_tracker_restart_beside_a_fork);
     suite_add_tcase(s, tc);
     TCase *py = mp_tcase("cpython", 120);
     tcase_add_test(py, LIBMP_SHM_08_cpython_attaches_to_c_block);

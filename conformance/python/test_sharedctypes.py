@@ -1,4 +1,4 @@
-"""Catalogue 17.12 (conformance/catalogue.md: Value / Array) and libmp's LIBMP-75 to LIBMP-77,
+"""Catalogue 17.12 (conformance/catalogue.md: Value / Array) and libmp's LIBMP-75 to LIBMP-78,
 checked against CPython's multiprocessing.Value, Array, RawValue and RawArray. The C suite
 SharedCtypes checks libmp against the same ids."""
 
@@ -129,7 +129,8 @@ def libmp_75(fx):
 
 @case('LIBMP-76', "unknown typecodes -> TypeError; arr[3], arr[-4] of 3 -> IndexError 'invalid "
       "index'; a float into 'i' -> TypeError; 2**40 into 'i' reads 0; a slice of another length "
-      "-> ValueError; slices clamp; 'u' holds a code point")
+      "-> ValueError; slices clamp; 'u' holds a code point (past U+10FFFF -> ValueError); 'c' "
+      "takes 0-255, no wrap (TypeError); 'b' given 300 reads 44")
 def libmp_76(fx):
     for code in ('z', 'x', 'U', '?', 'zz'):
         expect_error(TypeError, '', ctx.Value, code)
@@ -151,6 +152,17 @@ def libmp_76(fx):
     d.value = 3
     check_eq(d.value, 3.0, 'an int into a double')
     check_eq(ord(ctx.Value('u', '\u00e9').value), 0xe9, "'u'")
+    u = ctx.RawValue('u')
+    ctypes.memmove(ctypes.addressof(u), ctypes.byref(ctypes.c_int32(0x110000)), 4)
+    expect_error(ValueError, 'is not in range', lambda: u.value)
+    c = ctx.Array('c', b'ab')
+    expect_error(TypeError, 'one character bytes, bytearray or integer expected',
+                 c.__setitem__, 0, 256)
+    expect_error(TypeError, 'one character bytes, bytearray or integer expected',
+                 c.__setitem__, 1, -1)
+    c[1] = 255
+    check_eq(c[:], b'a\xff', "'c' after c[1] = 255")
+    check_eq(ctx.Value('b', 300).value, 44, "Value('b', 300) (the low bits)")
     check_eq(ctypes.sizeof(ctypes.c_wchar), 4, "sizeof 'u' (wchar_t)")
 
 
@@ -164,3 +176,24 @@ def libmp_77(fx):
     r, w = fx.pipe()
     expect_error(RuntimeError, 'should only be shared between processes through inheritance',
                  w.send, v)
+
+
+@case('LIBMP-78', "extended slices: arr[::2], arr[::-1], arr[8:2:-2], arr[100:-100:-3], "
+      "arr[-2:0:-4], arr[3:3:-1] read; arr[1::2] and arr[::-3] assigned; a step of 0 -> "
+      "ValueError 'slice step cannot be zero'; a sequence of another length -> ValueError")
+def libmp_78(fx):
+    arr = ctx.Array('i', range(10))
+    check_eq(arr[::2], [0, 2, 4, 6, 8], 'arr[::2]')
+    check_eq(arr[::-1], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0], 'arr[::-1]')
+    check_eq(arr[8:2:-2], [8, 6, 4], 'arr[8:2:-2]')
+    check_eq(arr[100:-100:-3], [9, 6, 3, 0], 'arr[100:-100:-3]')
+    check_eq(arr[-2:0:-4], [8, 4], 'arr[-2:0:-4]')
+    check_eq(arr[3:3:-1], [], 'arr[3:3:-1]')
+    arr[1::2] = [-1, -3, -5, -7, -9]
+    arr[::-3] = [90, 60, 30, 0]
+    check_eq(arr[:], [0, -1, 2, 30, 4, -5, 60, -7, 8, 90], 'after the assignments')
+    expect_error(ValueError, 'slice step cannot be zero', lambda: arr[::0])
+    expect_error(ValueError, 'Can only assign sequence of same size', arr.__setitem__,
+                 slice(None, None, 2), [1])
+    check_eq(arr[0:10:-2**63], [], 'a step of -2**63 from 0')
+    check_eq(arr[9::-2**63], [90], 'a step of -2**63 from 9')

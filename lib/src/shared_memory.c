@@ -45,18 +45,23 @@ static int open_new(mp_shared_memory_t *m, const char *name)
         m->fd = shm_open(m->path, flags, 0600);
         return m->fd < 0 ? mp__errno() : 0;
     }
-    for (;;) { /* a name taken by chance is drawn again, as CPython does */
+    /* A name taken by chance is drawn again, as CPython does. The path is copied before the
+     * block exists: a copy that failed after it would leave the block, made and unnamed to the
+     * caller, in /dev/shm. */
+    for (;;) {
         int rc = random_path(made);
         if (rc < 0)
             return rc;
-        m->fd = shm_open(made, flags, 0600);
+        m->path = strdup(made);
+        if (!m->path)
+            return MP_ENOMEM;
+        m->fd = shm_open(m->path, flags, 0600);
         if (m->fd >= 0 || errno != EEXIST)
             break;
+        free(m->path);
+        m->path = NULL;
     }
-    if (m->fd < 0)
-        return mp__errno();
-    m->path = strdup(made);
-    return m->path ? 0 : MP_ENOMEM;
+    return m->fd < 0 ? mp__errno() : 0;
 }
 
 static int open_existing(mp_shared_memory_t *m, const char *name)
@@ -67,15 +72,18 @@ static int open_existing(mp_shared_memory_t *m, const char *name)
     return m->fd < 0 ? mp__errno() : 0;
 }
 
-static int size_and_map(mp_shared_memory_t *m, int create, size_t size)
+/* Sets *described when it leaves a message of its own (the empty file). */
+static int size_and_map(mp_shared_memory_t *m, int create, size_t size, int *described)
 {
     struct stat st;
     if (create && ftruncate(m->fd, (off_t)size) < 0)
         return mp__errno();
     if (fstat(m->fd, &st) < 0)
         return mp__errno();
-    if (st.st_size == 0)
+    if (st.st_size == 0) {
+        *described = 1;
         return mp__fail(MP_EINVAL, "SharedMemory: cannot mmap an empty file");
+    }
     m->size = (size_t)st.st_size;
     m->buf = mmap(NULL, m->size, PROT_READ | PROT_WRITE, MAP_SHARED, m->fd, 0);
     if (m->buf == MAP_FAILED) {
@@ -106,10 +114,11 @@ int mp_shared_memory_new(mp_shared_memory_t **out, const char *name, int create,
     if (!m)
         return MP_ENOMEM;
     m->fd = -1;
+    int described = 0;
     int rc = create ? open_new(m, name) : open_existing(m, name);
     if (rc == 0 && m->path) {
         m->name = strdup(name ? name : m->path + 1);
-        rc = m->name ? size_and_map(m, create, size) : MP_ENOMEM;
+        rc = m->name ? size_and_map(m, create, size, &described) : MP_ENOMEM;
         if (rc == 0 && create)
             rc = mp__shm_track(m->path);
         /* A block this call made and could not finish is unlinked, as CPython's constructor
@@ -118,7 +127,7 @@ int mp_shared_memory_new(mp_shared_memory_t **out, const char *name, int create,
             shm_unlink(m->path);
     }
     if (rc < 0) {
-        if (!strstr(mp_errmsg(), "mmap"))
+        if (!described)
             mp__set_errmsg("SharedMemory: [Errno %d] %s: '%s'", -rc, why(rc),
                            m->path ? m->path : "");
         mp_shared_memory_free(m);

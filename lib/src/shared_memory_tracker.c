@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -26,18 +27,17 @@ static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 static int tracker_fd = -1;
 
 /* A fork while another thread holds the lock would leave the child's copy locked for ever: the
- * lock is taken around every fork, so the child inherits it free. Not around the forks that
- * start a tracker, which run with the lock held by the forking thread itself. */
-static _Thread_local int starting;
+ * lock is taken around every fork, so the child inherits it free. No fork ever runs with the
+ * lock held (the tracker is started outside it): the fork would take the other prepare
+ * handlers' locks, in an order of their own, while a fork in another thread holding one of
+ * them waited here for this lock. */
 static void lock_tracker(void)
 {
-    if (!starting)
-        pthread_mutex_lock(&tracker_mu);
+    pthread_mutex_lock(&tracker_mu);
 }
 static void unlock_tracker(void)
 {
-    if (!starting)
-        pthread_mutex_unlock(&tracker_mu);
+    pthread_mutex_unlock(&tracker_mu);
 }
 static void register_atfork(void)
 {
@@ -88,10 +88,51 @@ static void close_others(int keep)
         close((int)fd);
 }
 
+/* Unmaps every shared mapping the fork copied from the creator (its blocks, libmp's memfds):
+ * mapped here, a block the creator unlinks and closes would keep its memory until the tracker
+ * ends, which is when the creator does. The list is read whole before anything is unmapped. */
+static void drop_shared_mappings(void)
+{
+    int fd = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    size_t len = 0, cap = 1 << 16;
+    char *text = malloc(cap);
+    for (ssize_t n = 1; text && n > 0;) {
+        if (cap - len < 4096) {
+            char *grown = realloc(text, cap * 2);
+            if (!grown) {
+                free(text);
+                text = NULL;
+                break;
+            }
+            text = grown, cap *= 2;
+        }
+        while ((n = read(fd, text + len, cap - len - 1)) < 0 && errno == EINTR)
+            ;
+        len += n > 0 ? (size_t)n : 0;
+    }
+    close(fd);
+    if (!text)
+        return;
+    text[len] = '\0';
+    for (char *line = text; line && *line;) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && strlen(perms) == 4 &&
+            perms[3] == 's')
+            munmap((void *)lo, hi - lo); /* NOLINT(performance-no-int-to-ptr) */
+        line = strchr(line, '\n');
+        line = line ? line + 1 : NULL;
+    }
+    free(text);
+}
+
 /* Runs in the forked grandchild. malloc is safe there: glibc's fork resets its locks. */
 static void __attribute__((noreturn)) tracker_main(int fd)
 {
     close_others(fd);
+    drop_shared_mappings();
     if (chdir("/") != 0) { /* keeps no directory busy; nothing depends on it */
     }
     name_set_t set = {0};
@@ -108,21 +149,21 @@ static void __attribute__((noreturn)) tracker_main(int fd)
         else if (rec[0] == 'U')
             set_remove(&set, rec + 1);
     }
-    for (size_t i = 0; i < set.n; i++)
+    for (size_t i = 0; i < set.n; i++) {
         shm_unlink(set.names[i]);
+        free(set.names[i]);
+    }
+    free(set.names); /* nothing to lose at _exit, but valgrind of a test run stays clean */
     _exit(0);
 }
 
-/* Starts a tracker; its near end becomes tracker_fd. Called with tracker_mu held. */
-static int tracker_start(void)
+/* Starts a tracker; *near is this process's end. Called without tracker_mu. */
+static int tracker_start(int *near)
 {
     int sv[2];
     if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
         return mp__fail(mp__errno(), "SharedMemory: cannot start its tracker: %s", strerror(errno));
-    starting = 1; /* stays 1 in the child, whose own fork must not wait for the lock either */
     pid_t mid = fork();
-    if (mid != 0)
-        starting = 0;
     if (mid < 0) {
         int err = mp__errno();
         close(sv[0]), close(sv[1]);
@@ -147,9 +188,7 @@ static int tracker_start(void)
     int st;
     while (waitpid(mid, &st, 0) < 0 && errno == EINTR)
         ;
-    if (tracker_fd >= 0)
-        close(tracker_fd);
-    tracker_fd = sv[0];
+    *near = sv[0];
     return 0;
 }
 
@@ -170,12 +209,32 @@ static int tracker_send(char kind, const char *name)
 int mp__shm_track(const char *name)
 {
     pthread_once(&atfork_once, register_atfork);
-    pthread_mutex_lock(&tracker_mu);
-    int rc = tracker_fd < 0 ? tracker_start() : 0;
-    if (rc == 0 && (rc = tracker_send('R', name)) == MP_EPIPE)
-        /* The tracker died (killed by hand): the names it held are lost, later ones are not. */
-        rc = tracker_start() == 0 ? tracker_send('R', name) : rc;
-    pthread_mutex_unlock(&tracker_mu);
+    int rc = MP_EPIPE;
+    for (int tries = 0; rc == MP_EPIPE && tries < 2; tries++) {
+        pthread_mutex_lock(&tracker_mu);
+        int seen = tracker_fd;
+        rc = seen < 0 ? MP_EPIPE : tracker_send('R', name);
+        pthread_mutex_unlock(&tracker_mu);
+        if (rc != MP_EPIPE || tries == 1)
+            break;
+        /* No tracker yet, or it died (killed by hand: the names it held are lost, later ones
+         * are not): a new one, installed unless another thread installed one meanwhile (then
+         * this one reads end of file at once and ends). */
+        int near = -1;
+        rc = tracker_start(&near);
+        if (rc < 0 || near < 0)
+            return rc < 0 ? rc : MP_EPIPE;
+        pthread_mutex_lock(&tracker_mu);
+        if (tracker_fd == seen) {
+            if (seen >= 0)
+                close(seen);
+            tracker_fd = near;
+        } else {
+            close(near);
+        }
+        pthread_mutex_unlock(&tracker_mu);
+        rc = MP_EPIPE;
+    }
     return rc;
 }
 

@@ -51,6 +51,20 @@ static int bad_typecode(char typecode)
                     (unsigned)(unsigned char)typecode);
 }
 
+int mp__sct_check_chars(const char *fn, char typecode, const void *p, size_t n)
+{
+    for (size_t i = 0; typecode == 'u' && i < n; i++) {
+        wchar_t w;
+        memcpy(&w, (const unsigned char *)p + i * sizeof w, sizeof w);
+        if (w < 0 || w > 0x10ffff)
+            return mp__fail(MP_EINVAL,
+                            "%s: character U+%llx is not in range [U+0000; U+10ffff] (CPython: "
+                            "ValueError)",
+                            fn, (unsigned long long)(uint32_t)w);
+    }
+    return 0;
+}
+
 static void fill(struct mp_array_s *a, mp__sct_shared_t *sh)
 {
     a->sh = sh;
@@ -69,6 +83,8 @@ static int make(struct mp_array_s **out, char typecode, size_t n, const void *in
     size_t item = mp__sct_itemsize(typecode);
     if (!item)
         return bad_typecode(typecode);
+    if (init && mp__sct_check_chars("the initial value", typecode, init, n) < 0)
+        return MP_EINVAL;
     if (n > (SIZE_MAX / 2 - sizeof(mp__sct_shared_t)) / item)
         return mp__fail(MP_EINVAL, "%zu elements of '%c' do not fit in memory", n, typecode);
     struct mp_array_s *a = calloc(1, sizeof *a);

@@ -1,5 +1,6 @@
 /* Reading and writing the elements of a Value or Array (sharedctypes.h), each access under the
  * object's lock as CPython's synchronized wrappers take it. */
+#include <limits.h>
 #include <string.h>
 #include <wchar.h>
 
@@ -119,6 +120,23 @@ static int at(const char *fn, const struct mp_array_s *a, long index, unsigned c
     return 0;
 }
 
+/* 'c' and 'u' hold a character, which does not wrap: a byte is 0 to 255 (ctypes' c_char
+ * refuses any other int), a code point 0 to U+10FFFF (CPython cannot read another back). */
+static int check_char(const char *fn, char tc, int64_t x)
+{
+    if (tc == 'c' && (x < 0 || x > 255))
+        return mp__fail(MP_EINVAL,
+                        "%s: %lld is not a byte for typecode 'c' (CPython: TypeError 'one "
+                        "character bytes, bytearray or integer expected')",
+                        fn, (long long)x);
+    if (tc == 'u' && (x < 0 || x > 0x10ffff))
+        return mp__fail(MP_EINVAL,
+                        "%s: character U+%llx is not in range [U+0000; U+10ffff] (CPython: "
+                        "ValueError)",
+                        fn, (unsigned long long)x);
+    return 0;
+}
+
 enum { GET_I64, SET_I64, GET_F64, SET_F64 };
 
 static int access(const char *fn, const struct mp_array_s *a, long index, int op, void *io)
@@ -134,6 +152,11 @@ static int access(const char *fn, const struct mp_array_s *a, long index, int op
                         "%s: typecode '%c' takes an int, not a float (CPython: "
                         "TypeError)",
                         fn, a->typecode);
+    if (op == SET_I64) {
+        int rc = check_char(fn, a->typecode, *(const int64_t *)io);
+        if (rc < 0)
+            return rc;
+    }
     int rc = at(fn, a, index, &p);
     if (rc < 0)
         return rc;
@@ -191,28 +214,55 @@ int mp_array_set_f64(mp_array_t *a, long index, double x)
     return access(__func__, a, index, SET_F64, &x);
 }
 
-/* Python's slice bounds without a step: each clamped to [0, len], an empty slice when they
- * cross. */
-static void bounds(const struct mp_array_s *a, long start, long stop, size_t *lo, size_t *n)
+/* Python's slice (PySlice_AdjustIndices): each bound counts from the end when negative, and is
+ * clamped to the array, or to one before it for a negative step; *n elements from *lo, `step`
+ * apart. */
+static int bounds(const char *fn, const struct mp_array_s *a, long start, long stop, long step,
+                  long *lo, size_t *n)
 {
-    long len = (long)a->len;
-    start = start < 0 ? (start + len < 0 ? 0 : start + len) : (start > len ? len : start);
-    stop = stop < 0 ? (stop + len < 0 ? 0 : stop + len) : (stop > len ? len : stop);
-    *lo = (size_t)start;
-    *n = stop > start ? (size_t)(stop - start) : 0;
+    if (step == 0)
+        return mp__fail(MP_EINVAL, "%s: slice step cannot be zero (CPython: ValueError)", fn);
+    if (step < -LONG_MAX)
+        step = -LONG_MAX;
+    long len = (long)a->len, below = step < 0 ? -1 : 0, above = step < 0 ? len - 1 : len;
+    if (start < 0)
+        start = start + len < 0 ? below : start + len;
+    else if (start >= len)
+        start = above;
+    if (stop < 0)
+        stop = stop + len < 0 ? below : stop + len;
+    else if (stop >= len)
+        stop = above;
+    *lo = start;
+    if (step < 0)
+        *n = stop < start ? (size_t)((start - stop - 1) / -step + 1) : 0;
+    else
+        *n = start < stop ? (size_t)((stop - start - 1) / step + 1) : 0;
+    return 0;
 }
 
-/* Copies `count` elements from `lo` out (`in` NULL) or in. */
-static int copy(const struct mp_array_s *a, size_t lo, size_t count, void *out, const void *in)
+/* Copies `count` elements, `step` apart from `lo`, out (`in` NULL) or in. */
+static int copy(const struct mp_array_s *a, long lo, long step, size_t count, void *out,
+                const void *in)
 {
     int rc = enter(a);
     if (rc < 0 && rc != MP_EOWNERDEAD)
         return rc;
-    unsigned char *p = a->data + lo * a->itemsize;
-    if (count && in)
-        memcpy(p, in, count * a->itemsize);
-    else if (count)
-        memcpy(out, p, count * a->itemsize);
+    size_t item = a->itemsize;
+    if (count && step == 1) {
+        unsigned char *p = a->data + (size_t)lo * item;
+        if (in)
+            memcpy(p, in, count * item);
+        else
+            memcpy(out, p, count * item);
+    }
+    for (size_t i = 0; step != 1 && i < count; i++) {
+        unsigned char *p = a->data + (size_t)(lo + (long)i * step) * item;
+        if (in)
+            memcpy(p, (const unsigned char *)in + i * item, item);
+        else
+            memcpy((unsigned char *)out + i * item, p, item);
+    }
     return leave(a, rc);
 }
 
@@ -220,31 +270,37 @@ int mp_value_get(const mp_value_t *v, void *out)
 {
     MP__NEED(v);
     MP__NEED(out);
-    return copy(&v->a, 0, 1, out, NULL);
+    return copy(&v->a, 0, 1, 1, out, NULL);
 }
 
 int mp_value_set(mp_value_t *v, const void *in)
 {
     MP__NEED(v);
     MP__NEED(in);
-    return copy(&v->a, 0, 1, NULL, in);
+    int rc = mp__sct_check_chars(__func__, v->a.typecode, in, 1);
+    return rc < 0 ? rc : copy(&v->a, 0, 1, 1, NULL, in);
 }
 
-int mp_array_get_slice(const mp_array_t *a, long start, long stop, void *out, size_t *n)
+int mp_array_get_slice_step(const mp_array_t *a, long start, long stop, long step, void *out,
+                            size_t *n)
 {
     MP__NEED(a);
     MP__NEED(out);
     MP__NEED(n);
-    size_t lo;
-    bounds(a, start, stop, &lo, n);
-    return copy(a, lo, *n, out, NULL);
+    long lo;
+    int rc = bounds(__func__, a, start, stop, step, &lo, n);
+    return rc < 0 ? rc : copy(a, lo, step, *n, out, NULL);
 }
 
-int mp_array_set_slice(mp_array_t *a, long start, long stop, const void *in, size_t n)
+int mp_array_set_slice_step(mp_array_t *a, long start, long stop, long step, const void *in,
+                            size_t n)
 {
     MP__NEED(a);
-    size_t lo, count;
-    bounds(a, start, stop, &lo, &count);
+    long lo;
+    size_t count;
+    int rc = bounds(__func__, a, start, stop, step, &lo, &count);
+    if (rc < 0)
+        return rc;
     if (n != count)
         return mp__fail(MP_EINVAL,
                         "%s: %zu elements for a slice of %zu (CPython: ValueError "
@@ -252,5 +308,16 @@ int mp_array_set_slice(mp_array_t *a, long start, long stop, const void *in, siz
                         __func__, n, count);
     if (n && !in)
         return mp__fail(MP_EINVAL, "%s: in is NULL", __func__);
-    return copy(a, lo, n, NULL, in);
+    rc = mp__sct_check_chars(__func__, a->typecode, in, n);
+    return rc < 0 ? rc : copy(a, lo, step, n, NULL, in);
+}
+
+int mp_array_get_slice(const mp_array_t *a, long start, long stop, void *out, size_t *n)
+{
+    return mp_array_get_slice_step(a, start, stop, 1, out, n);
+}
+
+int mp_array_set_slice(mp_array_t *a, long start, long stop, const void *in, size_t n)
+{
+    return mp_array_set_slice_step(a, start, stop, 1, in, n);
 }

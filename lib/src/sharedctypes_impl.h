@@ -32,6 +32,10 @@ struct mp_value_s {
 /* The bytes one element of `typecode` takes; 0 for an unknown code. */
 size_t mp__sct_itemsize(char typecode);
 
+/* MP_EINVAL when `n` elements of `typecode` at `p` hold a 'u' that is no code point (below 0
+ * or past U+10FFFF, which CPython could not read back); 0 otherwise. */
+int mp__sct_check_chars(const char *fn, char typecode, const void *p, size_t n);
+
 /* A handle over the object at `offset` in the memfd `fd`, with `lock` (NULL: raw; the handle
  * owns it). The header read from the memory is checked: a known code, and a length that fits
  * the mapping. */

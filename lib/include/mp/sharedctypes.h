@@ -42,14 +42,19 @@
  * #MP_EOWNERDEAD; a poisoned lock makes every later get and set fail with #MP_ENOTRECOVERABLE.
  *
  * **Typed access.** Each family is a small set: `_i64` for the integer codes, ``'c'`` and ``'u'``
- * (the number; a set wraps to the type's width as ctypes does: ``Value('i', 2**40)`` reads 0), and
- * `_f64` for every code (a set of a float on an integer code is #MP_EINVAL, CPython's
- * TypeError; a get converts). mp_value_get() and mp_value_set() copy the C object itself (all
- * 64 bits of a ``'Q'``), and the slices copy C arrays of the element type.
+ * (the number; a set wraps to the type's width as ctypes does: ``Value('i', 2**40)`` reads 0,
+ * ``Value('b', 300)`` 44; but a character does not wrap: ``'c'`` takes 0 to 255, as ctypes' c_char
+ * takes an int, and ``'u'`` a code point 0 to U+10FFFF, any other is #MP_EINVAL, given by number
+ * or in a C copy: an initial value, mp_value_set(), a slice), and `_f64` for every code (a
+ * set of a float on an integer code is #MP_EINVAL, CPython's TypeError; a get converts).
+ * mp_value_get() and mp_value_set() copy the C object itself (all 64 bits of a ``'Q'``), and the
+ * slices copy C arrays of the element type.
  *
  * **Indices** follow Python: a negative index counts from the end; one out of range is
  * #MP_EINDEX (CPython's IndexError "invalid index"). Slices take Python's `start` and `stop`
- * (negative from the end, clamped to the array; no step).
+ * (negative from the end, clamped to the array) and, in the `_step` calls, a step: a bound
+ * Python leaves out is any number past the end it stands for, so `arr[::-1]` is
+ * `(LONG_MAX, LONG_MIN, -1)` and `arr[::2]` is `(0, LONG_MAX, 2)`.
  *
  * @defgroup mp_sharedctypes Value and Array
  * @{
@@ -79,8 +84,8 @@ typedef struct mp_array_s mp_array_t;
  * @param typecode      one of the codes above.
  * @param initial       the C object to copy in (an `int` for ``'i'``...), or NULL for zero.
  * @param lock          NULL for a new RLock, or a caller's Lock or RLock, which must outlive it.
- * @return 0; #MP_EINVAL for an unknown typecode; #MP_ENOMEM or a negative errno when shared
- *         memory cannot be made.
+ * @return 0; #MP_EINVAL for an unknown typecode or an initial ``'u'`` that is no code point;
+ *         #MP_ENOMEM or a negative errno when shared memory cannot be made.
  * @pyequiv `multiprocessing.Value(typecode, initial, lock=True)`
  */
 MP_EXTERN int mp_value_new(mp_value_t **out, char typecode, const void *initial, mp_lock_t *lock);
@@ -141,7 +146,8 @@ MP_EXTERN int mp_value_get(const mp_value_t *v, void *out);
  * @brief Copies a C object in, under the lock.
  * @param v  the value.
  * @param in one object of the value's type.
- * @return 0; #MP_EINVAL for NULL arguments; the lock's errors (see above).
+ * @return 0; #MP_EINVAL for NULL arguments or a ``'u'`` that is no code point; the lock's errors
+ *         (see above).
  * @pyequiv `Value.value = x`
  */
 MP_EXTERN int mp_value_set(mp_value_t *v, const void *in);
@@ -159,7 +165,8 @@ MP_EXTERN int mp_value_get_i64(const mp_value_t *v, int64_t *out);
  * @brief Writes a number, wrapped to the type's width as ctypes does (a float code converts).
  * @param v the value.
  * @param x the number.
- * @return 0; #MP_EINVAL for NULL; the lock's errors.
+ * @return 0; #MP_EINVAL for NULL, for ``'c'`` outside 0..255 (CPython's TypeError) and for ``'u'``
+ *         outside 0..0x10FFFF; the lock's errors.
  * @pyequiv `Value.value = x`
  */
 MP_EXTERN int mp_value_set_i64(mp_value_t *v, int64_t x);
@@ -189,8 +196,9 @@ MP_EXTERN int mp_value_set_f64(mp_value_t *v, double x);
  * @param size     its length (fixed).
  * @param initial  `size` C objects to copy in, or NULL for zeros.
  * @param lock     NULL for a new RLock, or a caller's Lock or RLock, which must outlive it.
- * @return 0; #MP_EINVAL for an unknown typecode or a size whose bytes overflow; #MP_ENOMEM or a
- *         negative errno when shared memory cannot be made.
+ * @return 0; #MP_EINVAL for an unknown typecode, a size whose bytes overflow or an initial
+ *         ``'u'`` that is no code point; #MP_ENOMEM or a negative errno when shared memory cannot
+ *         be made.
  * @pyequiv `multiprocessing.Array(typecode, size_or_initializer, lock=True)`
  */
 MP_EXTERN int mp_array_new(mp_array_t **out, char typecode, size_t size, const void *initial,
@@ -263,7 +271,8 @@ MP_EXTERN int mp_array_get_i64(const mp_array_t *a, long index, int64_t *out);
  * @param a     the array.
  * @param index Python's index.
  * @param x     the number.
- * @return 0; #MP_EINDEX out of range; #MP_EINVAL for NULL; the lock's errors.
+ * @return 0; #MP_EINDEX out of range; #MP_EINVAL for NULL and for a character out of range
+ *         (as mp_value_set_i64()); the lock's errors.
  * @pyequiv `arr[index] = x`
  */
 MP_EXTERN int mp_array_set_i64(mp_array_t *a, long index, int64_t x);
@@ -308,10 +317,42 @@ MP_EXTERN int mp_array_get_slice(const mp_array_t *a, long start, long stop, voi
  * @param in    `n` elements of the array's type.
  * @param n     their number, which must be the slice's length.
  * @return 0; #MP_EINVAL when `n` is not the slice's length (CPython's ValueError "Can only
- *         assign sequence of same size") or for NULL arguments; the lock's errors.
+ *         assign sequence of same size"), for NULL arguments or a ``'u'`` that is no code point;
+ *         the lock's errors.
  * @pyequiv `arr[start:stop] = seq`
  */
 MP_EXTERN int mp_array_set_slice(mp_array_t *a, long start, long stop, const void *in, size_t n);
+
+/**
+ * @brief Copies an extended slice out, under the lock.
+ * @param a        the array.
+ * @param start    Python's start (negative from the end, clamped).
+ * @param stop     Python's stop (likewise).
+ * @param step     Python's step, not 0 (negative: backwards from `start`).
+ * @param[out] out room for the slice: at most mp_array_len() elements of the array's type.
+ * @param[out] n   how many elements were copied.
+ * @return 0; #MP_EINVAL for a step of 0 (CPython's ValueError "slice step cannot be zero") or
+ *         NULL arguments; the lock's errors.
+ * @pyequiv `arr[start:stop:step]`
+ */
+MP_EXTERN int mp_array_get_slice_step(const mp_array_t *a, long start, long stop, long step,
+                                      void *out, size_t *n);
+
+/**
+ * @brief Copies an extended slice in, under the lock.
+ * @param a     the array.
+ * @param start Python's start.
+ * @param stop  Python's stop.
+ * @param step  Python's step, not 0.
+ * @param in    `n` elements of the array's type, in the slice's order.
+ * @param n     their number, which must be the slice's length.
+ * @return 0; #MP_EINVAL for a step of 0, when `n` is not the slice's length (CPython's
+ *         ValueError "Can only assign sequence of same size"), for NULL arguments or a ``'u'``
+ *         that is no code point; the lock's errors.
+ * @pyequiv `arr[start:stop:step] = seq`
+ */
+MP_EXTERN int mp_array_set_slice_step(mp_array_t *a, long start, long stop, long step,
+                                      const void *in, size_t n);
 
 /**
  * @brief Wraps a Value in a value, to pass to a child in its arguments (any start method).
