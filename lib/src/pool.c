@@ -224,7 +224,7 @@ int mp_pool_new(mp_pool_t **out, const mp_pool_opts_t *opts)
     for (int i = 0; i < processes; i++)
         p->workers[i].fd = -1;
     for (int i = 0; i < processes && rc == 0; i++)
-        rc = mp__pool_start_worker(p, &p->workers[i]);
+        rc = mp__pool_start_worker(p, &p->workers[i], i);
     if (rc == 0)
         rc = start_thread(p);
     if (rc != 0) {

@@ -77,6 +77,7 @@ typedef struct mp__unit {
 typedef struct mp__worker {
     mp_process_t *proc;   /* NULL for a process pool: the slot is empty */
     int remote;           /* a transport's worker is running in this slot (proc stays NULL) */
+    int slot;             /* a transport's worker: its slot, as the transport numbers them */
     int reaped, exitcode; /* a transport's worker: ended and reaped, with this code */
     mp_conn_t *conn;      /* the parent's end */
     mp_conn_t *child;     /* the worker's end, closed here once the worker started */
@@ -143,7 +144,8 @@ void mp__unit_free(mp__unit_t *u, int *pool_refs);
 /* pool_loop.c */
 void *mp__pool_thread(void *arg);
 /* pool_workers.c: starting, stopping and losing workers */
-int mp__pool_start_worker(mp_pool_t *p, mp__worker_t *w);
+/* Starts the worker of slot `slot` into *w (which may be a copy, placed in the slot after). */
+int mp__pool_start_worker(mp_pool_t *p, mp__worker_t *w, int slot);
 void mp__pool_worker_release(mp_pool_t *p, mp__worker_t *w, int *pool_refs);
 /* A worker of either kind: whether the slot holds one, stopping it, waiting for its end (its
  * exit code, -signal; MP_ETIMEDOUT) and its name for messages. */

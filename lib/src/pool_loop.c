@@ -336,7 +336,7 @@ static void replace_workers(loop_t *L)
             continue;
         mp__worker_t fresh;
         pthread_mutex_unlock(&p->mu);
-        int rc = mp__pool_start_worker(p, &fresh);
+        int rc = mp__pool_start_worker(p, &fresh, i);
         char why[256];
         snprintf(why, sizeof why, "%s", rc ? mp_errmsg() : "");
         pthread_mutex_lock(&p->mu);

@@ -40,7 +40,7 @@ static int start_masked(mp_pool_t *p, mp_process_t *proc)
 
 /* A transport's worker: the same frames travel over its socket; it is told the initializer
  * and task limit as a spawned worker is, in one pickled spec. */
-static int start_remote(mp_pool_t *p, mp__worker_t *w)
+static int start_remote(mp_pool_t *p, mp__worker_t *w, int slot)
 {
     void *spec;
     size_t len;
@@ -49,19 +49,20 @@ static int start_remote(mp_pool_t *p, mp__worker_t *w)
         return rc;
     mp_pool_link_t link = {-1, -1, 0};
     const mp_pool_transport_t *t = p->transport;
-    rc = t->start(t->ctx, (int)(w - p->workers), spec, len, &link);
+    rc = t->start(t->ctx, slot, spec, len, &link);
     free(spec);
     if (rc != 0)
         return rc;
     mp_conn_t *conn;
     if ((rc = mp_conn_from_fd(&conn, link.fd, 1, 1)) != 0) {
         close(link.fd);
-        t->stop(t->ctx, (int)(w - p->workers));
-        t->reap(t->ctx, (int)(w - p->workers));
+        t->stop(t->ctx, slot);
+        t->reap(t->ctx, slot);
         return rc;
     }
     memset(w, 0, sizeof *w);
     w->remote = 1;
+    w->slot = slot;
     w->conn = conn;
     w->fd = link.fd;
     fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
@@ -70,10 +71,10 @@ static int start_remote(mp_pool_t *p, mp__worker_t *w)
     return 0;
 }
 
-int mp__pool_start_worker(mp_pool_t *p, mp__worker_t *w)
+int mp__pool_start_worker(mp_pool_t *p, mp__worker_t *w, int slot)
 {
     if (p->transport)
-        return start_remote(p, w);
+        return start_remote(p, w, slot);
     mp_conn_t *mine, *theirs;
     int rc = mp_pipe(&mine, &theirs, 1);
     if (rc != 0)
@@ -119,7 +120,7 @@ void mp__pool_worker_kill(mp_pool_t *p, mp__worker_t *w)
     if (w->proc)
         mp_process_kill(w->proc);
     else if (w->remote && !w->reaped)
-        p->transport->stop(p->transport->ctx, (int)(w - p->workers));
+        p->transport->stop(p->transport->ctx, w->slot);
 }
 
 void mp__pool_worker_terminate(mp_pool_t *p, mp__worker_t *w)
@@ -148,7 +149,7 @@ int mp__pool_worker_wait(mp_pool_t *p, mp__worker_t *w, double timeout, int *exi
         if (n == 0)
             return MP_ETIMEDOUT;
         /* The sentinel is the transport's, valid until reap: the slot forgets it there. */
-        w->exitcode = p->transport->reap(p->transport->ctx, (int)(w - p->workers));
+        w->exitcode = p->transport->reap(p->transport->ctx, w->slot);
         w->reaped = 1;
         w->sentinel = -1;
     }
@@ -161,7 +162,7 @@ void mp__pool_worker_name(const mp_pool_t *p, const mp__worker_t *w, char *buf, 
     if (w->proc)
         snprintf(buf, size, "%s", mp_process_name(w->proc));
     else
-        snprintf(buf, size, "%s-%d", p->transport->worker_class, (int)(w - p->workers) + 1);
+        snprintf(buf, size, "%s-%d", p->transport->worker_class, w->slot + 1);
 }
 
 void mp__pool_worker_release(mp_pool_t *p, mp__worker_t *w, int *pool_refs)
