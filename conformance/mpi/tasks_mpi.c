@@ -1,5 +1,6 @@
 /* The tasks the MPI Pool cases send to the ranks; every rank registers them (MP_TASK) before
  * main, so a rank finds each by name as a spawned worker does. */
+#include <signal.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -106,10 +107,14 @@ mp_obj_t *mpi_sleep(mp_obj_t *args, mp_obj_t *kwargs)
 }
 MP_TASK(mpi_sleep);
 
-/* The rank dies in the task, as a crash would end it. */
+/* The rank dies in the task: SIGKILL (x < 0), as a crash ends it, or _exit(x). */
 mp_obj_t *mpi_die(mp_obj_t *args, mp_obj_t *kwargs)
 {
-    (void)args, (void)kwargs;
-    _exit(3);
+    (void)kwargs;
+    long long x = 3;
+    mp_parse(args, "(L)", &x);
+    if (x < 0)
+        raise(SIGKILL);
+    _exit((int)x);
 }
 MP_TASK(mpi_die);

@@ -128,7 +128,8 @@ static int reap(void *ctx, int slot)
     pthread_mutex_lock(&B.mu);
     rank_t *r = &B.ranks[slot + 1];
     int code = r->exitcode;
-    r->stop_owed = r->started && !r->stop_sent;
+    r->stop_owed |=
+        r->started && !r->stop_sent; /* a STOP still owed to the last session stays owed */
     r->in_pool = 0;
     free(r->spec);
     r->spec = NULL;

@@ -59,9 +59,11 @@ static void run_session(session_t *S, pthread_t th, server_t *srv)
             S->failed |= mp__mpi_post(&S->sends, 0, MP__MPI_ENDED, &srv->code, sizeof srv->code);
             S->ended = moved = 1;
         }
-        int tag, from, len, got;
+        int tag, from, len, got = 0;
         void *buf;
-        while ((got = mp__mpi_take(0, &tag, &from, &buf, &len)) > 0) {
+        /* Once the session is over the next message is the next session's START: it is left
+         * for mp__mpi_rank_main(). */
+        while (!(S->ended && S->stopped) && (got = mp__mpi_take(0, &tag, &from, &buf, &len)) > 0) {
             receive(S, tag, buf, len);
             free(buf);
             moved = 1;
