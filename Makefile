@@ -68,7 +68,10 @@ LIBMPI     := $(BUILD)/lib/libmp_mpi.a
 CONF_MPI_SRC := $(sort $(wildcard conformance/mpi/*.c))
 CONF_MPI_BIN := $(BUILD)/conformance/mp-conformance-mpi
 MPI_LESSON := $(BUILD)/lessons/lesson12
+# What `make test` builds for the MPI parts (conformance-mpi, lesson 12 in lessons-check).
+MPI_BINS   :=
 ifeq ($(MPI),1)
+MPI_BINS   := $(CONF_MPI_BIN) $(MPI_LESSON)
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 MPI_LIBS   := $(or $(shell pkg-config --libs ompi-c 2>/dev/null),-lmpi)
 all lib: $(LIBMPI)
@@ -170,7 +173,7 @@ setup:
 # `make test` is the one command CI runs: it installs what is missing, builds, and runs every
 # part, then prints one closing line `N passed, N failed` summed over the parts.
 test: setup
-	@$(MAKE) --no-print-directory all lessons $(CONF_BIN)
+	@$(MAKE) --no-print-directory all lessons $(CONF_BIN) $(MPI_BINS)
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) MAKE="$(MAKE)" scripts/run-tests
 
 # ---- install ---------------------------------------------------------------------------------
@@ -210,11 +213,12 @@ docs-check: docs
 
 # One --coverage build of the library, linked into the conformance suite and the lessons; the
 # counters of forked children are dumped by the library's child-exit path (-DMP_COVERAGE).
+# lib/mpi is left out (MPI=0): its cases run under mpirun, in conformance-mpi.
 COVERAGE_MIN ?= 90
 
 coverage:
 	@rm -rf build/cov build/coverage && mkdir -p build/coverage
-	@$(MAKE) --no-print-directory BUILD=build/cov OPT=-O0 \
+	@$(MAKE) --no-print-directory BUILD=build/cov OPT=-O0 MPI=0 \
 	    EXTRA_CFLAGS="--coverage -DMP_COVERAGE" all lessons build/cov/conformance/mp-conformance
 	@BUILD=build/cov PYTHON=$(PYTHON) COVERAGE_MIN=$(COVERAGE_MIN) scripts/coverage-check
 
