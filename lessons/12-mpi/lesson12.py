@@ -23,6 +23,7 @@ from lesson import options, say  # noqa: E402 (lessons/lesson.py, shared by ever
 RANGES = 16
 
 
+# [task]
 def is_prime(n):
     if n < 2:
         return False
@@ -41,6 +42,7 @@ def count_primes(bounds):
     if lo > hi:
         raise ValueError("empty range {0}..{1}".format(lo, hi))
     return sum(1 for n in range(lo, hi) if is_prime(n))
+# [task]
 
 
 def ranges_below(limit):
@@ -73,6 +75,7 @@ def main():
     workers = (mpi_ranks() or 4) - 1
     say("counting the primes below {0} in {1} ranges, {2} workers"
         .format(limit, len(ranges), workers))
+    # [main]
     with multiprocessing.Pool(workers) as pool:
         start = time.monotonic()
         found = sum(pool.map(count_primes, ranges))
@@ -82,6 +85,7 @@ def main():
         start = time.monotonic()
         found = sum(pool.map(count_primes, ranges))
         say("map on MPI ranks: {0} primes in {1:.2f} s".format(found, time.monotonic() - start))
+        # [main]
         futures = [pool.submit(count_primes, bounds) for bounds in ranges]
         counts = [f.result() for f in concurrent.futures.as_completed(futures)]
         say("imap_unordered on MPI ranks: {0} results: {1} primes"
