@@ -31,6 +31,14 @@ static inline mp_pool_t *mpi_pool(mp_pool_opts_t *opts)
     return p;
 }
 
+/* close(), join() and free: the workers' sessions end, the ranks wait for the next pool. */
+static inline void mpi_pool_end(mp_pool_t *p)
+{
+    ck_assert_int_eq(mp_pool_close(p), 0);
+    ck_assert_int_eq(mp_pool_join(p), 0);
+    mp_pool_free(p);
+}
+
 /* [0, n) as a list. */
 static inline mp_obj_t *mpi_range(long long n)
 {

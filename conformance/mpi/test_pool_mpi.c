@@ -25,9 +25,7 @@ START_TEST(LIBMP_MPI_01_map_order)
         mp_obj_decref(out);
     }
     mp_obj_decref(items);
-    ck_assert_int_eq(mp_pool_close(p), 0);
-    ck_assert_int_eq(mp_pool_join(p), 0);
-    mp_pool_free(p);
+    mpi_pool_end(p);
 }
 END_TEST
 
@@ -187,9 +185,7 @@ START_TEST(LIBMP_MPI_08_initializer_maxtasks)
     mp_obj_decref(out);
     mp_obj_decref(items);
     mp_obj_decref(o.initargs);
-    ck_assert_int_eq(mp_pool_close(p), 0);
-    ck_assert_int_eq(mp_pool_join(p), 0);
-    mp_pool_free(p);
+    mpi_pool_end(p);
 }
 END_TEST
 
