@@ -297,5 +297,9 @@ int mp__mpi_bridge_stop(void)
     wake();
     pthread_join(B.thread, NULL);
     B.running = 0;
+    free(B.ranks);
+    B.ranks = NULL;
+    close(B.wake[0]);
+    close(B.wake[1]);
     return B.broken ? mp__fail(MP_ERUNTIME, "MPI failed while the pool ran") : 0;
 }
