@@ -16,6 +16,9 @@ MPI_Comm mp__mpi_comm = MPI_COMM_NULL;
  * slow paths. */
 #define CHUNK (256 * 1024)
 
+/* The analyser's MPI checker wants a wait in the function that posts a request; here every
+ * request is kept on the list and completed by mp__mpi_reap_sends()'s MPI_Test. */
+// NOLINTBEGIN(clang-analyzer-optin.mpi.MPI-Checker)
 int mp__mpi_post(mp__mpi_send_t **sends, int peer, int tag, const void *buf, size_t len)
 {
     mp__mpi_send_t *s = calloc(1, sizeof *s);
@@ -72,6 +75,7 @@ int mp__mpi_pump(mp__mpi_pipe_t *p, mp__mpi_send_t **sends, int peer, int *mpi_f
     }
     return moved;
 }
+// NOLINTEND(clang-analyzer-optin.mpi.MPI-Checker)
 
 int mp__mpi_flush(mp__mpi_pipe_t *p)
 {
