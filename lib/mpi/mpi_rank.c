@@ -74,8 +74,10 @@ static void run_session(session_t *S, pthread_t th, server_t *srv)
         else
             mp__mpi_idle(&idle, &S->pipe.fd, S->pipe.eof ? 0 : 1, 1000);
     }
-    if (!S->ended)
+    if (!S->ended) { /* MPI failed: the server's stream ends, so that it returns */
+        shutdown(S->pipe.fd, SHUT_RDWR);
         pthread_join(th, NULL);
+    }
 }
 
 /* One pool's worker; returns 0, 1 when rank 0 asked to quit, -1 when MPI failed. */
