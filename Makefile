@@ -190,6 +190,7 @@ install: $(LIBA) $(LIBSO) $(MAN3)
 	install -m 644 lib/include/mp.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/include/mp/*.h $(DESTDIR)$(PREFIX)/include/mp/
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	if [ -f $(LIBMPI) ]; then install -m 644 $(LIBMPI) $(DESTDIR)$(PREFIX)/lib/; fi
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libmp.so.0
 	ln -sf libmp.so.0 $(DESTDIR)$(PREFIX)/lib/libmp.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' scripts/libmp.pc.in \
