@@ -55,7 +55,8 @@ typedef struct mp_pool_transport_s {
 /**
  * @brief Wraps a transport in a context, to give as #mp_pool_opts_t's `context`.
  * @param t the transport; it must outlive every pool made with the context.
- * @param[out] out the context; it lives as long as the program, as the three built-in ones do.
+ * @param[out] out the context (the same one for the same transport); it lives as long as the
+ *        program, as the three built-in ones do.
  *        mp_process_start() refuses it (#MP_EINVAL): it starts Pool workers only.
  * @return 0; #MP_EINVAL for a table without a method name or a function; #MP_ENOMEM.
  * @pyequiv `multiprocessing.get_context(method)` for a method the program brings (as
