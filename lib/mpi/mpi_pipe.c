@@ -93,9 +93,11 @@ int mp__mpi_flush(mp__mpi_pipe_t *p)
     }
     if (p->wclosed)
         at = p->outlen;
+    if (at == 0)
+        return 0;
     memmove(p->out, p->out + at, p->outlen - at);
     p->outlen -= at;
-    return at > 0;
+    return 1;
 }
 
 int mp__mpi_deliver(mp__mpi_pipe_t *p, const void *buf, size_t len)
