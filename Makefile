@@ -58,7 +58,9 @@ $(BUILD)/obj $(BUILD)/lib $(BUILD)/lessons $(BUILD)/conformance:
 # ---- MPI (lib/mpi): the Pool on MPI ranks, only where Open MPI is ----------------------------
 # libmp.a and libmp.so keep no MPI dependency: lib/mpi is its own archive, libmp_mpi.a, built
 # when pkg-config finds Open MPI (ompi-c) or with `make MPI=1`; `make MPI=0` leaves it out.
-MPI ?= $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+ifeq ($(origin MPI),undefined)
+MPI := $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+endif
 MPIRUN ?= mpirun
 # mpirun refuses root unless told; the tests run as whoever runs make.
 MPIRUN_FLAGS ?= --oversubscribe $(if $(filter 0,$(shell id -u)),--allow-run-as-root)
