@@ -28,12 +28,12 @@ $(BENCH_COMMON): bench/common.c bench/common.h | $(BENCH_OUT)/obj
 $(BENCH_BIN)/floor-%: bench/floor/%.c $(BENCH_COMMON) bench/common.h | $(BENCH_BIN)
 	$(CC) $(CFLAGS_) -Ibench $< $(BENCH_COMMON) -o $@ $(LDLIBS_)
 
-$(BENCH_BIN)/libmp-%: bench/libmp/%.c $(BENCH_COMMON) bench/common.h $(LIBA) | $(BENCH_BIN)
+$(BENCH_BIN)/libmp-%: bench/libmp/%.c $(BENCH_COMMON) bench/common.h bench/pool_tasks.h $(LIBA) | $(BENCH_BIN)
 	$(CC) $(CFLAGS_) -Ibench $< $(BENCH_COMMON) -o $@ $(LIBA) $(LDLIBS_)
 
 # W9: the Pool on MPI ranks (bench/mpi), linked with libmp_mpi.a, only where Open MPI is.
 BENCH_MPI := $(if $(filter 1,$(MPI)),$(patsubst bench/mpi/%.c,$(BENCH_BIN)/mpi-%,$(sort $(wildcard bench/mpi/*.c))))
-$(BENCH_BIN)/mpi-%: bench/mpi/%.c $(BENCH_COMMON) bench/common.h $(LIBMPI) $(LIBA) | $(BENCH_BIN)
+$(BENCH_BIN)/mpi-%: bench/mpi/%.c $(BENCH_COMMON) bench/common.h bench/pool_tasks.h $(LIBMPI) $(LIBA) | $(BENCH_BIN)
 	$(CC) $(CFLAGS_) $(MPI_CFLAGS) -Ibench $< $(BENCH_COMMON) -o $@ $(LIBMPI) $(LIBA) $(MPI_LIBS) $(LDLIBS_)
 
 # -k and an ignored status: a program that does not build (a libmp row while its part of the

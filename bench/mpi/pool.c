@@ -9,6 +9,7 @@
  * Time per task. The pool is made, and each worker has run a task, before the clock starts.
  */
 #include "common.h"
+#include "pool_tasks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,42 +18,9 @@
 #include <mp.h>
 #include <mp/pool_mpi.h>
 
-static mp_obj_t *sqr(mp_obj_t *args, mp_obj_t *kwargs) {
-    long long x;
-    (void)kwargs;
-    if (mp_parse(args, "(L)", &x) != 0)
-        return mp_task_raise("TypeError", "sqr() takes one int");
-    return mp_int(x * x);
-}
-MP_TASK(sqr);
-
-static mp_obj_t *spin(mp_obj_t *args, mp_obj_t *kwargs) {
-    unsigned long long n;
-    (void)kwargs;
-    if (mp_parse(args, "(K)", &n) != 0)
-        return mp_task_raise("TypeError", "spin() takes one int");
-    return mp_int((int64_t)(bench_spin(n) & 0xff));
-}
-MP_TASK(spin);
-
 static _Noreturn void pool_fail(const char *what, int err) {
     fprintf(stderr, "bench: mpi-pool: %s: %s (%s)\n", what, mp_strerror(err), mp_errmsg());
     exit(1);
-}
-
-static mp_obj_t *int_list(long count, long long same) {
-    mp_obj_t **items = calloc((size_t)(count ? count : 1), sizeof *items);
-    if (!items)
-        bench_fail("mpi-pool: out of memory");
-    for (long i = 0; i < count; i++)
-        items[i] = mp_int(same < 0 ? i : same);
-    mp_obj_t *l = mp_list_new((size_t)count, items);
-    for (long i = 0; i < count; i++)
-        mp_obj_decref(items[i]);
-    free(items);
-    if (!l)
-        bench_fail("mpi-pool: mp_list_new failed");
-    return l;
 }
 
 /* One map, timed; every result checked after the clock. */
