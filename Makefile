@@ -55,8 +55,66 @@ $(LIBSO): $(LIB_OBJ) | $(BUILD)/lib
 $(BUILD)/obj $(BUILD)/lib $(BUILD)/lessons $(BUILD)/conformance:
 	mkdir -p $@
 
+# ---- MPI (lib/mpi): the Pool on MPI ranks, only where Open MPI is ----------------------------
+# libmp.a and libmp.so keep no MPI dependency: lib/mpi is its own archive, libmp_mpi.a, built
+# when pkg-config finds Open MPI (ompi-c) or with `make MPI=1`; `make MPI=0` leaves it out.
+ifeq ($(origin MPI),undefined)
+MPI := $(shell pkg-config --exists ompi-c 2>/dev/null && echo 1 || echo 0)
+endif
+MPIRUN ?= mpirun
+# mpirun refuses root unless told; the tests run as whoever runs make.
+MPIRUN_FLAGS ?= --oversubscribe $(if $(filter 0,$(shell id -u)),--allow-run-as-root)
+MPI_SRC    := $(sort $(wildcard lib/mpi/*.c))
+MPI_OBJ    := $(MPI_SRC:lib/mpi/%.c=$(BUILD)/obj/mpi/%.o)
+LIBMPI     := $(BUILD)/lib/libmp_mpi.a
+CONF_MPI_SRC := $(sort $(wildcard conformance/mpi/*.c))
+CONF_MPI_BIN := $(BUILD)/conformance/mp-conformance-mpi
+MPI_LESSON := $(BUILD)/lessons/lesson12
+# What `make test` builds for the MPI parts (conformance-mpi, lesson 12 in lessons-check).
+MPI_BINS   :=
+ifeq ($(MPI),1)
+MPI_BINS   := $(CONF_MPI_BIN) $(MPI_LESSON)
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS   := $(or $(shell pkg-config --libs ompi-c 2>/dev/null),-lmpi)
+all lib: $(LIBMPI)
+
+$(BUILD)/obj/mpi/%.o: lib/mpi/%.c $(BUILD)/obj/mpi/%.d | $(BUILD)/obj/mpi
+	$(CC) $(CFLAGS_) $(MPI_CFLAGS) -Ilib/src $(DEPFLAGS) -c $< -o $@
+$(BUILD)/obj/mpi/%.d: ;
+.PRECIOUS: $(BUILD)/obj/mpi/%.d
+-include $(MPI_OBJ:.o=.d)
+
+$(LIBMPI): $(MPI_OBJ) | $(BUILD)/lib
+	rm -f $@ && ar rcs $@ $^
+
+$(CONF_MPI_BIN): $(CONF_MPI_SRC) $(wildcard conformance/mpi/*.h) $(LIBMPI) $(LIBA) | $(BUILD)/conformance
+	$(CC) $(CFLAGS_) $(MPI_CFLAGS) -Wno-missing-prototypes $(CHECK_FLAGS) $(CONF_MPI_SRC) -o $@ \
+	    $(LIBMPI) $(LIBA) $(CHECK_LIBS) $(MPI_LIBS) $(LDLIBS_)
+
+$(MPI_LESSON): lessons/12-mpi/lesson12_mpi.c lessons/lesson.h $(LIBMPI) $(LIBA) | $(BUILD)/lessons
+	$(CC) $(CFLAGS_) $(MPI_CFLAGS) $< -o $@ $(LIBMPI) $(LIBA) $(MPI_LIBS) $(LDLIBS_)
+endif
+
+# A target, not the list itself in `make test`'s recipe: the make that runs it detects Open MPI
+# after setup installed it, which the make that ran setup could not.
+.PHONY: mpi-bins
+mpi-bins: $(MPI_BINS)
+
+.PHONY: conformance-mpi lesson-12
+# The Pool suite's cases over MPI ranks, within a minute (scripts/conformance-mpi says how).
+conformance-mpi: $(if $(filter 1,$(MPI)),$(CONF_MPI_BIN))
+	@BUILD=$(BUILD) MPI=$(MPI) MPIRUN="$(MPIRUN) $(MPIRUN_FLAGS)" scripts/conformance-mpi
+
+lesson-12: $(if $(filter 1,$(MPI)),$(MPI_LESSON))
+	@if [ "$(MPI)" != 1 ]; then echo "lesson-12 needs Open MPI (scripts/setup installs it)"; exit 1; fi
+	@$(MPIRUN) $(MPIRUN_FLAGS) -np 4 $(MPI_LESSON) $(ARGS)
+
+$(BUILD)/obj/mpi:
+	mkdir -p $@
+
 # ---- lessons ---------------------------------------------------------------------------------
-LESSON_SRC := $(sort $(wildcard lessons/[0-9][0-9]-*/lesson[0-9][0-9]_*.c))
+# Lesson 12 (MPI) has its own rule above: it links libmp_mpi.a and runs under mpirun.
+LESSON_SRC := $(filter-out lessons/12-%,$(sort $(wildcard lessons/[0-9][0-9]-*/lesson[0-9][0-9]_*.c)))
 LESSON_BIN := $(foreach s,$(LESSON_SRC),$(BUILD)/lessons/$(shell basename $(s) | cut -c1-8))
 
 .PHONY: lessons lessons-check
@@ -122,7 +180,7 @@ setup:
 # `make test` is the one command CI runs: it installs what is missing, builds, and runs every
 # part, then prints one closing line `N passed, N failed` summed over the parts.
 test: setup
-	@$(MAKE) --no-print-directory all lessons $(CONF_BIN)
+	@$(MAKE) --no-print-directory all lessons $(CONF_BIN) mpi-bins
 	@BUILD=$(BUILD) PYTHON=$(PYTHON) MAKE="$(MAKE)" scripts/run-tests
 
 # ---- install ---------------------------------------------------------------------------------
@@ -139,6 +197,7 @@ install: $(LIBA) $(LIBSO) $(MAN3)
 	install -m 644 lib/include/mp.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 lib/include/mp/*.h $(DESTDIR)$(PREFIX)/include/mp/
 	install -m 644 $(LIBA) $(DESTDIR)$(PREFIX)/lib/
+	if [ -f $(LIBMPI) ]; then install -m 644 $(LIBMPI) $(DESTDIR)$(PREFIX)/lib/; fi
 	install -m 755 $(LIBSO) $(DESTDIR)$(PREFIX)/lib/libmp.so.0
 	ln -sf libmp.so.0 $(DESTDIR)$(PREFIX)/lib/libmp.so
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|0.1.0|' scripts/libmp.pc.in \
@@ -162,11 +221,12 @@ docs-check: docs
 
 # One --coverage build of the library, linked into the conformance suite and the lessons; the
 # counters of forked children are dumped by the library's child-exit path (-DMP_COVERAGE).
+# lib/mpi is left out (MPI=0): its cases run under mpirun, in conformance-mpi.
 COVERAGE_MIN ?= 90
 
 coverage:
 	@rm -rf build/cov build/coverage && mkdir -p build/coverage
-	@$(MAKE) --no-print-directory BUILD=build/cov OPT=-O0 \
+	@$(MAKE) --no-print-directory BUILD=build/cov OPT=-O0 MPI=0 \
 	    EXTRA_CFLAGS="--coverage -DMP_COVERAGE" all lessons build/cov/conformance/mp-conformance
 	@BUILD=build/cov PYTHON=$(PYTHON) COVERAGE_MIN=$(COVERAGE_MIN) scripts/coverage-check
 

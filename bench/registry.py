@@ -16,18 +16,20 @@ FLOOR, CPYTHON, LIBMP = "floor", "cpython", "libmp"
 # (million operations a second) and "GiB/s" (operations x bytes_per_op) are throughputs (higher
 # is better). Ratios are always ratios of time per operation, whatever the unit.
 Workload = namedtuple("Workload", "id title count unit bytes_per_op pin")
-Variant = namedtuple("Variant", "workload kind label program args count peer floor")
+Variant = namedtuple("Variant", "workload kind label program args count peer floor ranks")
 
 
 def W(id, title, count, unit, bytes_per_op=0, pin=False):
     return Workload(id, title, count, unit, bytes_per_op, pin)
 
 
-def V(workload, kind, label, program, *args, count=None, peer=None, floor=None):
+def V(workload, kind, label, program, *args, count=None, peer=None, floor=None, ranks=None):
     """count: this variant's own count (before SCALE) where the workload's does not suit it;
     peer (libmp rows): the label of the CPython variant to compare with, if not the fastest;
-    floor (libmp rows): the label of the floor variant to compare with, if not the fastest."""
-    return Variant(workload, kind, label, program, list(args), count, peer, floor)
+    floor (libmp rows): the label of the floor variant to compare with, if not the fastest;
+    ranks: run under `mpirun -np RANKS` (a .py under `python3 -m mpi4py.futures`); such a
+    variant is left out where Open MPI (or, for a .py, mpi4py) is not installed."""
+    return Variant(workload, kind, label, program, list(args), count, peer, floor, ranks)
 
 
 WORKLOADS = [
@@ -48,6 +50,8 @@ WORKLOADS = [
     W("W7b",    "Pool(2).apply_async of x*x, then get() of each",       10_000,     "us"),
     W("W7c",    "Pool(2).map of 1,000 tasks of 1 ms CPU (ideal 500 us)", 1_000,     "us"),
     W("W8",     "connect + authenticate + one round trip of an int",    2_000,      "us"),
+    W("W9a",    "4 MPI ranks (3 workers): map of x*x over 100,000 ints", 100_000,   "ns"),
+    W("W9b",    "4 MPI ranks (3 workers): map of 1,000 tasks of 1 ms",  1_000,      "us"),
     W("P1d",    "pickle.dumps of a list of 100,000 small ints",         500,        "us"),
     W("P1l",    "pickle.loads of a list of 100,000 small ints",         200,        "us"),
     W("P2d",    "pickle.dumps of a dict of 10,000 str keys",            1_000,      "us"),
@@ -160,6 +164,18 @@ VARIANTS = [
       peer="the same, client sets TCP_NODELAY", floor="TCP 127.0.0.1, no key"),
     V("W8",     LIBMP,   "mp_listener/mp_client + key, Unix",    "libmp-w8",       "unix",
       peer="Listener/Client(authkey), Unix", floor="Unix socket, no key"),
+    # Pool on MPI ranks: 4 ranks, rank 0 and 3 workers, beside a process Pool of 3 workers in the
+    # same job and mpi4py.futures' MPIPoolExecutor; no floor (W7c's is the ideal speed-up).
+    V("W9a",    CPYTHON, "mpi4py MPIPoolExecutor.map",           "cpython/pool_mpi4py.py", "map",
+      ranks=4),
+    V("W9a",    LIBMP,   "mp_pool_map, 3 worker processes",      "mpi-pool",       "proc-map",
+      ranks=4),
+    V("W9a",    LIBMP,   "mp_pool_map, 3 MPI ranks",             "mpi-pool",       "map", ranks=4),
+    V("W9b",    CPYTHON, "mpi4py MPIPoolExecutor.map, Python loop", "cpython/pool_mpi4py.py",
+      "map1ms", ranks=4),
+    V("W9b",    LIBMP,   "mp_pool_map, 3 worker processes",      "mpi-pool",       "proc-map1ms",
+      ranks=4),
+    V("W9b",    LIBMP,   "mp_pool_map, 3 MPI ranks",             "mpi-pool",       "map1ms", ranks=4),
     # pickle: no system call does this work, so P1 and P2 have no floor; for P3 the floor is
     # what any codec must do with 64 MiB, a fresh buffer and a copy.
     V("P1d",    CPYTHON, "pickle.dumps (C _pickle)",             "cpython/pickle_w.py", "dumps-list"),

@@ -43,18 +43,42 @@ class Failure(Exception):
     pass
 
 
+def mpi_python(opts):
+    """A python3 that has mpi4py: --python, else Debian's (python3-mpi4py is built for it)."""
+    for py in (opts.python, "/usr/bin/python3"):
+        try:
+            if subprocess.run([py, "-c", "import mpi4py.futures"], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL).returncode == 0:
+                return py
+        except OSError:
+            pass
+    return None
+
+
 def command(opts, work, v, count):
-    if v.program.endswith(".py"):
+    launch = shlex.split(opts.mpirun) + ["-np", str(v.ranks)] if v.ranks else []
+    if v.program.endswith(".py") and v.ranks:
+        argv = [mpi_python(opts), "-m", "mpi4py.futures", os.path.join(HERE, v.program)]
+    elif v.program.endswith(".py"):
         argv = [opts.python, os.path.join(HERE, v.program)]
     else:
         argv = [os.path.join(opts.bin, v.program)]
-    return argv + [str(count)] + v.args + (["--pin"] if work.pin else [])
+    return launch + argv + [str(count)] + v.args + (["--pin"] if work.pin else [])
 
 
 def available(opts, v):
     if v.program.endswith(".py"):
         return os.path.exists(os.path.join(HERE, v.program))
     return os.access(os.path.join(opts.bin, v.program), os.X_OK)
+
+
+def runnable_here(opts, v):
+    """An MPI variant where there is no mpirun (or, for a .py, no mpi4py) is left out."""
+    if not v.ranks:
+        return True
+    if not opts.mpirun:
+        return False
+    return not v.program.endswith(".py") or mpi_python(opts) is not None
 
 
 def run_once(opts, work, v, count, timeout):
@@ -746,7 +770,9 @@ def selected(opts):
     for work in WORKLOADS:
         if only and not any(work.id.startswith(w) for w in only):
             continue
-        yield work, [v for v in VARIANTS if v.workload == work.id]
+        variants = [v for v in VARIANTS if v.workload == work.id and runnable_here(opts, v)]
+        if variants:
+            yield work, variants
 
 
 def progress(m):
@@ -838,6 +864,7 @@ def main():
     ap.add_argument("--only", default="",
                     help="comma-separated workload prefixes: W1 is W1 and W1-pin, W5 is W5a and W5b")
     ap.add_argument("--smoke", action="store_true", help="each variant once, tiny counts")
+    ap.add_argument("--mpirun", default="", help="mpirun and its options, for the W9 (MPI) rows")
     ap.add_argument("--docs-placeholder", action="store_true")
     opts = ap.parse_args()
     if opts.docs_placeholder:

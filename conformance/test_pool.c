@@ -420,6 +420,7 @@ START_TEST(POOL_12_unpicklable_result)
 END_TEST
 
 TCase *mp_tcase_pool_workers(void);
+TCase *mp_tcase_pool_transport(void);
 TCase *mp_tcase_pool_extensions(void);
 
 Suite *mp_suite_pool(void)
@@ -439,5 +440,6 @@ Suite *mp_suite_pool(void)
     suite_add_tcase(s, tc);
     suite_add_tcase(s, mp_tcase_pool_workers());
     suite_add_tcase(s, mp_tcase_pool_extensions());
+    suite_add_tcase(s, mp_tcase_pool_transport());
     return s;
 }

@@ -9,50 +9,16 @@
  * clock and every result is checked after it.
  */
 #include "common.h"
+#include "pool_tasks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <mp.h>
 
-static mp_obj_t *sqr(mp_obj_t *args, mp_obj_t *kwargs) {
-    long long x;
-    (void)kwargs;
-    if (mp_parse(args, "(L)", &x) != 0)
-        return mp_task_raise("TypeError", "sqr() takes one int");
-    return mp_int(x * x);
-}
-MP_TASK(sqr);
-
-/* One task of W7c: `n` steps of the busy loop (about 1 ms); returns a byte of its result. */
-static mp_obj_t *spin(mp_obj_t *args, mp_obj_t *kwargs) {
-    unsigned long long n;
-    (void)kwargs;
-    if (mp_parse(args, "(K)", &n) != 0)
-        return mp_task_raise("TypeError", "spin() takes one int");
-    return mp_int((int64_t)(bench_spin(n) & 0xff));
-}
-MP_TASK(spin);
-
 static _Noreturn void pool_fail(const char *what, int err) {
     fprintf(stderr, "bench: pool: %s: %s (%s)\n", what, mp_strerror(err), mp_errmsg());
     exit(1);
-}
-
-/* A list of COUNT ints: 0..COUNT-1, or COUNT times `same` when it is not negative. */
-static mp_obj_t *int_list(long count, long long same) {
-    mp_obj_t **items = calloc((size_t)count, sizeof *items);
-    if (!items)
-        bench_fail("pool: out of memory");
-    for (long i = 0; i < count; i++)
-        items[i] = mp_int(same < 0 ? i : same);
-    mp_obj_t *l = mp_list_new((size_t)count, items);
-    for (long i = 0; i < count; i++)
-        mp_obj_decref(items[i]);
-    free(items);
-    if (!l)
-        bench_fail("pool: mp_list_new failed");
-    return l;
 }
 
 static int64_t int_of(mp_obj_t *o) {

@@ -17,6 +17,7 @@
 #include "mp/context.h"
 #include "mp/reduction.h"
 #include "mp/pool.h"
+#include "mp/pool_transport.h"
 #include "mp/sharedctypes.h"
 #include "mp/shared_memory.h"
 #include "mp/shareable_list.h"

@@ -5,6 +5,7 @@
  * already made processes one way must not silently switch. The choice is process-wide state
  * behind a lock, since threads may start processes while another sets the method. */
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mp_internal.h"
@@ -13,12 +14,14 @@
 struct mp_context_s {
     const char *name;
     int method;
+    const mp_pool_transport_t *transport; /* MP__START_TRANSPORT only */
+    struct mp_context_s *next;            /* the transports' contexts made so far */
 };
 
 static const mp_context_t contexts[] = {
-    {"fork", MP__START_FORK},
-    {"spawn", MP__START_SPAWN},
-    {"forkserver", MP__START_FORKSERVER},
+    {"fork", MP__START_FORK, NULL, NULL},
+    {"spawn", MP__START_SPAWN, NULL, NULL},
+    {"forkserver", MP__START_FORKSERVER, NULL, NULL},
 };
 
 static pthread_mutex_t choice_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -100,4 +103,34 @@ void mp__context_inherit(const char *method)
     pthread_mutex_lock(&choice_lock);
     chosen = method ? find(method) : NULL;
     pthread_mutex_unlock(&choice_lock);
+}
+
+/* Kept on a list for the program's life: a pool holds a pointer to its context, and asking
+ * twice for one transport's context gives the same one. */
+static mp_context_t *made;
+
+int mp_context_from_transport(const mp_pool_transport_t *t, const mp_context_t **out)
+{
+    MP__NEED(t);
+    MP__NEED(out);
+    if (!t->method || !t->worker_class || !t->capacity || !t->start || !t->stop || !t->reap)
+        return mp__fail(MP_EINVAL, "a pool transport needs a method name and every function");
+    pthread_mutex_lock(&choice_lock);
+    mp_context_t *c = made;
+    while (c && c->transport != t)
+        c = c->next;
+    if (!c && (c = malloc(sizeof *c)) != NULL) {
+        *c = (mp_context_t){t->method, MP__START_TRANSPORT, t, made};
+        made = c;
+    }
+    pthread_mutex_unlock(&choice_lock);
+    if (!c)
+        return mp__fail(MP_ENOMEM, "out of memory");
+    *out = c;
+    return 0;
+}
+
+const mp_pool_transport_t *mp__context_transport(const mp_context_t *ctx)
+{
+    return ctx ? ctx->transport : NULL;
 }

@@ -106,11 +106,28 @@ static void pool_decref(mp_pool_t *p)
 
 /* ---- making a pool ---------------------------------------------------------------------- */
 
-static int check_opts(const mp_pool_opts_t *o, int *processes, const char **init_name)
+/* A transport has as many workers as it can give, by default; asking for more is an error,
+ * not a wait for workers that cannot come. */
+static int check_size(const mp_pool_opts_t *o, int *processes)
 {
-    *processes = o->processes == MP_POOL_DEFAULT ? mp_cpu_count() : o->processes;
+    const mp_pool_transport_t *t = mp__context_transport(o->context);
+    int cap = t ? t->capacity(t->ctx) : 0;
+    *processes = o->processes != MP_POOL_DEFAULT ? o->processes : t ? cap : mp_cpu_count();
+    if (t && cap < 1)
+        return mp__fail(MP_EINVAL, "the '%s' context has no worker to give", t->method);
     if (*processes < 1)
         return mp__fail(MP_EINVAL, "Number of processes must be at least 1");
+    if (t && *processes > cap)
+        return mp__fail(MP_EINVAL, "the '%s' context gives %d workers at most, not %d", t->method,
+                        cap, *processes);
+    return 0;
+}
+
+static int check_opts(const mp_pool_opts_t *o, int *processes, const char **init_name)
+{
+    int rc = check_size(o, processes);
+    if (rc != 0)
+        return rc;
     if (o->maxtasksperchild != MP_POOL_DEFAULT && o->maxtasksperchild < 1)
         return mp__fail(MP_EINVAL, "maxtasksperchild must be a positive int or None");
     *init_name = NULL;
@@ -173,10 +190,10 @@ static void unmake(mp_pool_t *p)
 {
     int refs = 0;
     for (int i = 0; i < p->processes; i++)
-        if (p->workers[i].proc)
-            mp_process_kill(p->workers[i].proc);
+        if (mp__pool_worker_alive(&p->workers[i]))
+            mp__pool_worker_kill(p, &p->workers[i]);
     for (int i = 0; i < p->processes; i++)
-        if (p->workers[i].proc)
+        if (mp__pool_worker_alive(&p->workers[i]))
             mp__pool_worker_release(p, &p->workers[i], &refs);
     pool_destroy(p);
 }
@@ -200,13 +217,14 @@ int mp_pool_new(mp_pool_t **out, const mp_pool_opts_t *opts)
     p->context = o.context;
     if (!p->context)
         mp_get_context(NULL, &p->context);
+    p->transport = mp__context_transport(p->context);
     p->init_name = init_name;
     p->initargs = o.initargs ? mp_obj_incref(o.initargs) : NULL;
     pthread_sigmask(SIG_SETMASK, NULL, &p->creator_mask);
     for (int i = 0; i < processes; i++)
         p->workers[i].fd = -1;
     for (int i = 0; i < processes && rc == 0; i++)
-        rc = mp__pool_start_worker(p, &p->workers[i]);
+        rc = mp__pool_start_worker(p, &p->workers[i], i);
     if (rc == 0)
         rc = start_thread(p);
     if (rc != 0) {
@@ -592,7 +610,7 @@ int mp_pool_worker_pids(mp_pool_t *p, pid_t *buf, size_t cap)
     int n = 0;
     pthread_mutex_lock(&p->mu);
     for (int i = 0; i < p->processes; i++) {
-        if (!p->workers[i].proc)
+        if (!mp__pool_worker_alive(&p->workers[i]))
             continue;
         if (buf && (size_t)n < cap)
             buf[n] = p->workers[i].pid;

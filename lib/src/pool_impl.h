@@ -75,11 +75,14 @@ typedef struct mp__unit {
 } mp__unit_t;
 
 typedef struct mp__worker {
-    mp_process_t *proc; /* NULL: the slot is empty */
-    mp_conn_t *conn;    /* the parent's end */
-    mp_conn_t *child;   /* the worker's end, closed here once the worker started */
-    int fd;             /* conn's descriptor, non-blocking */
-    int sentinel;       /* readable once the worker ended */
+    mp_process_t *proc;   /* NULL for a process pool: the slot is empty */
+    int remote;           /* a transport's worker is running in this slot (proc stays NULL) */
+    int slot;             /* a transport's worker: its slot, as the transport numbers them */
+    int reaped, exitcode; /* a transport's worker: ended and reaped, with this code */
+    mp_conn_t *conn;      /* the parent's end */
+    mp_conn_t *child;     /* the worker's end, closed here once the worker started */
+    int fd;               /* conn's descriptor, non-blocking */
+    int sentinel;         /* readable once the worker ended */
     pid_t pid;
     mp__unit_t *head, *tail; /* given to it and unanswered, in order; some maybe not written yet */
     mp__unit_t *unwritten;   /* the first unit not wholly written, or NULL */
@@ -99,7 +102,8 @@ struct mp_pool_s {
     int state;         /* MP__POOL_* */
     int processes, maxtasks;
     const mp_context_t *context;
-    const char *init_name; /* NULL: no initializer */
+    const mp_pool_transport_t *transport; /* NULL: workers are child processes */
+    const char *init_name;                /* NULL: no initializer */
     mp_obj_t *initargs;
     char *broken;              /* the initializer's failure, once a worker reported one */
     mp__worker_t *workers;     /* `processes` of them; proc NULL when the slot is empty */
@@ -140,8 +144,16 @@ void mp__unit_free(mp__unit_t *u, int *pool_refs);
 /* pool_loop.c */
 void *mp__pool_thread(void *arg);
 /* pool_workers.c: starting, stopping and losing workers */
-int mp__pool_start_worker(mp_pool_t *p, mp__worker_t *w);
+/* Starts the worker of slot `slot` into *w (which may be a copy, placed in the slot after). */
+int mp__pool_start_worker(mp_pool_t *p, mp__worker_t *w, int slot);
 void mp__pool_worker_release(mp_pool_t *p, mp__worker_t *w, int *pool_refs);
+/* A worker of either kind: whether the slot holds one, stopping it, waiting for its end (its
+ * exit code, -signal; MP_ETIMEDOUT) and its name for messages. */
+int mp__pool_worker_alive(const mp__worker_t *w);
+void mp__pool_worker_kill(mp_pool_t *p, mp__worker_t *w);
+void mp__pool_worker_terminate(mp_pool_t *p, mp__worker_t *w);
+int mp__pool_worker_wait(mp_pool_t *p, mp__worker_t *w, double timeout, int *exitcode);
+void mp__pool_worker_name(const mp_pool_t *p, const mp__worker_t *w, char *buf, size_t size);
 void mp__pool_fail_unit(mp__unit_t *u, int code, const char *exc_type, const char *message,
                         pid_t pid, int exitcode, int *pool_refs);
 void mp__pool_fail_all(mp_pool_t *p, int code, const char *message, int *pool_refs);
@@ -149,6 +161,9 @@ void mp__pool_fail_all(mp_pool_t *p, int code, const char *message, int *pool_re
 /* pool_worker.c: the worker's target and its payload. */
 mp_obj_t *mp__pool_worker_args(mp_conn_t *child_end, const char *init_name, mp_obj_t *initargs,
                                int maxtasks);
+/* The pickled (init_name, initargs, maxtasks) a transport's worker is started with. */
+int mp__pool_worker_spec(const char *init_name, mp_obj_t *initargs, int maxtasks, void **buf,
+                         size_t *len);
 void mp__pool_worker_main(mp_obj_t *args, mp_obj_t *kwargs, void *ctx);
 
 #endif

@@ -31,7 +31,7 @@ typedef struct {
 
 static int alive(const mp__worker_t *w)
 {
-    return w->proc != NULL;
+    return mp__pool_worker_alive(w);
 }
 
 /* ---- giving and writing units ----------------------------------------------------------- */
@@ -222,9 +222,9 @@ static void fail_broken(loop_t *L, const char *type, const char *msg)
 
 /* A worker that broke the protocol cannot be trusted with its units: it is killed, and its
  * end is then handled as any other loss. */
-static void protocol_error(mp__worker_t *w)
+static void protocol_error(mp_pool_t *p, mp__worker_t *w)
 {
-    mp_process_kill(w->proc);
+    mp__pool_worker_kill(p, w);
     w->eof = 1;
 }
 
@@ -236,7 +236,7 @@ static void apply_reply(loop_t *L, mp__worker_t *w, mp_obj_t *reply)
     const char *type = NULL, *msg = NULL;
     if (!reply || mp_parse(reply, "(LpO)", &tag, &ok, &value) != 0 ||
         (!ok && mp_parse(value, "(ss)", &type, &msg) != 0)) {
-        protocol_error(w);
+        protocol_error(L->p, w);
         return;
     }
     if (tag == MP__POOL_TAG_INIT_FAILED && !ok) {
@@ -245,7 +245,7 @@ static void apply_reply(loop_t *L, mp__worker_t *w, mp_obj_t *reply)
     }
     mp__unit_t *u = w->head;
     if (!u || u->tag != tag || u == w->unwritten) {
-        protocol_error(w);
+        protocol_error(L->p, w);
         return;
     }
     w->head = u->next;
@@ -263,9 +263,8 @@ static void apply_reply(loop_t *L, mp__worker_t *w, mp_obj_t *reply)
 
 /* ---- a worker's end --------------------------------------------------------------------- */
 
-static void describe_end(char *buf, size_t size, const mp_process_t *proc, pid_t pid, int code)
+static void describe_end(char *buf, size_t size, const char *name, pid_t pid, int code)
 {
-    const char *name = mp_process_name(proc);
     if (code < 0)
         snprintf(buf, size, "worker %s (pid %d) died while running the task: killed by SIG%s (%d)",
                  name, (int)pid, sigabbrev_np(-code) ? sigabbrev_np(-code) : "?", -code);
@@ -280,13 +279,13 @@ static void worker_ended(loop_t *L, mp__worker_t *w)
 {
     mp_pool_t *p = L->p;
     int code = 0;
-    mp_process_join(w->proc, MP_FOREVER);
-    mp_process_exitcode(w->proc, &code);
+    mp__pool_worker_wait(p, w, MP_FOREVER, &code);
     mp__unit_t *u = w->head, *rest = NULL;
     if (u && u != w->unwritten) { /* wholly written: it was running it */
         rest = u->next;
-        char msg[256];
-        describe_end(msg, sizeof msg, w->proc, w->pid, code);
+        char msg[256], name[96];
+        mp__pool_worker_name(p, w, name, sizeof name);
+        describe_end(msg, sizeof msg, name, w->pid, code);
         mp__pool_fail_unit(u, MP_EWORKERLOST, "WorkerLostError", msg, w->pid, code, &L->refs);
     } else {
         rest = u;
@@ -337,7 +336,7 @@ static void replace_workers(loop_t *L)
             continue;
         mp__worker_t fresh;
         pthread_mutex_unlock(&p->mu);
-        int rc = mp__pool_start_worker(p, &fresh);
+        int rc = mp__pool_start_worker(p, &fresh, i);
         char why[256];
         snprintf(why, sizeof why, "%s", rc ? mp_errmsg() : "");
         pthread_mutex_lock(&p->mu);
@@ -460,13 +459,14 @@ static void terminate_workers(loop_t *L)
     mp__pool_fail_all(p, MP_ECLOSED, "the pool was terminated before the task finished", &L->refs);
     for (int i = 0; i < p->processes; i++)
         if (alive(&p->workers[i]))
-            mp_process_terminate(p->workers[i].proc);
+            mp__pool_worker_terminate(p, &p->workers[i]);
     pthread_mutex_unlock(&p->mu);
     double deadline = mp__now() + 1.0;
     for (int i = 0; i < p->processes; i++) {
-        mp_process_t *proc = p->workers[i].proc;
-        if (proc && mp_process_join(proc, deadline - mp__now()) == MP_ETIMEDOUT)
-            mp_process_kill(proc);
+        mp__worker_t *w = &p->workers[i];
+        int code;
+        if (alive(w) && mp__pool_worker_wait(p, w, deadline - mp__now(), &code) == MP_ETIMEDOUT)
+            mp__pool_worker_kill(p, w);
     }
     pthread_mutex_lock(&p->mu);
     for (int i = 0; i < p->processes; i++)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "object_impl.h"
 #include "pool_impl.h"
@@ -188,7 +189,7 @@ static int run_initializer(mp_conn_t *c, const char *name, mp_obj_t *initargs)
 
 /* Reads, runs and answers units until STOP, the end of the parent's end, or the task limit. A
  * message that does not parse means the parent is not a pool: the worker ends. */
-static void serve(mp_conn_t *c, int maxtasks)
+static void serve(mp_conn_t *c, int maxtasks, int watch_parent)
 {
     for (int done = 0; !maxtasks || done < maxtasks; done++) {
         void *buf;
@@ -200,7 +201,7 @@ static void serve(mp_conn_t *c, int maxtasks)
         /* A worker whose parent died (SIGKILL) has nobody to answer: it ends within a second
          * instead of waiting for ever, as sibling workers may hold the parent's end open. */
         int ready;
-        while ((ready = mp_conn_poll(c, 1.0)) == 0)
+        while ((ready = mp_conn_poll(c, watch_parent ? 1.0 : MP_FOREVER)) == 0)
             if (!mp__parent_alive())
                 return;
         if (ready < 0 || mp_conn_recv_bytes(c, &buf, &len, MP_SIZE_NONE) != 0)
@@ -234,6 +235,43 @@ void mp__pool_worker_main(mp_obj_t *args, mp_obj_t *kwargs, void *ctx)
         mp_exit(1);
     if (init_name && run_initializer(c, init_name, initargs) != 0)
         mp_exit(1);
-    serve(c, maxtasks);
+    serve(c, maxtasks, 1);
 }
 MP_TARGET(mp__pool_worker_main);
+
+int mp__pool_worker_spec(const char *init_name, mp_obj_t *initargs, int maxtasks, void **buf,
+                         size_t *len)
+{
+    mp_obj_t *spec = initargs ? mp_build("(zOi)", init_name, initargs, maxtasks)
+                              : mp_build("(z()i)", init_name, maxtasks);
+    if (!spec)
+        return mp__fail(MP_ENOMEM, "out of memory");
+    int rc = mp_pickle_dumps(spec, 4, buf, len);
+    mp_obj_decref(spec);
+    return rc != 0 ? mp__fail(MP_EENCODE, "cannot send initargs: %s", mp_errmsg()) : 0;
+}
+
+/* A transport's worker is no child of the pool's process: its end of the stream is the only
+ * sign of the pool's life, so it waits on it without watching a parent. */
+int mp_pool_serve(int fd, const void *spec, size_t len)
+{
+    MP__NEED_OR(spec, 1);
+    mp_obj_t *args = NULL, *initargs;
+    const char *init_name;
+    int maxtasks, code = 1, mine = dup(fd);
+    mp_conn_t *c = NULL;
+    if (mine < 0 || mp_conn_from_fd(&c, mine, 1, 1) != 0) {
+        if (mine >= 0)
+            close(mine);
+        return 1;
+    }
+    if (mp_pickle_loads(spec, len, &args) == 0 &&
+        mp_parse(args, "(zOi)", &init_name, &initargs, &maxtasks) == 0 &&
+        (!init_name || run_initializer(c, init_name, initargs) == 0)) {
+        serve(c, maxtasks, 0);
+        code = 0;
+    }
+    mp_obj_decref(args);
+    mp_conn_free(c);
+    return code;
+}

@@ -2,7 +2,9 @@
  * a task fails that task alone (MP_EWORKERLOST) and gives back the units it had not started;
  * terminate() and a broken pool fail everything unfinished, so that no get() waits for a
  * result that cannot come (CPython's does, for ever). */
+#include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +38,43 @@ static int start_masked(mp_pool_t *p, mp_process_t *proc)
     return rc < 0 ? rc : 0;
 }
 
-int mp__pool_start_worker(mp_pool_t *p, mp__worker_t *w)
+/* A transport's worker: the same frames travel over its socket; it is told the initializer
+ * and task limit as a spawned worker is, in one pickled spec. */
+static int start_remote(mp_pool_t *p, mp__worker_t *w, int slot)
 {
+    void *spec;
+    size_t len;
+    int rc = mp__pool_worker_spec(p->init_name, p->initargs, p->maxtasks, &spec, &len);
+    if (rc != 0)
+        return rc;
+    mp_pool_link_t link = {-1, -1, 0};
+    const mp_pool_transport_t *t = p->transport;
+    rc = t->start(t->ctx, slot, spec, len, &link);
+    free(spec);
+    if (rc != 0)
+        return rc;
+    mp_conn_t *conn;
+    if ((rc = mp_conn_from_fd(&conn, link.fd, 1, 1)) != 0) {
+        close(link.fd);
+        t->stop(t->ctx, slot);
+        t->reap(t->ctx, slot);
+        return rc;
+    }
+    memset(w, 0, sizeof *w);
+    w->remote = 1;
+    w->slot = slot;
+    w->conn = conn;
+    w->fd = link.fd;
+    fcntl(w->fd, F_SETFL, fcntl(w->fd, F_GETFL) | O_NONBLOCK);
+    w->sentinel = link.sentinel;
+    w->pid = link.id;
+    return 0;
+}
+
+int mp__pool_start_worker(mp_pool_t *p, mp__worker_t *w, int slot)
+{
+    if (p->transport)
+        return start_remote(p, w, slot);
     mp_conn_t *mine, *theirs;
     int rc = mp_pipe(&mine, &theirs, 1);
     if (rc != 0)
@@ -73,14 +110,69 @@ int mp__pool_start_worker(mp_pool_t *p, mp__worker_t *w)
     return 0;
 }
 
+int mp__pool_worker_alive(const mp__worker_t *w)
+{
+    return w->proc != NULL || w->remote;
+}
+
+void mp__pool_worker_kill(mp_pool_t *p, mp__worker_t *w)
+{
+    if (w->proc)
+        mp_process_kill(w->proc);
+    else if (w->remote && !w->reaped)
+        p->transport->stop(p->transport->ctx, w->slot);
+}
+
+void mp__pool_worker_terminate(mp_pool_t *p, mp__worker_t *w)
+{
+    if (w->proc)
+        mp_process_terminate(w->proc);
+    else
+        mp__pool_worker_kill(p, w); /* a transport has one way to stop a worker */
+}
+
+int mp__pool_worker_wait(mp_pool_t *p, mp__worker_t *w, double timeout, int *exitcode)
+{
+    *exitcode = 0;
+    if (w->proc) {
+        int rc = mp_process_join(w->proc, timeout);
+        if (rc == 0)
+            mp_process_exitcode(w->proc, exitcode);
+        return rc;
+    }
+    if (!w->reaped) {
+        struct pollfd pf = {w->sentinel, POLLIN, 0};
+        int ms = timeout == MP_FOREVER ? -1 : timeout <= 0 ? 0 : (int)(timeout * 1000.0) + 1;
+        int n;
+        while ((n = poll(&pf, 1, ms)) < 0 && errno == EINTR)
+            ;
+        if (n == 0)
+            return MP_ETIMEDOUT;
+        /* The sentinel is the transport's, valid until reap: the slot forgets it there. */
+        w->exitcode = p->transport->reap(p->transport->ctx, w->slot);
+        w->reaped = 1;
+        w->sentinel = -1;
+    }
+    *exitcode = w->exitcode;
+    return 0;
+}
+
+void mp__pool_worker_name(const mp_pool_t *p, const mp__worker_t *w, char *buf, size_t size)
+{
+    if (w->proc)
+        snprintf(buf, size, "%s", mp_process_name(w->proc));
+    else
+        snprintf(buf, size, "%s-%d", p->transport->worker_class, w->slot + 1);
+}
+
 void mp__pool_worker_release(mp_pool_t *p, mp__worker_t *w, int *pool_refs)
 {
-    (void)p;
     for (mp__unit_t *u = w->head, *next; u; u = next) {
         next = u->next;
         mp__unit_free(u, pool_refs);
     }
-    mp_process_join(w->proc, MP_FOREVER);
+    int code;
+    mp__pool_worker_wait(p, w, MP_FOREVER, &code);
     mp_process_free(w->proc);
     mp_conn_free(w->conn);
     mp_conn_free(w->child);

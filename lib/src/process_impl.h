@@ -18,7 +18,7 @@
 enum { MP__PS_NEW, MP__PS_STARTED, MP__PS_REAPED, MP__PS_CLOSED };
 
 /* mp_process_t.method: the start methods (context.c names them). */
-enum { MP__START_FORK, MP__START_SPAWN, MP__START_FORKSERVER };
+enum { MP__START_FORK, MP__START_SPAWN, MP__START_FORKSERVER, MP__START_TRANSPORT };
 
 /* ---- context.c: the contexts and the program's default ------------------------------------- */
 
@@ -26,6 +26,8 @@ enum { MP__START_FORK, MP__START_SPAWN, MP__START_FORKSERVER };
 int mp__context_method(const mp_context_t *ctx);
 /* In a spawned child: the parent's choice becomes this process's (NULL: none). */
 void mp__context_inherit(const char *method);
+/* The pool transport of a context made by mp_context_from_transport(), or NULL. */
+const mp_pool_transport_t *mp__context_transport(const mp_context_t *ctx);
 
 /* ---- process_self.c: the identity of the calling process ---------------------------------- */
 

@@ -50,6 +50,9 @@ int mp_process_start(mp_process_t *p)
         return mp__fail(MP_ESTATE, "can only start a process object created by current process");
     if (mp_current_process()->daemon)
         return mp__fail(MP_EDAEMON, "daemonic processes are not allowed to have children");
+    if (mp__context_method(p->context) == MP__START_TRANSPORT)
+        return mp__fail(MP_EINVAL, "the '%s' context starts Pool workers only",
+                        mp_context_start_method(p->context));
     mp_active_children(NULL, 0); /* reap finished children first, as CPython's _cleanup() */
     mp__authkey_init();
     mp__atexit_init();

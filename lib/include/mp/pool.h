@@ -114,7 +114,8 @@ MP_EXTERN mp_task_t mp_task_lookup(const char *name);
 
 /** The options of mp_pool_new(), as Pool()'s keyword arguments; start from #MP_POOL_OPTS_INIT. */
 typedef struct mp_pool_opts_s {
-    /** How many workers; #MP_POOL_DEFAULT for mp_cpu_count(). Below 1 is #MP_EINVAL. */
+    /** How many workers; #MP_POOL_DEFAULT for mp_cpu_count() (for a transport's context, as
+     *  many as it gives; more is #MP_EINVAL). Below 1 is #MP_EINVAL. */
     int processes;
     /** NULL, or a registered task run once in each new worker with `initargs`. */
     mp_task_t initializer;
@@ -122,7 +123,8 @@ typedef struct mp_pool_opts_s {
     mp_obj_t *initargs;
     /** Tasks a worker runs before it is replaced; #MP_POOL_DEFAULT for no limit; < 1 EINVAL. */
     int maxtasksperchild;
-    /** The start method of the workers; NULL for the default context. */
+    /** The start method of the workers; NULL for the default context; or the context of a
+     *  transport (pool_transport.h), such as the MPI ranks of pool_mpi.h. */
     const mp_context_t *context;
 } mp_pool_opts_t;
 
