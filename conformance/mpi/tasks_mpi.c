@@ -107,12 +107,16 @@ mp_obj_t *mpi_sleep(mp_obj_t *args, mp_obj_t *kwargs)
 }
 MP_TASK(mpi_sleep);
 
-/* The rank dies in the task: SIGKILL (x < 0), as a crash ends it, or _exit(x). */
+/* The task ends the process it runs in: SIGKILL (x == -1), as a crash ends it, or _exit(x);
+ * with x == -2 it kills its rank (the server's parent) first, which Open MPI answers by aborting
+ * the job. */
 mp_obj_t *mpi_die(mp_obj_t *args, mp_obj_t *kwargs)
 {
     (void)kwargs;
     long long x = 3;
     mp_parse(args, "(L)", &x);
+    if (x == -2)
+        kill(getppid(), SIGKILL);
     if (x < 0)
         raise(SIGKILL);
     _exit((int)x);

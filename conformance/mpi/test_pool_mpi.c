@@ -242,6 +242,29 @@ START_TEST(LIBMP_MPI_10_refusals)
 }
 END_TEST
 
+/* A task that ends its server (SIGKILL, as a crash would; _exit(3); _exit(0)) fails its call
+ * with MP_EWORKERLOST naming how, and the pool goes on with a new server on that rank: the rank
+ * itself lives, so Open MPI has nothing to abort. */
+START_TEST(LIBMP_MPI_13_task_kills_its_server)
+{
+    static const int hows[] = {-1, 3, 0};
+    static const char *const said[] = {"SIGKILL", "exited with code 3", "exited with code 0"};
+    mp_pool_t *p = mpi_pool(NULL);
+    for (size_t i = 0; i < sizeof hows / sizeof *hows; i++) {
+        mp_obj_t *items = mp_build("[i]", hows[i]), *v = NULL;
+        ck_assert_int_eq(mp_pool_map(p, mpi_die, items, 1, &v), MP_EWORKERLOST);
+        ck_assert_msg(strstr(mp_errmsg(), said[i]) != NULL, "%s: %s", said[i], mp_errmsg());
+        mp_obj_decref(items);
+        items = mpi_range(30);
+        ck_assert_int_eq(mp_pool_map(p, mpi_sqr, items, 1, &v), 0);
+        ck_assert_int_eq(mpi_ll(mp_list_get(v, 29)), 841);
+        mp_obj_decref(v);
+        mp_obj_decref(items);
+    }
+    mpi_pool_end(p);
+}
+END_TEST
+
 Suite *mp_suite_pool_mpi(void)
 {
     Suite *s = suite_create("PoolMPI");
@@ -256,6 +279,7 @@ Suite *mp_suite_pool_mpi(void)
     tcase_add_test(tc, LIBMP_MPI_08_initializer_maxtasks);
     tcase_add_test(tc, LIBMP_MPI_09_terminate_then_new_pool);
     tcase_add_test(tc, LIBMP_MPI_10_refusals);
+    tcase_add_test(tc, LIBMP_MPI_13_task_kills_its_server);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,29 +1,52 @@
-/* A worker rank: waits for a pool's START, serves the session with mp_pool_serve() on a thread
- * while its main thread bridges the stream to rank 0, and begins again, until QUIT. Only the
- * main thread calls MPI. */
-#include <pthread.h>
+/* A worker rank: waits for a pool's START, serves the session with mp_pool_serve() in a child
+ * process while its main thread bridges the stream to rank 0, and begins again, until QUIT.
+ * Only the rank's own process calls MPI.
+ *
+ * The server is a child, not a thread, so that a task that crashes, is killed or calls _exit()
+ * ends the child and not the rank: Open MPI would abort the whole job for a rank's death, and
+ * rank 0 would get no answer. The child's end is an ENDED with its status, which rank 0's Pool
+ * treats as any worker's death (MP_EWORKERLOST for its task, a new worker on the same rank). */
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "mpi_impl.h"
 
 typedef struct {
-    int fd; /* the server's end */
-    void *spec;
-    size_t len;
+    pid_t pid;
     int code;
 } server_t;
 
-static void *server(void *arg)
+/* The child: serves the stream and leaves without exit handlers, which belong to the rank's MPI
+ * (a forked copy of an MPI process must not call MPI, nor finalize it). */
+static void serve_in_child(int fd, int other, void *spec, size_t len)
 {
-    server_t *s = arg;
-    s->code = mp_pool_serve(s->fd, s->spec, s->len);
-    /* Its end closes only now: the bridge reads every reply before the end of the stream. */
-    close(s->fd);
-    return NULL;
+    close(other);
+    /* A rank that dies takes its server with it: no orphan keeps running the task. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int code = mp_pool_serve(fd, spec, len);
+    close(fd);
+    fflush(NULL);
+    _exit(code == 0 ? 0 : 1);
+}
+
+/* The server's status as a Process's exitcode: the exit status, or -signal. */
+static int reap(server_t *srv)
+{
+    int st = 0;
+    pid_t r;
+    do
+        r = waitpid(srv->pid, &st, 0);
+    while (r < 0 && errno == EINTR);
+    if (r != srv->pid)
+        return 1;
+    return WIFSIGNALED(st) ? -WTERMSIG(st) : WEXITSTATUS(st);
 }
 
 typedef struct {
@@ -43,7 +66,7 @@ static void receive(session_t *S, int tag, const void *buf, int len)
 }
 
 /* Bridges one session until it sent ENDED and got STOP (mpi_impl.h). */
-static void run_session(session_t *S, pthread_t th, server_t *srv)
+static void run_session(session_t *S, server_t *srv)
 {
     unsigned idle = 0;
     int shut = 0;
@@ -55,7 +78,7 @@ static void run_session(session_t *S, pthread_t th, server_t *srv)
             shut = 1;
         }
         if (S->pipe.eof && !S->ended) {
-            pthread_join(th, NULL);
+            srv->code = reap(srv);
             S->failed |= mp__mpi_post(&S->sends, 0, MP__MPI_ENDED, &srv->code, sizeof srv->code);
             S->ended = moved = 1;
         }
@@ -76,7 +99,7 @@ static void run_session(session_t *S, pthread_t th, server_t *srv)
     }
     if (!S->ended) { /* MPI failed: the server's stream ends, so that it returns */
         shutdown(S->pipe.fd, SHUT_RDWR);
-        pthread_join(th, NULL);
+        reap(srv);
     }
 }
 
@@ -84,19 +107,21 @@ static void run_session(session_t *S, pthread_t th, server_t *srv)
 static int session(void *spec, int len)
 {
     int sv[2];
-    server_t srv = {.spec = spec, .len = (size_t)len, .code = 1};
+    server_t srv = {.code = 1};
     session_t S = {.pipe = {.fd = -1}};
-    pthread_t th;
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
         return 1;
-    srv.fd = sv[1];
-    S.pipe.fd = sv[0];
-    if (pthread_create(&th, NULL, server, &srv) != 0) {
+    fflush(NULL); /* the child's stdio buffers start empty */
+    srv.pid = fork();
+    if (srv.pid == 0)
+        serve_in_child(sv[1], sv[0], spec, (size_t)len);
+    close(sv[1]);
+    if (srv.pid < 0) {
         close(sv[0]);
-        close(sv[1]);
         return 1;
     }
-    run_session(&S, th, &srv);
+    S.pipe.fd = sv[0];
+    run_session(&S, &srv);
     while (S.sends && !S.failed)
         S.failed |= mp__mpi_reap_sends(&S.sends);
     mp__mpi_pipe_reset(&S.pipe);
