@@ -88,7 +88,14 @@ static void close_others(int keep)
         close((int)fd);
 }
 
-/* Unmaps every shared mapping the fork copied from the creator (its blocks, libmp's memfds):
+/* A mapping of a block or of libmp's shared memory, by its path in /proc/self/maps; other
+ * shared mappings are not ours to drop (valgrind's own, under valgrind, are among them). */
+static int ours(const char *path)
+{
+    return strncmp(path, "/dev/shm/", 9) == 0 || strncmp(path, "/memfd:libmp", 12) == 0;
+}
+
+/* Unmaps the shared mappings the fork copied from the creator (its blocks, libmp's memfds):
  * mapped here, a block the creator unlinks and closes would keep its memory until the tracker
  * ends, which is when the creator does. The list is read whole before anything is unmapped. */
 static void drop_shared_mappings(void)
@@ -119,8 +126,9 @@ static void drop_shared_mappings(void)
     for (char *line = text; line && *line;) {
         unsigned long lo, hi;
         char perms[8];
-        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && strlen(perms) == 4 &&
-            perms[3] == 's')
+        int at = 0;
+        if (sscanf(line, "%lx-%lx %7s %*s %*s %*s %n", &lo, &hi, perms, &at) == 3 &&
+            strlen(perms) == 4 && perms[3] == 's' && at > 0 && ours(line + at))
             munmap((void *)lo, hi - lo); /* NOLINT(performance-no-int-to-ptr) */
         line = strchr(line, '\n');
         line = line ? line + 1 : NULL;
