@@ -154,7 +154,7 @@ conformance: $(CONF_BIN)
 # The suites whose children run under every start method, under spawn and under forkserver
 # (`make conformance` runs every suite under fork, the default).
 METHOD_SUITES := process daemon connection lock rlock semaphore condition event barrier queue \
-                 simplequeue pool sharedctypes
+                 simplequeue pool sharedctypes sharedmemory
 .PHONY: conformance-spawn conformance-forkserver
 conformance-spawn conformance-forkserver: conformance-%: $(CONF_BIN)
 	@$(CONF_BIN) --start-method=$* $(METHOD_SUITES)
