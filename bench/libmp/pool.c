@@ -16,38 +16,8 @@
 
 #include <mp.h>
 
-static _Noreturn void pool_fail(const char *what, int err) {
-    fprintf(stderr, "bench: pool: %s: %s (%s)\n", what, mp_strerror(err), mp_errmsg());
-    exit(1);
-}
-
-static int64_t int_of(mp_obj_t *o) {
-    int64_t v;
-    if (!o || mp_int_as_int64(o, &v) != 0)
-        bench_fail("pool: a result is not an int");
-    return v;
-}
-
-/* One mp_pool_map() of `fn` over int_list(count, same), timed; each result must be the square
- * of its item (same < 0, sqr), or `want` (spin). */
-static double run_map(mp_pool_t *p, mp_task_t fn, long count, long long same, int64_t want) {
-    mp_obj_t *in = int_list(count, same), *out = NULL;
-    double t0 = bench_now();
-    int err = mp_pool_map(p, fn, in, 0, &out);
-    double t1 = bench_now();
-    if (err != 0)
-        pool_fail("mp_pool_map", err);
-    if (mp_list_size(out) != (size_t)count)
-        bench_fail("pool: map gave a list of the wrong length");
-    for (long i = 0; i < count; i++)
-        if (int_of(mp_list_get(out, (size_t)i)) != (same < 0 ? (int64_t)i * i : want))
-            bench_fail("pool: map gave a wrong result");
-    mp_obj_decref(out);
-    mp_obj_decref(in);
-    return t1 - t0;
-}
-
-static double run_apply_async(mp_pool_t *p, long count) {
+static double run_apply_async(mp_pool_t *p, long count)
+{
     mp_async_result_t **rs = malloc((size_t)count * sizeof *rs);
     int64_t *got = malloc((size_t)count * sizeof *got);
     if (!rs || !got)
@@ -78,7 +48,8 @@ static double run_apply_async(mp_pool_t *p, long count) {
     return t1 - t0;
 }
 
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     static const char *const modes[] = {"map", "apply_async", "map1ms", NULL};
     bench_args_t a;
     const mp_context_t *ctx;

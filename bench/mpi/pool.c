@@ -18,31 +18,8 @@
 #include <mp.h>
 #include <mp/pool_mpi.h>
 
-static _Noreturn void pool_fail(const char *what, int err) {
-    fprintf(stderr, "bench: mpi-pool: %s: %s (%s)\n", what, mp_strerror(err), mp_errmsg());
-    exit(1);
-}
-
-/* One map, timed; every result checked after the clock. */
-static double run_map(mp_pool_t *p, mp_task_t fn, long count, long long same, int64_t want) {
-    mp_obj_t *in = int_list(count, same), *out = NULL;
-    double t0 = bench_now();
-    int err = mp_pool_map(p, fn, in, 0, &out);
-    double t1 = bench_now();
-    if (err != 0)
-        pool_fail("mp_pool_map", err);
-    for (long i = 0; i < count; i++) {
-        int64_t v = -1;
-        mp_int_as_int64(mp_list_get(out, (size_t)i), &v);
-        if (v != (same < 0 ? (int64_t)i * i : want))
-            bench_fail("mpi-pool: map gave a wrong result");
-    }
-    mp_obj_decref(out);
-    mp_obj_decref(in);
-    return t1 - t0;
-}
-
-int main(int argc, char **argv) {
+int main(int argc, char **argv)
+{
     static const char *const modes[] = {"map", "map1ms", "proc-map", "proc-map1ms", NULL};
     bench_args_t a;
     int err = mp_mpi_init(&argc, &argv);
@@ -58,9 +35,9 @@ int main(int argc, char **argv) {
     if (err != 0 || (err = mp_pool_new(&p, &o)) != 0)
         pool_fail("mp_pool_new", err);
     run_map(p, sqr, o.processes, -1, 0); /* one task a worker, before the clock */
-    double seconds = steps ? run_map(p, spin, a.count, (long long)steps,
-                                     (int64_t)(bench_spin(steps) & 0xff))
-                           : run_map(p, sqr, a.count, -1, 0);
+    double seconds =
+        steps ? run_map(p, spin, a.count, (long long)steps, (int64_t)(bench_spin(steps) & 0xff))
+              : run_map(p, sqr, a.count, -1, 0);
     if ((err = mp_pool_close(p)) != 0 || (err = mp_pool_join(p)) != 0)
         pool_fail("mp_pool_close + mp_pool_join", err);
     mp_pool_free(p);
