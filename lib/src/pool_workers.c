@@ -2,7 +2,6 @@
  * a task fails that task alone (MP_EWORKERLOST) and gives back the units it had not started;
  * terminate() and a broken pool fail everything unfinished, so that no get() waits for a
  * result that cannot come (CPython's does, for ever). */
-#include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
@@ -141,12 +140,9 @@ int mp__pool_worker_wait(mp_pool_t *p, mp__worker_t *w, double timeout, int *exi
         return rc;
     }
     if (!w->reaped) {
-        struct pollfd pf = {w->sentinel, POLLIN, 0};
-        int ms = timeout == MP_FOREVER ? -1 : timeout <= 0 ? 0 : (int)(timeout * 1000.0) + 1;
-        int n;
-        while ((n = poll(&pf, 1, ms)) < 0 && errno == EINTR)
-            ;
-        if (n == 0)
+        double deadline = 0; /* the pool's own timeouts, never NaN */
+        mp__deadline(timeout, &deadline);
+        if (mp__poll_until(w->sentinel, POLLIN, deadline) == 0)
             return MP_ETIMEDOUT;
         /* The sentinel is the transport's, valid until reap: the slot forgets it there. */
         w->exitcode = p->transport->reap(p->transport->ctx, w->slot);
