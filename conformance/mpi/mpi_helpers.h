@@ -16,6 +16,7 @@ mp_obj_t *mpi_unpicklable(mp_obj_t *args, mp_obj_t *kwargs);
 mp_obj_t *mpi_init_value(mp_obj_t *args, mp_obj_t *kwargs);
 mp_obj_t *mpi_read_init(mp_obj_t *args, mp_obj_t *kwargs);
 mp_obj_t *mpi_sleep(mp_obj_t *args, mp_obj_t *kwargs);
+mp_obj_t *mpi_pid_sleep(mp_obj_t *args, mp_obj_t *kwargs);
 mp_obj_t *mpi_die(mp_obj_t *args, mp_obj_t *kwargs);
 
 /* A pool with the "mpi" context and `opts` (NULL: one worker per other rank). */

@@ -1,6 +1,7 @@
 /* The tasks the MPI Pool cases send to the ranks; every rank registers them (MP_TASK) before
  * main, so a rank finds each by name as a spawned worker does. */
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
@@ -106,6 +107,26 @@ mp_obj_t *mpi_sleep(mp_obj_t *args, mp_obj_t *kwargs)
     return mp_none();
 }
 MP_TASK(mpi_sleep);
+
+/* Writes the pid of the process it runs in to `path` (whole, by a rename), then sleeps
+ * `seconds`: the test can tell whether that process still runs. */
+mp_obj_t *mpi_pid_sleep(mp_obj_t *args, mp_obj_t *kwargs)
+{
+    (void)kwargs;
+    const char *path;
+    double s;
+    if (mp_parse(args, "(sd)", &path, &s) != 0)
+        return mp_task_raise("TypeError", "mpi_pid_sleep() takes a path and a float");
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f) != 0 || rename(tmp, path) != 0)
+        return mp_task_raise("OSError", "cannot write %s", path);
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    nanosleep(&ts, NULL);
+    return mp_none();
+}
+MP_TASK(mpi_pid_sleep);
 
 /* The task ends the process it runs in: SIGKILL (x == -1), as a crash ends it, or _exit(x);
  * with x == -2 it kills its rank (the server's parent) first, which Open MPI answers by aborting

@@ -3,7 +3,12 @@
  * mpirun; the cases of a rank that dies (LIBMP_MPI_11) and of a hostfile (LIBMP_MPI_12) are runs
  * of their own there. Check runs in CK_NOFORK mode: a forked copy of an MPI process may not
  * use MPI, so each case runs in rank 0 itself, bounded by the script's timeout. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "mpi_helpers.h"
 
@@ -200,7 +205,7 @@ START_TEST(LIBMP_MPI_09_terminate_then_new_pool)
     mp_async_result_free(r);
     mp_obj_decref(args);
     mp_pool_free(p);
-    /* The ranks serve the next pool once the running task ended. */
+    /* terminate() killed the task's server (LIBMP_MPI_14): the ranks serve the next pool. */
     p = mpi_pool(NULL);
     mp_obj_t *nine = mp_build("(i)", 9);
     ck_assert_int_eq(mp_pool_apply(p, mpi_sqr, nine, NULL, &v), 0);
@@ -208,6 +213,79 @@ START_TEST(LIBMP_MPI_09_terminate_then_new_pool)
     mp_obj_decref(v);
     mp_obj_decref(nine);
     mp_pool_free(p);
+}
+END_TEST
+
+/* The pid written to `path` by mpi_pid_sleep, once the file is there (0 after `seconds`). */
+static pid_t pid_in(const char *path, double seconds)
+{
+    for (double waited = 0; waited < seconds; waited += 0.01) {
+        FILE *f = fopen(path, "r");
+        int pid = 0;
+        if (f) {
+            int got = fscanf(f, "%d", &pid);
+            fclose(f);
+            if (got == 1 && pid > 0)
+                return (pid_t)pid;
+        }
+        nanosleep(&(struct timespec){0, 10000000L}, NULL);
+    }
+    return 0;
+}
+
+/* Whether `pid` is gone (not even a zombie: its rank reaps it) within `seconds`. */
+static int gone_within(pid_t pid, double seconds)
+{
+    for (double waited = 0; waited < seconds; waited += 0.01) {
+        if (kill(pid, 0) != 0 && errno == ESRCH)
+            return 1;
+        nanosleep(&(struct timespec){0, 10000000L}, NULL);
+    }
+    return 0;
+}
+
+/* terminate() kills the process that runs a task on its rank, as the process Pool's terminate()
+ * ends its workers: a task of 60 s does not run on after its pool, and the next pool has every
+ * rank at once. (The ranks share this host in the suite's runs, so the test sees those pids.) */
+START_TEST(LIBMP_MPI_14_terminate_kills_running_tasks)
+{
+    enum { N = 3 };
+    char dir[] = "/tmp/mp-mpi14-XXXXXX", path[N][64];
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    ck_assert_int_ge(mp_mpi_size() - 1, N);
+    mp_pool_t *p = mpi_pool(NULL);
+    mp_async_result_t *r[N];
+    pid_t pid[N];
+    for (int i = 0; i < N; i++) {
+        snprintf(path[i], sizeof path[i], "%s/%d", dir, i);
+        mp_obj_t *args = mp_build("(sd)", path[i], 60.0);
+        ck_assert_int_eq(mp_pool_apply_async(p, mpi_pid_sleep, args, NULL, NULL, &r[i]), 0);
+        mp_obj_decref(args);
+    }
+    for (int i = 0; i < N; i++) {
+        pid[i] = pid_in(path[i], 20);
+        ck_assert_msg(pid[i] > 0, "task %d did not start within 20 s", i);
+    }
+    ck_assert_int_eq(mp_pool_terminate(p), 0);
+    for (int i = 0; i < N; i++) {
+        mp_obj_t *v = NULL;
+        ck_assert_int_eq(mp_async_result_get(r[i], MP_FOREVER, &v), MP_ECLOSED);
+        mp_async_result_free(r[i]);
+    }
+    mp_pool_free(p);
+    for (int i = 0; i < N; i++) {
+        ck_assert_msg(gone_within(pid[i], 10), "task %d (pid %d) runs 10 s after terminate()", i,
+                      (int)pid[i]);
+        unlink(path[i]);
+    }
+    rmdir(dir);
+    p = mpi_pool(NULL);
+    mp_obj_t *items = mpi_range(N), *v = NULL;
+    ck_assert_int_eq(mp_pool_map(p, mpi_sqr, items, 1, &v), 0);
+    ck_assert_int_eq(mpi_ll(mp_list_get(v, N - 1)), (N - 1) * (N - 1));
+    mp_obj_decref(v);
+    mp_obj_decref(items);
+    mpi_pool_end(p);
 }
 END_TEST
 
@@ -280,6 +358,7 @@ Suite *mp_suite_pool_mpi(void)
     tcase_add_test(tc, LIBMP_MPI_09_terminate_then_new_pool);
     tcase_add_test(tc, LIBMP_MPI_10_refusals);
     tcase_add_test(tc, LIBMP_MPI_13_task_kills_its_server);
+    tcase_add_test(tc, LIBMP_MPI_14_terminate_kills_running_tasks);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -26,6 +26,7 @@ typedef struct {
     int sentinel[2];
     int remote_busy; /* a session of this rank has not sent ENDED yet */
     int stop_owed;   /* a reaped session whose STOP is still to send */
+    int kill_owed;   /* stop() ended a session whose server may still run: KILL it */
     mp__mpi_send_t *sends;
 } rank_t;
 
@@ -115,9 +116,12 @@ static void stop(void *ctx, int slot)
     (void)ctx;
     pthread_mutex_lock(&B.mu);
     rank_t *r = &B.ranks[slot + 1];
-    /* The task running there runs to its end: only its result is dropped (pool_mpi.h). */
-    if (r->in_pool)
-        fire(r, -SIGTERM);
+    /* The server runs in a child of its rank, which the rank kills as the process Pool's
+     * terminate() ends a worker: the task does not run on after its pool (pool_mpi.h). */
+    if (r->in_pool) {
+        r->kill_owed |= r->started && !r->ended;
+        fire(r, -SIGKILL);
+    }
     pthread_mutex_unlock(&B.mu);
     wake();
 }
@@ -151,6 +155,11 @@ const mp_pool_transport_t mp__mpi_transport = {
 static int step_rank(int i, rank_t *r)
 {
     int moved = 0, failed = 0;
+    if (r->kill_owed) {
+        failed |= mp__mpi_post(&r->sends, i, MP__MPI_KILL, NULL, 0);
+        r->kill_owed = 0;
+        moved = 1;
+    }
     if (r->stop_owed) {
         failed |= mp__mpi_post(&r->sends, i, MP__MPI_STOP, NULL, 0);
         r->stop_owed = 0;

@@ -8,10 +8,13 @@
  *   START (0->r)  a pool's worker begins: the spec for mp_pool_serve()
  *   DATA  (both)  bytes of the stream
  *   STOP  (0->r)  the pool's end of the stream closed: no more DATA for this session
+ *   KILL  (0->r)  the pool stopped the worker (terminate): its server is killed, task and all
  *   ENDED (r->0)  mp_pool_serve() returned (an int exit code); no more DATA for this session
  *   QUIT  (0->r)  rank 0 is finishing: exit once the session (if any) ended
  * A session on rank r ends once it has sent ENDED and received STOP; rank 0 sends the next
- * START only after the previous session's ENDED, and always sends a session's STOP. */
+ * START only after the previous session's ENDED, and always sends a session's STOP. A KILL
+ * always comes after its session's START and before the next START: a rank that finds no live
+ * server for it (the server ended on its own meanwhile) ignores it. */
 #ifndef MP_MPI_IMPL_H
 #define MP_MPI_IMPL_H
 
@@ -21,7 +24,7 @@
 #include "mp/pool_mpi.h"
 #include "mp_internal.h"
 
-enum { MP__MPI_START = 1, MP__MPI_DATA, MP__MPI_STOP, MP__MPI_ENDED, MP__MPI_QUIT };
+enum { MP__MPI_START = 1, MP__MPI_DATA, MP__MPI_STOP, MP__MPI_ENDED, MP__MPI_QUIT, MP__MPI_KILL };
 
 /* An MPI_Isend in flight, with the buffer it owns. */
 typedef struct mp__mpi_send {

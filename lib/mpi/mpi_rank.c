@@ -52,6 +52,7 @@ static int reap(server_t *srv)
 typedef struct {
     mp__mpi_pipe_t pipe;
     mp__mpi_send_t *sends;
+    pid_t server;
     int stopped, ended, quit, failed;
 } session_t;
 
@@ -63,6 +64,8 @@ static void receive(session_t *S, int tag, const void *buf, int len)
         S->stopped = 1; /* run_session() shuts the stream once what came was written */
     } else if (tag == MP__MPI_QUIT)
         S->quit = 1;
+    else if (tag == MP__MPI_KILL && !S->ended) /* not reaped yet: the pid is still the server's */
+        kill(S->server, SIGKILL);
 }
 
 /* Bridges one session until it sent ENDED and got STOP (mpi_impl.h). */
@@ -121,6 +124,7 @@ static int session(void *spec, int len)
         return 1;
     }
     S.pipe.fd = sv[0];
+    S.server = srv.pid;
     run_session(&S, &srv);
     while (S.sends && !S.failed)
         S.failed |= mp__mpi_reap_sends(&S.sends);

@@ -26,8 +26,8 @@
  * #MP_EENCODE, and a task that crashes or exits with #MP_EWORKERLOST, as in the process Pool
  * (tasks run in a child process of their rank, which lives on). A rank that dies itself makes
  * Open MPI abort the whole job: mpirun kills every rank and exits non-zero; the caller on rank
- * 0 never gets a result, and never hangs. terminate() fails unfinished calls at once, but a task already running on a rank
- * runs to its end (a rank is not a process the pool may kill).
+ * 0 never gets a result, and never hangs. terminate() fails unfinished calls at once, and each
+ * rank kills the child its running task is in (SIGKILL): no task runs on after its pool.
  *
  * @defgroup mp_pool_mpi MPI Pool
  * @{
