@@ -13,8 +13,9 @@
 
 /* ---- errors ------------------------------------------------------------------------------ */
 
-/* Sets the calling thread's message for mp_errmsg(). */
-void mp__set_errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Sets the calling thread's message for mp_errmsg(). Exported from libmp.so: libmp_mpi.a, built
+ * apart, calls it, and may be linked with the shared library as well as the static one. */
+MP_EXTERN void mp__set_errmsg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Sets the message and returns `code`, so a failure is one line: `return mp__fail(...)`.
  * A macro, so that the compiler and the static analyser see the code returned (a function in
