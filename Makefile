@@ -39,8 +39,13 @@ all lib: $(LIBA) $(LIBSO)
 
 # An object whose .d is missing (a build from before the .d files) depends on the .d's empty
 # rule, so it is rebuilt once and gets its .d.
+# -fno-plt: the library calls libc through GOT slots bound when the program loads, not through
+# lazily bound PLT entries. A forked child that calls a function its parent never called would
+# otherwise run the dynamic linker's symbol lookup in its own copy of memory, page faults and
+# all: about 9 of a fork start's 36 page faults (bench W4, perf stat -e minor-faults).
+LIB_CFLAGS := -fPIC -fvisibility=hidden -fno-plt
 $(BUILD)/obj/%.o: lib/src/%.c $(BUILD)/obj/%.d | $(BUILD)/obj
-	$(CC) $(CFLAGS_) $(DEPFLAGS) -fPIC -fvisibility=hidden -c $< -o $@
+	$(CC) $(CFLAGS_) $(DEPFLAGS) $(LIB_CFLAGS) -c $< -o $@
 
 $(BUILD)/obj/%.d: ;
 .PRECIOUS: $(BUILD)/obj/%.d

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/single_threaded.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -161,7 +162,9 @@ static int thread_count(void)
  * for the main thread, which may be waiting for it (docs/pages/deviations.md). */
 static void wait_other_threads(void)
 {
-    if (getpid() != (pid_t)syscall(SYS_gettid))
+    /* glibc clears __libc_single_threaded when a thread is created and never sets it again in
+     * this process: while it holds, the /proc walk (a path lookup per child) is not needed. */
+    if (__libc_single_threaded || getpid() != (pid_t)syscall(SYS_gettid))
         return;
     useconds_t nap = 1000;
     while (thread_count() > 1) {
