@@ -61,6 +61,19 @@ static inline long long mpi_ll(const mp_obj_t *o)
     return (long long)v;
 }
 
+/* The pool still serves after a fault: a map of x*x over [0, n) gives n results, the last
+ * (n - 1)^2 (chunksize 1 spreads the items over every worker). */
+static inline void mpi_ck_serves(mp_pool_t *p, long long n, size_t chunksize)
+{
+    mp_obj_t *items = mpi_range(n), *v = NULL;
+    int rc = mp_pool_map(p, mpi_sqr, items, chunksize, &v);
+    ck_assert_msg(rc == 0, "map after the fault: %s (%s)", mp_err_name(rc), mp_errmsg());
+    ck_assert_uint_eq(mp_list_size(v), (size_t)n);
+    ck_assert_int_eq(mpi_ll(mp_list_get(v, (size_t)n - 1)), (n - 1) * (n - 1));
+    mp_obj_decref(v);
+    mp_obj_decref(items);
+}
+
 Suite *mp_suite_pool_mpi(void);
 
 #endif

@@ -141,11 +141,7 @@ START_TEST(LIBMP_MPI_06_task_raises)
     mp_async_result_free(r);
     mp_obj_decref(args);
     /* The pool goes on: a map after the failure gives every result. */
-    mp_obj_t *items = mpi_range(10);
-    ck_assert_int_eq(mp_pool_map(p, mpi_sqr, items, 0, &v), 0);
-    ck_assert_int_eq(mpi_ll(mp_list_get(v, 9)), 81);
-    mp_obj_decref(v);
-    mp_obj_decref(items);
+    mpi_ck_serves(p, 10, 0);
     mp_pool_free(p);
 }
 END_TEST
@@ -280,11 +276,7 @@ START_TEST(LIBMP_MPI_14_terminate_kills_running_tasks)
     }
     rmdir(dir);
     p = mpi_pool(NULL);
-    mp_obj_t *items = mpi_range(N), *v = NULL;
-    ck_assert_int_eq(mp_pool_map(p, mpi_sqr, items, 1, &v), 0);
-    ck_assert_int_eq(mpi_ll(mp_list_get(v, N - 1)), (N - 1) * (N - 1));
-    mp_obj_decref(v);
-    mp_obj_decref(items);
+    mpi_ck_serves(p, N, 1);
     mpi_pool_end(p);
 }
 END_TEST
@@ -333,11 +325,7 @@ START_TEST(LIBMP_MPI_13_task_kills_its_server)
         ck_assert_int_eq(mp_pool_map(p, mpi_die, items, 1, &v), MP_EWORKERLOST);
         ck_assert_msg(strstr(mp_errmsg(), said[i]) != NULL, "%s: %s", said[i], mp_errmsg());
         mp_obj_decref(items);
-        items = mpi_range(30);
-        ck_assert_int_eq(mp_pool_map(p, mpi_sqr, items, 1, &v), 0);
-        ck_assert_int_eq(mpi_ll(mp_list_get(v, 29)), 841);
-        mp_obj_decref(v);
-        mp_obj_decref(items);
+        mpi_ck_serves(p, 30, 1);
     }
     mpi_pool_end(p);
 }
